@@ -2,4 +2,6 @@
 
 from tinynas_tui.cli import main
 
-raise SystemExit(main())
+# The guard matters: spawned trial workers re-import the parent's main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

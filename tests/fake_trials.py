@@ -1,0 +1,42 @@
+"""A trial entry module without TensorFlow, for testing the executor and the study runner.
+
+Params drive behaviour: ``sleep`` seconds to take, ``fail`` to raise a TrialError, ``boom`` to raise
+an unexpected exception. The objectives are simple functions of ``x`` so results can be checked.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from tinynas_tui.executor.protocol import TrialError
+from tinynas_tui.search.events import StageFinished, StageStarted, TrialFinished
+
+
+def prepare(config):
+    if config.pipeline.get("broken"):
+        raise RuntimeError("cannot load the data")
+    return {"pid": os.getpid(), "scratch": config.scratch_dir}
+
+
+def run_trial(request, state, emit):
+    params = request.params
+    emit(StageStarted(request.number, "train"))
+    time.sleep(float(params.get("sleep", 0)))
+    if params.get("fail"):
+        raise TrialError("train", "loss became NaN at epoch 1")
+    if params.get("boom"):
+        raise ValueError("unexpected")
+    emit(StageFinished(request.number, "train", 0.0))
+    x = float(params.get("x", 1.0))
+    path = os.path.join(state["scratch"], f"trial-{request.number}.bin")
+    with open(path, "wb") as fh:
+        fh.write(b"TFL3" * 8)
+    return TrialFinished(
+        request.number,
+        accuracy=min(1.0, x / 10),
+        size_kb=x,
+        latency_ms=x / 2,
+        metrics={"worker_pid": state["pid"], "worker_rss_mb": float(params.get("rss", 100))},
+        artifacts={"model.tflite": path},
+    )

@@ -1,0 +1,98 @@
+"""The process executor against a fake trial module: warm reuse, recycling, crashes, hangs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tinynas_tui.executor.protocol import WorkerConfig
+from tinynas_tui.executor.trial_executor import ProcessTrialExecutor, WorkerStartError
+from tinynas_tui.search.events import StageStarted, TrialFailed, TrialFinished, WorkerStopped
+
+
+def make_executor(tmp_path, **kwargs):
+    config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), log_path=str(tmp_path / "w.log"),
+                          pipeline=kwargs.pop("pipeline", {}))
+    return ProcessTrialExecutor(config, **kwargs)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it holds no CPU or memory.
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().split(")")[1].split()[0] != "Z"
+
+
+def test_worker_stays_warm_then_is_recycled(tmp_path):
+    events = []
+    with make_executor(tmp_path, recycle_every=2) as ex:
+        pids = [ex.run(n, {"x": 2}, events.append).metrics["worker_pid"] for n in range(3)]
+    assert pids[0] == pids[1] != pids[2]
+    assert any(isinstance(e, StageStarted) and e.number == 2 for e in events)
+    assert [e.reason for e in events if isinstance(e, WorkerStopped)][:1] == ["recycled"]
+    assert not alive(pids[0]) and not alive(pids[2])
+
+
+def test_worker_recycled_above_memory_limit(tmp_path):
+    with make_executor(tmp_path, max_rss_mb=500) as ex:
+        first = ex.run(0, {"rss": 900}, lambda e: None).metrics["worker_pid"]
+        second = ex.run(1, {"rss": 100}, lambda e: None).metrics["worker_pid"]
+        third = ex.run(2, {}, lambda e: None).metrics["worker_pid"]
+    assert first != second == third
+
+
+@pytest.mark.parametrize("fault, stage, words", [
+    ("crash", "worker", "SIGSEGV"),
+    ("exit", "worker", "exit code 3"),
+    ("raise", "trial", "injected fault"),
+])
+def test_fault_fails_only_that_trial(tmp_path, fault, stage, words):
+    with make_executor(tmp_path, faults={1: fault}) as ex:
+        before = ex.run(0, {}, lambda e: None)
+        failed = ex.run(1, {}, lambda e: None)
+        after = ex.run(2, {}, lambda e: None)
+    assert isinstance(before, TrialFinished) and isinstance(after, TrialFinished)
+    assert isinstance(failed, TrialFailed)
+    assert failed.stage == stage and words in failed.reason
+    if fault != "raise":
+        assert before.metrics["worker_pid"] != after.metrics["worker_pid"]
+        assert not alive(before.metrics["worker_pid"])
+
+
+def test_hanging_trial_times_out_and_worker_is_killed(tmp_path):
+    with make_executor(tmp_path, trial_timeout=1.5, faults={0: "hang"}) as ex:
+        failed = ex.run(0, {}, lambda e: None)
+        after = ex.run(1, {}, lambda e: None)
+    assert isinstance(failed, TrialFailed) and failed.stage == "timeout"
+    assert "timed out after 1.5 s" in failed.reason
+    assert isinstance(after, TrialFinished)
+    assert ex.workers_started == 2
+
+
+def test_trial_errors_are_recorded_with_their_stage(tmp_path):
+    with make_executor(tmp_path) as ex:
+        nan = ex.run(0, {"fail": True}, lambda e: None)
+        boom = ex.run(1, {"boom": True}, lambda e: None)
+        ok = ex.run(2, {}, lambda e: None)
+    assert (nan.stage, nan.reason) == ("train", "loss became NaN at epoch 1")
+    assert boom.stage == "trial" and boom.reason == "ValueError: unexpected"
+    assert isinstance(ok, TrialFinished) and ex.workers_started == 1
+
+
+def test_worker_that_cannot_start_raises(tmp_path):
+    with make_executor(tmp_path, pipeline={"broken": True}) as ex:
+        with pytest.raises(WorkerStartError, match="cannot load the data"):
+            ex.run(0, {}, lambda e: None)
+
+
+def test_close_leaves_no_process(tmp_path):
+    ex = make_executor(tmp_path)
+    pid = ex.run(0, {}, lambda e: None).metrics["worker_pid"]
+    assert alive(pid)
+    ex.close()
+    ex.close()
+    assert not alive(pid)

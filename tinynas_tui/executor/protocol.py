@@ -1,0 +1,68 @@
+"""What the parent and the trial worker process send each other over their pipe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_ENTRY = "tinynas_tui.pipeline.trial"
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs before its first trial; fixed for the worker's life.
+
+    Attributes:
+        entry: Module with ``prepare(config) -> state`` and ``run_trial(request, state, emit)``.
+        dataset: A `DatasetSpec` as a dict.
+        pipeline: The pipeline config as a dict.
+        model: The model family the space's parameters feed.
+        scratch_dir: Where trial files are written before the artifact store takes them.
+        log_path: File that receives the worker's stdout/stderr; None shows them (``--verbose``).
+        verbose: Let TensorFlow and the converter log.
+        cpu_only: Hide every GPU from TensorFlow.
+        threads: TensorFlow intra-op threads (None: TensorFlow's default).
+    """
+
+    entry: str = DEFAULT_ENTRY
+    dataset: dict[str, Any] = field(default_factory=dict)
+    pipeline: dict[str, Any] = field(default_factory=dict)
+    model: str = "single-conv"
+    scratch_dir: str = "."
+    log_path: str | None = None
+    verbose: bool = False
+    cpu_only: bool = False
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """Run one trial. ``fault`` is a test hook: crash, hang, exit, raise or nan."""
+
+    number: int
+    params: dict[str, Any]
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkerReady:
+    """The worker imported its libraries and loaded the data; it takes trials now."""
+
+    pid: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class WorkerBroken:
+    """The worker could not get ready (e.g. the dataset would not load); it exits after this."""
+
+    reason: str
+
+
+class TrialError(Exception):
+    """A trial stage failed for a reason worth recording (NaN loss, converter error, ...)."""
+
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason

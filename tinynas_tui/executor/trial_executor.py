@@ -1,0 +1,194 @@
+"""The parent's side of the trial worker: start it, feed it trials, watch it, replace it.
+
+One worker process runs trials one at a time. It stays warm across trials (TensorFlow imported and the
+data loaded once) and is recycled every ``recycle_every`` trials or when its memory passes a limit,
+because a process that keeps building Keras models grows by tens of MB per trial. A crash, a hang past
+the timeout or an exception ends only that trial; the next trial gets a fresh worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from multiprocessing.connection import wait
+from typing import Any, Callable
+
+from tinynas_tui.executor.protocol import TrialRequest, WorkerBroken, WorkerConfig, WorkerReady
+from tinynas_tui.executor.worker_main import worker_main
+from tinynas_tui.search.events import TrialFailed, TrialFinished, WorkerStarted, WorkerStopped
+
+STARTUP_TIMEOUT_S = 600.0
+STOP_GRACE_S = 10.0
+
+
+class WorkerStartError(RuntimeError):
+    """The worker could not get ready, so no trial can run (e.g. the dataset does not load)."""
+
+
+class ProcessTrialExecutor:
+    """Runs trials in a spawned, recycled worker process.
+
+    Args:
+        config: The worker's fixed configuration.
+        trial_timeout: Seconds one trial may take (None: no limit).
+        recycle_every: Replace the worker after this many trials.
+        max_rss_mb: Replace the worker when its resident memory passes this many MB.
+        faults: Test hook: trial number -> fault the worker should inject.
+    """
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        trial_timeout: float | None = None,
+        recycle_every: int = 10,
+        max_rss_mb: float = 4096.0,
+        faults: dict[int, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.trial_timeout = trial_timeout
+        self.recycle_every = recycle_every
+        self.max_rss_mb = max_rss_mb
+        self.faults = dict(faults or {})
+        self._ctx = multiprocessing.get_context("spawn")
+        self._process: Any = None
+        self._conn: Any = None
+        self._trials_in_worker = 0
+        self.workers_started = 0
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def run(self, number: int, params: dict[str, Any], on_event: Callable[[object], None]) -> TrialFinished | TrialFailed:
+        """Run one trial and return how it ended; progress events go to ``on_event``."""
+        try:
+            self._ensure_worker(on_event)
+            request = TrialRequest(number, params, self.faults.get(number))
+            self._conn.send(request)
+            outcome = self._await_outcome(number, on_event)
+        except KeyboardInterrupt:
+            self._kill("interrupted", on_event)
+            raise
+        self._trials_in_worker += 1
+        if self._alive() and self._should_recycle(outcome):
+            self._stop_worker("recycled", on_event)
+        return outcome
+
+    def close(self) -> None:
+        """Stop the worker; safe to call more than once."""
+        self._stop_worker("closed", lambda event: None)
+
+    def __enter__(self) -> ProcessTrialExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- worker life cycle -------------------------------------------------------------------
+
+    def _ensure_worker(self, on_event: Callable[[object], None]) -> None:
+        if self._alive():
+            return
+        self._discard("restart", on_event)
+        parent_conn, child_conn = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=worker_main,
+            args=(child_conn, self.config, os.getpid()),
+            name="tinynas-trial-worker",
+            daemon=True,
+        )
+        process.start()
+        child_conn.close()
+        self._process, self._conn = process, parent_conn
+        self._trials_in_worker = 0
+        self.workers_started += 1
+        ready = self._receive(STARTUP_TIMEOUT_S)
+        if isinstance(ready, WorkerReady):
+            on_event(WorkerStarted(process.pid))
+            return
+        reason = ready.reason if isinstance(ready, WorkerBroken) else self._death_reason(ready)
+        self._discard("failed to start", on_event)
+        raise WorkerStartError(f"the trial worker could not start: {reason}")
+
+    def _await_outcome(self, number: int, on_event: Callable[[object], None]) -> TrialFinished | TrialFailed:
+        deadline = None if self.trial_timeout is None else time.monotonic() + self.trial_timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            message = self._receive(remaining)
+            if isinstance(message, (TrialFinished, TrialFailed)):
+                return message
+            if message == "timeout":
+                self._kill("timed out", on_event)
+                return TrialFailed(number, "timeout", f"timed out after {self.trial_timeout:g} s")
+            if isinstance(message, str):
+                reason = self._death_reason(message)
+                self._discard("crashed", on_event)
+                return TrialFailed(number, "worker", reason)
+            on_event(message)
+
+    def _receive(self, timeout: float | None) -> Any:
+        """The next message, or "timeout", or "died" when the worker is gone."""
+        ready = wait([self._conn, self._process.sentinel], timeout)
+        if self._conn in ready:
+            try:
+                return self._conn.recv()
+            except (EOFError, OSError):
+                return "died"
+        return "died" if ready else "timeout"
+
+    def _death_reason(self, what: str) -> str:
+        if what == "timeout":
+            return f"no answer within {STARTUP_TIMEOUT_S:g} s"
+        self._process.join(STOP_GRACE_S)
+        code = self._process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            text = f"worker process crashed ({name})"
+        else:
+            text = f"worker process exited unexpectedly (exit code {code})"
+        if self.config.log_path:
+            text += f"; its output is in {self.config.log_path}"
+        return text
+
+    def _should_recycle(self, outcome: TrialFinished | TrialFailed) -> bool:
+        if self._trials_in_worker >= self.recycle_every:
+            return True
+        rss = outcome.metrics.get("worker_rss_mb") if isinstance(outcome, TrialFinished) else None
+        return rss is not None and rss > self.max_rss_mb
+
+    def _alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def _stop_worker(self, reason: str, on_event: Callable[[object], None]) -> None:
+        """Ask the worker to exit; kill it if it does not."""
+        if self._alive():
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+            self._process.join(STOP_GRACE_S)
+        self._discard(reason, on_event)
+
+    def _kill(self, reason: str, on_event: Callable[[object], None]) -> None:
+        if self._alive():
+            self._process.kill()
+        self._discard(reason, on_event)
+
+    def _discard(self, reason: str, on_event: Callable[[object], None]) -> None:
+        """Forget the worker, making sure no process is left behind."""
+        if self._process is None:
+            return
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        pid = process.pid
+        if process.is_alive():
+            process.kill()
+        process.join(STOP_GRACE_S)
+        conn.close()
+        process.close()
+        on_event(WorkerStopped(pid, reason))

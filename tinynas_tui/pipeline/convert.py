@@ -1,0 +1,98 @@
+"""Conversion of a trained tf_keras model to a TensorFlow Lite flatbuffer.
+
+TensorFlow is imported only inside the functions: this module is imported (for its names) by processes
+that must never load TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+#: Conversion modes accepted by :func:`convert_to_tflite`.
+MODES: tuple[str, ...] = ("int8", "dynamic")
+
+
+class ConversionError(RuntimeError):
+    """The TFLite converter rejected the model; the message carries the converter's own message."""
+
+
+def _representative_dataset(x: np.ndarray, samples: int) -> Any:
+    """Builds the calibration generator the converter asks for.
+
+    Args:
+        x: Calibration inputs, shape (N, ...), in the same scale the model was trained on.
+        samples: Maximum number of samples to yield.
+
+    Returns:
+        A zero-argument callable returning an iterator of single-sample float32 batches.
+    """
+    count = min(int(samples), len(x))
+
+    def generator() -> Iterator[list[np.ndarray]]:
+        # One sample per step: the converter calibrates on batch-1 signatures.
+        for i in range(count):
+            yield [x[i : i + 1].astype(np.float32)]
+
+    return generator
+
+
+def convert_to_tflite(
+    model: Any,
+    x_representative: np.ndarray,
+    mode: str = "int8",
+    representative_samples: int = 200,
+) -> bytes:
+    """Converts a tf_keras model to a TFLite flatbuffer.
+
+    Modes:
+        * ``"int8"``: full-integer post-training quantization. Weights, activations, input and output
+          are int8 (biases int32); ops are restricted to ``TFLITE_BUILTINS_INT8`` so that conversion
+          fails rather than silently leaving float ops in the graph.
+        * ``"dynamic"``: dynamic-range quantization (int8 weights, float input/output and activations).
+
+    The converter saves the model as a SavedModel under ``tempfile.mkdtemp()`` and removes that
+    directory itself; nothing is written to the current working directory.
+
+    Args:
+        model: A built tf_keras model.
+        x_representative: Calibration inputs, shape (N, ...). Only used in ``"int8"`` mode.
+        mode: ``"int8"`` or ``"dynamic"``.
+        representative_samples: Maximum number of calibration samples used in ``"int8"`` mode.
+
+    Returns:
+        The serialized TFLite model.
+
+    Raises:
+        ValueError: Unknown mode, or no calibration samples in ``"int8"`` mode.
+        ConversionError: The converter failed; the message includes the original error.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown conversion mode {mode!r}; expected one of {', '.join(MODES)}")
+    if mode == "int8":
+        if representative_samples < 1 or x_representative is None or len(x_representative) == 0:
+            raise ValueError("int8 conversion needs at least one representative sample")
+        x_representative = np.asarray(x_representative)
+
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    import tensorflow as tf  # Lazy: see module docstring.
+
+    try:
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if mode == "int8":
+            converter.representative_dataset = _representative_dataset(
+                x_representative, representative_samples
+            )
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+        result = converter.convert()
+    except Exception as exc:  # The converter raises several unrelated types; normalise them.
+        raise ConversionError(f"TFLite {mode} conversion failed: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(result, (bytes, bytearray)) or len(result) == 0:
+        raise ConversionError(f"TFLite {mode} conversion returned no model")
+    return bytes(result)

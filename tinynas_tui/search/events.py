@@ -1,0 +1,74 @@
+"""Progress events a trial reports while it runs, named in the past tense.
+
+They cross a process boundary (the trial worker pickles them), so they are plain frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrialStarted:
+    number: int
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StageStarted:
+    number: int
+    stage: str
+
+
+@dataclass(frozen=True)
+class StageFinished:
+    number: int
+    stage: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class EpochEnded:
+    number: int
+    stage: str
+    epoch: int
+    epochs: int
+    logs: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrialFinished:
+    """A trial completed: its objectives and every other figure it measured."""
+
+    number: int
+    accuracy: float
+    size_kb: float
+    latency_ms: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    # Files the trial produced, by artifact name (e.g. "model.tflite"), still in the scratch folder.
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrialFailed:
+    number: int
+    stage: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkerStarted:
+    pid: int
+
+
+@dataclass(frozen=True)
+class WorkerStopped:
+    pid: int
+    reason: str
+
+
+TrialEvent = (
+    TrialStarted | StageStarted | StageFinished | EpochEnded | TrialFinished | TrialFailed
+    | WorkerStarted | WorkerStopped
+)
