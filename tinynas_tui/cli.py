@@ -1,0 +1,130 @@
+"""Command line: `tinynas-tui [--headless] [options]`. Imports nothing heavy at module level."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from tinynas_tui import __version__
+from tinynas_tui.errors import UsageError
+
+PROG = "tinynas-tui"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{PROG}: {message} (see {PROG} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Neural architecture search for TinyML image classifiers (Optuna, int8 TFLite).",
+    )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    p.add_argument("--headless", action="store_true", help="run without the UI, printing one line per trial")
+    p.add_argument("--trials", type=_positive_int, default=5, help="trials to add to the study (default 5)")
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow and converter logs")
+    p.add_argument("--cpu", action="store_true", help="hide every GPU from the trial worker")
+
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", metavar="NAME|PATH",
+                   help="mnist-5k (default, offline), mnist, fashion-mnist, cifar10, cifar10-gray, or a .npz "
+                        "with x_train, y_train, x_test, y_test")
+    g.add_argument("--train-samples", type=_positive_int, metavar="N",
+                   help="training images to use (keras datasets: default 5000; others: all)")
+    g.add_argument("--test-samples", type=_positive_int, metavar="N",
+                   help="test images to use (keras datasets: default 1000; others: all)")
+
+    g = p.add_argument_group("search")
+    g.add_argument("--space", metavar="NAME|PATH", help="single-conv (default) or a space .toml file")
+    g.add_argument("--pipeline", metavar="NAME", help="quick (default): train, int8 convert, measure")
+    g.add_argument("--epochs", type=_positive_int, metavar="N", help="training epochs (default 1)")
+    g.add_argument("--quantization", choices=("int8", "dynamic"),
+                   help="int8 full-integer (default) or the seed's dynamic-range conversion")
+    g.add_argument("--weights", default="100,0.01,0.1", metavar="ACC,SIZE,LATENCY",
+                   help="score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default 100,0.01,0.1)")
+    g.add_argument("--top", type=_positive_int, default=5, metavar="N", help="best trials to print (default 5)")
+    g.add_argument("--seed", type=int, help="sampler seed (default: random)")
+
+    g = p.add_argument_group("storage")
+    g.add_argument("--storage", metavar="URL", help="Optuna RDB URL (default sqlite:///tinynas-runs/tinynas.db)")
+    g.add_argument("--study", metavar="NAME", help="study name (default: DATASET-SPACE-PIPELINE)")
+    g.add_argument("--runs-dir", metavar="DIR",
+                   help="folder for artifacts and logs (default: the SQLite file's folder, or ./tinynas-runs)")
+
+    g = p.add_argument_group("trial worker")
+    g.add_argument("--trial-timeout", type=_positive_float, metavar="SECONDS",
+                   help="fail a trial that runs longer (default: no limit)")
+    g.add_argument("--recycle-every", type=_positive_int, default=10, metavar="K",
+                   help="start a fresh worker process after K trials (default 10)")
+    g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
+                   help="start a fresh worker when the worker's memory passes MB (default 4096)")
+    g.add_argument("--threads", type=_positive_int, metavar="N",
+                   help="TensorFlow threads in the worker (default: all cores)")
+    return p
+
+
+def options_from_args(args: argparse.Namespace):  # -> RunOptions
+    from tinynas_tui.run_setup import RunOptions
+
+    return RunOptions(
+        dataset=args.dataset,
+        train_samples=args.train_samples,
+        test_samples=args.test_samples,
+        space=args.space,
+        pipeline=args.pipeline,
+        epochs=args.epochs,
+        quantization=args.quantization,
+        storage=args.storage,
+        runs_dir=args.runs_dir,
+        study=args.study,
+        weights=args.weights,
+        seed=args.seed,
+        verbose=args.verbose,
+        cpu=args.cpu,
+        threads=args.threads,
+        trial_timeout=args.trial_timeout,
+        recycle_every=args.recycle_every,
+        worker_max_rss_mb=args.worker_max_rss_mb,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if not args.headless:
+            raise UsageError("the terminal UI is not built yet; run with --headless")
+        from tinynas_tui.headless import run_headless
+
+        return run_headless(options_from_args(args), trials=args.trials, top=args.top)
+    except UsageError as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

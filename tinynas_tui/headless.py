@@ -1,0 +1,113 @@
+"""The headless run: the seed's output lines, a resumable study, a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import warnings
+from typing import Any, TextIO
+
+from tinynas_tui.run_setup import OpenRun, RunOptions, make_executor, open_run, validate
+from tinynas_tui.search.runner import StudyRunner
+from tinynas_tui.search.scoring import TrialMetrics, Weights, rank
+from tinynas_tui.search.study import complete_metrics
+
+RULE = "=" * 60
+
+
+def trial_line(number: int, accuracy: float, size_kb: float, latency_ms: float) -> str:
+    """The seed's per-trial line: ``Trial  0: acc=0.9240, size=  15.2KB, latency= 2.45ms``."""
+    return f"Trial {number:2d}: acc={accuracy:.4f}, size={size_kb:6.1f}KB, latency={latency_ms:5.2f}ms"
+
+
+def failed_line(number: int, stage: str, reason: str) -> str:
+    return f"Trial {number:2d}: FAIL at {stage}: {reason}"
+
+
+def format_value(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: int) -> str:
+    """The seed's closing block: the best complete trials by weighted score, with their parameters."""
+    lines = [RULE, "BEST TRIALS (sorted by weighted score)", RULE, ""]
+    ranked = rank(complete_metrics(study), weights)[:top]
+    if not ranked:
+        lines.append("(no complete trials yet)")
+        return "\n".join(lines)
+    by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
+    for place, (score, m) in enumerate(ranked, start=1):
+        params = by_number[m.number].params
+        lines.append(f"#{place}: acc={m.accuracy:.4f}, size={m.size_kb:.1f}KB, latency={m.latency_ms:.2f}ms")
+        lines.append(f"Trial: {m.number}, score: {score:.2f}")
+        lines.append("Parameters:")
+        names = [n for n in param_order if n in params] + [n for n in params if n not in param_order]
+        lines.extend(f"  {n}: {format_value(params[n])}" for n in names)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(logging.INFO if verbose else logging.ERROR)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | None = None) -> int:
+    """Run ``trials`` more trials of the study; return the process exit code."""
+    from tinynas_tui.executor.trial_executor import WorkerStartError
+
+    out = out or sys.stdout
+    validated = validate(options)  # raises UsageError before anything is written
+    _quiet_libraries(options.verbose)
+    run = open_run(validated)
+    before = len(run.study.trials)
+    print(
+        f"Study {run.study_name} in {run.validated.target.display}: "
+        f"{'new' if run.created else f'{before} trials so far'}; running {trials} more",
+        file=out,
+        flush=True,
+    )
+
+    def on_recorded(trial: Any) -> None:
+        if trial.values is not None:
+            print(trial_line(trial.number, *trial.values), file=out, flush=True)
+        else:
+            attrs = trial.user_attrs
+            print(failed_line(trial.number, attrs.get("fail_stage", "?"), attrs.get("fail_reason", "unknown")),
+                  file=out, flush=True)
+
+    executor = make_executor(run)
+    runner = StudyRunner(run.study, run.definition.space, executor, run.artifact_store, on_recorded=on_recorded)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    code = 0
+    try:
+        runner.run(trials)
+    except KeyboardInterrupt:
+        code = 130
+        print(_interrupted_line(run), file=out, flush=True)
+    except WorkerStartError as err:
+        code = 1
+        print(f"tinynas-tui: {err}", file=sys.stderr, flush=True)
+    finally:
+        executor.close()
+        signal.signal(signal.SIGTERM, previous)
+    print("", file=out)
+    print(best_block(run.study, run.definition.space.names, validated.weights, top), file=out, flush=True)
+    return code
+
+
+def _interrupted_line(run: OpenRun) -> str:
+    last = run.study.trials[-1] if run.study.trials else None
+    where = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
+    done = len(complete_metrics(run.study))
+    return f"Interrupted: {where}{done} complete trials kept in {run.validated.target.display}"
+
+
+__all__ = ["run_headless", "trial_line", "best_block", "TrialMetrics"]

@@ -1,0 +1,176 @@
+"""From the user's options to an open study and a trial executor.
+
+Two steps, in this order, so bad input never leaves anything behind: `validate` checks every option
+without writing anything; `open_run` then creates the runs folder, connects to the storage and creates
+or resumes the study. The headless runner and the UI both use this module.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinynas_tui import paths
+from tinynas_tui.errors import UsageError
+from tinynas_tui.executor.protocol import DEFAULT_ENTRY, WorkerConfig
+from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
+from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
+from tinynas_tui.pipeline.datasets import DatasetSpec, parse_dataset_spec
+from tinynas_tui.search import study as studies
+from tinynas_tui.search.scoring import Weights
+from tinynas_tui.search.space import SearchSpace, resolve_space
+from tinynas_tui.search.storage import StorageTarget, open_artifact_store, open_storage, resolve_storage
+
+DEFAULT_DATASET = "mnist-5k"
+DEFAULT_SPACE = "single-conv"
+DEFAULT_PIPELINE = "quick"
+FAULTS_ENV = "TINYNAS_TEST_FAULTS"  # test hook, e.g. "1:crash,2:hang"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked for; None means "not given" (use the study's or the default)."""
+
+    dataset: str | None = None
+    train_samples: int | None = None
+    test_samples: int | None = None
+    space: str | None = None
+    pipeline: str | None = None
+    epochs: int | None = None
+    quantization: str | None = None
+    storage: str | None = None
+    runs_dir: str | None = None
+    study: str | None = None
+    weights: str = "100,0.01,0.1"
+    seed: int | None = None
+    verbose: bool = False
+    cpu: bool = False
+    threads: int | None = None
+    trial_timeout: float | None = None
+    recycle_every: int = 10
+    worker_max_rss_mb: float = 4096.0
+
+
+@dataclass(frozen=True)
+class ValidatedRun:
+    """Options checked and resolved; nothing has been written yet."""
+
+    options: RunOptions
+    target: StorageTarget
+    weights: Weights
+    dataset: DatasetSpec | None
+    space: SearchSpace | None
+    pipeline: PipelineConfig | None
+    faults: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class OpenRun:
+    """An open study and everything needed to run its trials."""
+
+    validated: ValidatedRun
+    storage: Any
+    study: Any
+    definition: studies.StudyDefinition
+    artifact_store: Any
+    created: bool
+
+    @property
+    def study_name(self) -> str:
+        return self.study.study_name
+
+
+def validate(options: RunOptions) -> ValidatedRun:
+    """Check every option; raise `UsageError` on the first problem. Writes nothing."""
+    weights = Weights.parse(options.weights)
+    for name in ("trial_timeout", "recycle_every", "worker_max_rss_mb", "threads"):
+        value = getattr(options, name)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    dataset = None
+    if options.dataset is not None or options.train_samples is not None or options.test_samples is not None:
+        dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples)
+    space = resolve_space(options.space) if options.space is not None else None
+    pipeline = None
+    if options.pipeline is not None or options.epochs is not None or options.quantization is not None:
+        pipeline = resolve_pipeline(options.pipeline or DEFAULT_PIPELINE).with_overrides(
+            epochs=options.epochs, quantization=options.quantization
+        )
+    runs_dir = Path(options.runs_dir) if options.runs_dir else None
+    target = resolve_storage(options.storage, runs_dir)
+    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults())
+
+
+def _parse_faults() -> dict[int, str]:
+    text = os.environ.get(FAULTS_ENV, "").strip()
+    faults = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        number, _, fault = item.partition(":")
+        faults[int(number)] = fault
+    return faults
+
+
+def open_run(v: ValidatedRun) -> OpenRun:
+    """Create the runs folder, connect, and create or resume the study."""
+    storage = open_storage(v.target)
+    dataset = v.dataset or parse_dataset_spec(DEFAULT_DATASET)
+    space = v.space or resolve_space(DEFAULT_SPACE)
+    pipeline = v.pipeline or resolve_pipeline(DEFAULT_PIPELINE)
+    name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
+    study = studies.load_existing(storage, name)
+    if study is None:
+        definition = studies.StudyDefinition(space, pipeline.to_dict(), dataset.to_dict())
+        study = studies.create(storage, name, definition, seed=v.options.seed)
+        created = True
+    else:
+        definition = _resumed_definition(study, name, v)
+        created = False
+    return OpenRun(v, storage, study, definition, open_artifact_store(v.target), created)
+
+
+def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.StudyDefinition:
+    """The stored definition, after checking that what the user gave explicitly matches it."""
+    stored = studies.stored_definition(study)
+    if not all(stored.values()):
+        raise UsageError(f"study {name!r} was not created by tinynas-tui (it has no stored search space)")
+    given = {
+        "space": v.space.to_dict() if v.space else None,
+        "pipeline": v.pipeline.to_dict() if v.pipeline else None,
+        "dataset": v.dataset.to_dict() if v.dataset else None,
+    }
+    for key, wanted in given.items():
+        if wanted is not None:
+            studies.check_same(name, key, stored[key], wanted)
+    return studies.StudyDefinition(
+        SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"]
+    )
+
+
+def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY) -> ProcessTrialExecutor:
+    """The process executor for this run's trials."""
+    o = run.validated.options
+    runs_dir = run.validated.target.runs_dir
+    log_path = None
+    if not o.verbose:
+        paths.logs_dir(runs_dir).mkdir(parents=True, exist_ok=True)
+        log_path = str((paths.logs_dir(runs_dir) / "worker.log").resolve())
+    config = WorkerConfig(
+        entry=entry,
+        dataset=run.definition.dataset,
+        pipeline=run.definition.pipeline,
+        model=run.definition.space.model,
+        scratch_dir=str(paths.scratch_dir(runs_dir).resolve()),
+        log_path=log_path,
+        verbose=o.verbose,
+        cpu_only=o.cpu,
+        threads=o.threads,
+    )
+    return ProcessTrialExecutor(
+        config,
+        trial_timeout=o.trial_timeout,
+        recycle_every=o.recycle_every,
+        max_rss_mb=o.worker_max_rss_mb,
+        faults=run.validated.faults,
+    )
