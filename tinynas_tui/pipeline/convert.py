@@ -7,6 +7,7 @@ that must never load TensorFlow.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,7 +91,10 @@ def convert_to_tflite(
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8
-        result = converter.convert()
+        with warnings.catch_warnings():
+            # Spurious with int8 I/O: input statistics come from the representative dataset.
+            warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
+            result = converter.convert()
     except Exception as exc:  # The converter raises several unrelated types; normalise them.
         raise ConversionError(f"TFLite {mode} conversion failed: {type(exc).__name__}: {exc}") from exc
     if not isinstance(result, (bytes, bytearray)) or len(result) == 0:

@@ -85,8 +85,8 @@ def _is_model(layer: Any) -> bool:
 def count_macs(model: Any) -> int:
     """Multiply-accumulates of one single-sample inference of a tf_keras model.
 
-    Conv1D/2D/3D (with groups), Conv1D/2D/3DTranspose, DepthwiseConv1D/2D, SeparableConv1D/2D and Dense are
-    counted; every other layer counts 0. Nested models are counted recursively, and layers called
+    Conv1D/2D/3D (with groups), Conv1D/2D/3DTranspose, DepthwiseConv1D/2D, SeparableConv1D/2D and
+    Dense are counted; every other layer counts 0. Nested models are counted recursively, and layers called
     several times (shared layers) are counted once per call.
 
     Args:

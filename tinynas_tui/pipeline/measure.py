@@ -24,7 +24,9 @@ _ARENA_GROWTH = 4
 _ARENA_MAX = 256 * 1024 * 1024
 _ARENA_TOTAL_RE = re.compile(r"Arena allocation total (\d+) bytes")
 # TFLM messages that mean "the arena is too small", as opposed to "this model cannot run".
-_ARENA_SHORT_RE = re.compile(r"missing: \d+|Failed to resize buffer|Failed to allocate (tail|head) memory")
+_ARENA_SHORT_RE = re.compile(
+    r"missing: \d+|Failed to resize buffer|Failed to allocate (tail|head) memory"
+)
 
 
 class MeasurementError(RuntimeError):
@@ -216,7 +218,9 @@ def tflm_arena_bytes(model_bytes: bytes) -> int:
         if arena * _ARENA_GROWTH <= _ARENA_MAX and _ARENA_SHORT_RE.search(log.text):
             arena *= _ARENA_GROWTH
             continue
-        raise MeasurementError(f"TFLM could not load the model (arena {arena} bytes): {error}\n{log.text.strip()}")
+        raise MeasurementError(
+            f"TFLM could not load the model (arena {arena} bytes): {error}\n{log.text.strip()}"
+        )
 
     with _capture_fd2() as log:
         try:

@@ -6,6 +6,7 @@ Validation is split from creation so that bad input is refused before anything i
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,13 +96,34 @@ def resolve_storage(url: str | None, runs_dir: Path | None = None) -> StorageTar
 
 
 def open_storage(target: StorageTarget, *, heartbeat: bool = True) -> Any:
-    """Create the runs folder and connect; an unreachable database raises `UsageError`."""
-    import optuna
+    """Connect (creating the runs folder); an unreachable database raises `UsageError`.
 
+    The runs folder is left behind only when the connection succeeded.
+    """
+    created = not target.runs_dir.exists()
+    try:
+        # SQLite needs its folder before connecting; server databases are reached first.
+        if target.sqlite_path is not None:
+            _make_runs_dir(target)
+        storage = _connect(target, heartbeat)
+        _make_runs_dir(target)
+        return storage
+    except UsageError:
+        if created and target.runs_dir.is_dir():
+            shutil.rmtree(target.runs_dir, ignore_errors=True)
+        raise
+
+
+def _make_runs_dir(target: StorageTarget) -> None:
     try:
         target.runs_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(f"cannot create runs folder {target.runs_dir}: {err.strerror}") from None
+
+
+def _connect(target: StorageTarget, heartbeat: bool) -> Any:
+    import optuna
+
     engine_kwargs: dict[str, Any] = {}
     if target.sqlite_path is not None:
         # Several processes may share one SQLite file: wait for a lock instead of failing at once.

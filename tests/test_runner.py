@@ -1,0 +1,83 @@
+"""The study runner with the process executor and a TF-free trial module."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from tinynas_tui.executor.protocol import WorkerConfig
+from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
+from tinynas_tui.search import study as studies
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.search.runner import StudyRunner
+from tinynas_tui.search.space import Categorical, SearchSpace
+from tinynas_tui.search.storage import open_artifact_store, open_storage, resolve_storage
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+SPACE = SearchSpace("fake", "single-conv", (Categorical("x", (1, 2, 3, 4)), Categorical("fail", (False,))))
+
+
+@pytest.fixture
+def setup(tmp_path):
+    target = resolve_storage(None, tmp_path / "runs")
+    storage = open_storage(target)
+    definition = studies.StudyDefinition(SPACE, {"name": "fake"}, {"name": "fake"})
+    study = studies.create(storage, "s", definition, seed=0)
+    config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), log_path=str(tmp_path / "w.log"))
+    return target, storage, study, config
+
+
+def test_completed_trials_record_metrics_and_artifacts(setup):
+    target, storage, study, config = setup
+    events, recorded = [], []
+    with ProcessTrialExecutor(config) as ex:
+        runner = StudyRunner(study, SPACE, ex, open_artifact_store(target), events.append, recorded.append)
+        runner.run(3)
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 3
+    assert [t.number for t in recorded] == [0, 1, 2]
+    for t in trials:
+        x = t.params["x"]
+        assert t.values == [pytest.approx(x / 10), pytest.approx(x), pytest.approx(x / 2)]
+        artifact_id = t.user_attrs["artifacts"]["model.tflite"]
+        assert (target.runs_dir / "artifacts" / artifact_id).read_bytes() == b"TFL3" * 8
+        assert t.user_attrs["worker_rss_mb"] == 100
+    assert [type(e) for e in events if isinstance(e, (TrialStarted, TrialFinished))] == [TrialStarted, TrialFinished] * 3
+    assert study.metric_names == ["accuracy", "size_kb", "latency_ms"]
+
+
+def test_failures_are_recorded_and_the_study_goes_on(setup):
+    target, storage, study, config = setup
+    with ProcessTrialExecutor(config, faults={1: "crash"}) as ex:
+        study.enqueue_trial({"x": 2, "fail": False})
+        study.enqueue_trial({"x": 2, "fail": False})
+        study.enqueue_trial({"x": 3, "fail": False})
+        events = []
+        StudyRunner(study, SPACE, ex, open_artifact_store(target), events.append).run(3)
+    states = [t.state.name for t in study.get_trials()]
+    assert states == ["COMPLETE", "FAIL", "COMPLETE"]
+    failed = study.trials[1]
+    assert failed.user_attrs["fail_stage"] == "worker"
+    assert "SIGSEGV" in failed.user_attrs["fail_reason"]
+    assert any(isinstance(e, TrialFailed) and e.number == 1 for e in events)
+
+
+def test_stop_request_ends_after_the_current_trial(setup):
+    target, storage, study, config = setup
+    with ProcessTrialExecutor(config) as ex:
+        runner = StudyRunner(study, SPACE, ex, open_artifact_store(target))
+        runner.on_recorded = lambda trial: runner.stop_requested.set()
+        runner.run(10)
+    assert len(study.trials) == 1
+
+
+def test_resumed_study_keeps_numbering_and_definition(setup):
+    target, storage, study, config = setup
+    with ProcessTrialExecutor(config) as ex:
+        StudyRunner(study, SPACE, ex, open_artifact_store(target)).run(2)
+        again = studies.load_existing(storage, "s")
+        assert studies.stored_definition(again)["space"] == SPACE.to_dict()
+        StudyRunner(again, SPACE, ex, open_artifact_store(target)).run(2)
+    assert [t.number for t in again.get_trials()] == [0, 1, 2, 3]
+    assert studies.load_existing(storage, "missing") is None

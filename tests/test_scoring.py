@@ -1,0 +1,48 @@
+"""The weighted score, its weights as data, ranking and the Pareto front."""
+
+from __future__ import annotations
+
+import pytest
+
+from tinynas_tui.errors import UsageError
+from tinynas_tui.search.scoring import TrialMetrics, Weights, pareto_front, rank
+
+
+def test_seed_score_formula():
+    w = Weights()
+    assert w.score(0.9350, 12.1, 1.98) == pytest.approx(0.9350 * 100 - 12.1 * 0.01 - 1.98 * 0.1)
+
+
+def test_parse_weights():
+    assert Weights.parse("100,0.01,0.1") == Weights(100, 0.01, 0.1)
+    assert Weights.parse(" 50 , 1 , 0 ") == Weights(50, 1, 0)
+
+
+@pytest.mark.parametrize("text", ["100,abc,0.1", "100,0.01", "1,2,3,4", "", "100,-1,0.1", "nan,1,1", "inf,1,1"])
+def test_bad_weights_are_refused(text):
+    with pytest.raises(UsageError) as err:
+        Weights.parse(text)
+    assert "--weights" in str(err.value)
+
+
+def test_weights_change_the_ranking():
+    small = TrialMetrics(0, accuracy=0.90, size_kb=10, latency_ms=1)
+    big = TrialMetrics(1, accuracy=0.95, size_kb=200, latency_ms=1)
+    assert [t.number for _, t in rank([small, big], Weights())] == [1, 0]
+    assert [t.number for _, t in rank([small, big], Weights(100, 1, 0.1))] == [0, 1]
+
+
+def test_ties_keep_trial_order():
+    a, b = TrialMetrics(3, 0.9, 10, 1), TrialMetrics(1, 0.9, 10, 1)
+    assert [t.number for _, t in rank([a, b], Weights())] == [1, 3]
+
+
+def test_pareto_front():
+    trials = [
+        TrialMetrics(0, 0.90, 10, 1.0),   # front: smallest
+        TrialMetrics(1, 0.95, 50, 2.0),   # front: most accurate
+        TrialMetrics(2, 0.89, 20, 1.5),   # dominated by 0
+        TrialMetrics(3, 0.92, 30, 0.5),   # front: fastest
+        TrialMetrics(4, 0.90, 10, 1.0),   # equal to 0: neither dominates
+    ]
+    assert [t.number for t in pareto_front(trials)] == [0, 1, 3, 4]
