@@ -86,12 +86,12 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
 
     with _stage("build", number, emit, timings):
         model = build_model(state.config.model, request.params, data.input_shape, data.num_classes)
-    x_train = data.x_train
-    if request.fault == "nan":  # test hook: poisoned inputs make a real NaN loss
-        x_train = np.full_like(x_train, np.nan)
+    if request.fault == "nan":  # test hook: a poisoned output layer gives a real NaN loss in training
+        head = model.layers[-1]
+        head.set_weights([np.full_like(w, np.nan) for w in head.get_weights()])
     with _stage("train", number, emit, timings):
         history = model.fit(
-            x_train,
+            data.x_train,
             data.y_train,
             epochs=cfg.epochs,
             batch_size=int(request.params["batch_size"]),
@@ -102,6 +102,8 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         if not losses or not all(np.isfinite(losses)):
             epoch = next((i + 1 for i, v in enumerate(losses) if not np.isfinite(v)), 1)
             raise TrialError("train", f"loss became NaN at epoch {epoch}; the model is not converted")
+        if not all(np.isfinite(w).all() for w in model.get_weights()):
+            raise TrialError("train", "weights are not finite after training; the model is not converted")
     with _stage("evaluate", number, emit, timings):
         float_accuracy = float(model.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0)[1])
     with _stage("convert", number, emit, timings):

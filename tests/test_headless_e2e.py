@@ -1,0 +1,122 @@
+"""Real headless runs with TensorFlow on tiny data: output, measurements, resume, faults, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import psutil
+import pytest
+
+pytestmark = pytest.mark.tf
+
+TINY = ["--train-samples", "300", "--test-samples", "100"]
+LINE = re.compile(r"^Trial +(\d+): acc=(\d\.\d{4}), size= *(\d+\.\d)KB, latency= *(\d+\.\d{2})ms$")
+# Runs the CLI in a child interpreter and then proves TensorFlow never entered that process.
+CHILD = (
+    "import sys\n"
+    "from tinynas_tui.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'keras'))\n"
+    "print('TF-IN-PARENT' if leaked else 'TF-FREE-PARENT', leaked[:3])\n"
+    "sys.exit(code)\n"
+)
+
+
+def run_cli(cwd, *args, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-c", CHILD, "--headless", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def load_study(cwd):
+    storage = f"sqlite:///{cwd}/tinynas-runs/tinynas.db"
+    (name,) = optuna.get_all_study_names(storage)
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def test_headless_run_measures_everything_then_resumes(tmp_path):
+    first = run_cli(tmp_path, "--trials", "2", *TINY)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert "TF-FREE-PARENT []" in lines
+    trial_lines = [LINE.match(l) for l in lines if l.startswith("Trial ")]
+    assert [m.group(1) for m in trial_lines if m] == ["0", "1"]
+    assert "BEST TRIALS (sorted by weighted score)" in lines and "=" * 60 in lines
+    assert any(l.startswith("#1: acc=") for l in lines) and "Parameters:" in lines
+    assert any(re.match(r"^  lr: [0-9.e-]+$", l) for l in lines)
+
+    study = load_study(tmp_path)
+    for t in study.trials:
+        acc, size_kb, latency_ms = t.values
+        a = t.user_attrs
+        assert 0.3 < acc <= 1.0 and 0.3 < a["float_accuracy"] <= 1.0  # 10 classes: chance is 0.1
+        assert abs(acc - a["float_accuracy"]) < 0.1  # int8 costs little accuracy
+        assert a["fully_int8"] is True and a["input_dtype"] == "int8"
+        assert 0 < latency_ms < 100
+        assert a["macs"] > 0 and a["params"] > 0 and a["arena_bytes"] > 1000
+        artifact = tmp_path / "tinynas-runs" / "artifacts" / a["artifacts"]["model.tflite"]
+        blob = artifact.read_bytes()
+        assert blob[4:8] == b"TFL3" and len(blob) == a["tflite_bytes"] and size_kb == len(blob) / 1024
+        # The dense layer dominates: size tracks the parameter count (int8: ~1 byte a weight).
+        assert 0.8 * a["params"] < len(blob) < 1.5 * a["params"] + 20_000
+        assert set(a["timings"]) == {"build", "train", "evaluate", "convert", "measure"}
+        assert [row["type"] for row in a["layers"]][:2] == ["Conv2D", "MaxPooling2D"]
+
+    again = run_cli(tmp_path, "--trials", "1", *TINY)
+    assert again.returncode == 0, again.stderr
+    assert "2 trials so far" in again.stdout
+    assert [m.group(1) for m in map(LINE.match, again.stdout.splitlines()) if m] == ["2"]
+    assert [t.number for t in load_study(tmp_path).trials] == [0, 1, 2]
+
+
+def test_crash_hang_and_nan_fail_their_trial_and_the_study_goes_on(tmp_path):
+    result = run_cli(tmp_path, "--trials", "5", "--trial-timeout", "25", *TINY,
+                     env={"TINYNAS_TEST_FAULTS": "1:crash,2:hang,3:nan"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"^Trial  1: FAIL at worker: worker process crashed \(SIGSEGV\)", out, re.M)
+    assert re.search(r"^Trial  2: FAIL at timeout: timed out after 25 s$", out, re.M)
+    assert re.search(r"^Trial  3: FAIL at train: loss became NaN at epoch 1", out, re.M)
+    assert [m.group(1) for m in map(LINE.match, out.splitlines()) if m] == ["0", "4"]
+    states = [t.state.name for t in load_study(tmp_path).trials]
+    assert states == ["COMPLETE", "FAIL", "FAIL", "FAIL", "COMPLETE"]
+    assert "TF-FREE-PARENT []" in out
+
+
+def wait_for(predicate, timeout=120.0, what="condition"):
+    """Poll until ``predicate`` holds; the state is outside this process, so polling is the only way."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_ctrl_c_marks_the_running_trial_failed_and_leaves_no_process(tmp_path):
+    env = {**os.environ, "TINYNAS_TEST_FAULTS": "1:hang"}
+    proc = subprocess.Popen([sys.executable, "-m", "tinynas_tui", "--headless", "--trials", "3", *TINY],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        # Trial 0 completes, then trial 1 hangs inside the worker: interrupt it there.
+        wait_for(lambda: "Trial  0: acc=" in (proc.stdout.readline() or ""), what="trial 0")
+        children = wait_for(lambda: psutil.Process(proc.pid).children(recursive=True), what="the worker")
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Interrupted: trial 1 marked FAIL (interrupted); 1 complete trials kept" in out
+    assert "Traceback" not in err
+    trials = load_study(tmp_path).trials
+    assert [t.state.name for t in trials] == ["COMPLETE", "FAIL"]
+    assert trials[1].user_attrs["fail_reason"] == "interrupted by the user"
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
