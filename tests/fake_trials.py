@@ -37,6 +37,10 @@ def run_trial(request, state, emit):
         accuracy=min(1.0, x / 10),
         size_kb=x,
         latency_ms=x / 2,
-        metrics={"worker_pid": state["pid"], "worker_rss_mb": float(params.get("rss", 100))},
+        metrics={
+            "worker_pid": state["pid"],
+            "worker_rss_mb": float(params.get("rss", 100)),
+            "env": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "TF_CPP_MIN_LOG_LEVEL")},
+        },
         artifacts={"model.tflite": path},
     )

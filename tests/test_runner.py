@@ -81,3 +81,19 @@ def test_resumed_study_keeps_numbering_and_definition(setup):
         StudyRunner(again, SPACE, ex, open_artifact_store(target)).run(2)
     assert [t.number for t in again.get_trials()] == [0, 1, 2, 3]
     assert studies.load_existing(storage, "missing") is None
+
+
+def test_executor_failure_is_recorded_on_the_trial(setup):
+    target, storage, study, config = setup
+    from dataclasses import replace
+
+    from tinynas_tui.executor.trial_executor import WorkerStartError
+
+    broken = replace(config, pipeline={"broken": True})
+    with ProcessTrialExecutor(broken) as ex:
+        with pytest.raises(WorkerStartError):
+            StudyRunner(study, SPACE, ex, open_artifact_store(target)).run(3)
+    (trial,) = study.trials
+    assert trial.state.name == "FAIL"
+    assert trial.user_attrs["fail_stage"] == "executor"
+    assert "cannot load the data" in trial.user_attrs["fail_reason"]

@@ -93,8 +93,8 @@ def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | N
         code = 130
         print(_interrupted_line(run), file=out, flush=True)
     except WorkerStartError as err:
-        code = 1
         print(f"tinynas-tui: {err}", file=sys.stderr, flush=True)
+        return 1
     finally:
         executor.close()
         signal.signal(signal.SIGTERM, previous)

@@ -81,6 +81,10 @@ class StudyRunner:
             trial.set_user_attr("fail_stage", "interrupted")
             trial.set_user_attr("fail_reason", "interrupted by the user")
             raise
+        except Exception as err:  # the executor itself failed: record why, then let the caller decide
+            trial.set_user_attr("fail_stage", "executor")
+            trial.set_user_attr("fail_reason", str(err)[:500])
+            raise
         self.on_event(outcome)
         if isinstance(outcome, TrialFailed):
             trial.set_user_attr("fail_stage", outcome.stage)
