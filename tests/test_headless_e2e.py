@@ -106,8 +106,11 @@ def test_ctrl_c_marks_the_running_trial_failed_and_leaves_no_process(tmp_path):
                             start_new_session=True)
     try:
         # Trial 0 completes, then trial 1 hangs inside the worker: interrupt it there.
-        wait_for(lambda: "Trial  0: acc=" in (proc.stdout.readline() or ""), what="trial 0")
-        children = wait_for(lambda: psutil.Process(proc.pid).children(recursive=True), what="the worker")
+        log = tmp_path / "tinynas-runs" / "logs" / "worker.log"
+        marker = "test hook: injecting hang into trial 1"
+        wait_for(lambda: log.is_file() and marker in log.read_text(errors="replace"), what="the hang")
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
         out, err = proc.communicate(timeout=60)
     finally:

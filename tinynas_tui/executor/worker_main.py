@@ -50,7 +50,7 @@ def worker_main(conn: Any, config: WorkerConfig, parent_pid: int) -> None:
 
 def _run_one(entry: Any, state: Any, request: TrialRequest, emit: Any) -> Any:
     try:
-        _inject_fault(request.fault)
+        _inject_fault(request.fault, request.number)
         return entry.run_trial(request, state, emit)
     except TrialError as err:
         return TrialFailed(request.number, err.stage, err.reason)
@@ -59,8 +59,11 @@ def _run_one(entry: Any, state: Any, request: TrialRequest, emit: Any) -> Any:
         return TrialFailed(request.number, "trial", f"{type(err).__name__}: {_one_line(err)}")
 
 
-def _inject_fault(fault: str | None) -> None:
+def _inject_fault(fault: str | None, number: int) -> None:
     """Test hook: make this trial fail the way real ones do."""
+    if fault:
+        # Announced in the worker's output so a test can act once the fault is in place.
+        print(f"test hook: injecting {fault} into trial {number}", flush=True)
     if fault == "crash":
         os.kill(os.getpid(), signal.SIGSEGV)
     elif fault == "exit":
