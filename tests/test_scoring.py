@@ -46,3 +46,17 @@ def test_pareto_front():
         TrialMetrics(4, 0.90, 10, 1.0),   # equal to 0: neither dominates
     ]
     assert [t.number for t in pareto_front(trials)] == [0, 1, 3, 4]
+
+
+def test_pareto_front_matches_brute_force_on_random_trials():
+    import random
+
+    rng = random.Random(7)
+    trials = [TrialMetrics(i, round(rng.random(), 2), rng.randint(1, 30), rng.randint(1, 30)) for i in range(300)]
+
+    def dominated(t):
+        return any(o.accuracy >= t.accuracy and o.size_kb <= t.size_kb and o.latency_ms <= t.latency_ms
+                   and (o.accuracy, o.size_kb, o.latency_ms) != (t.accuracy, t.size_kb, t.latency_ms)
+                   for o in trials)
+
+    assert [t.number for t in pareto_front(trials)] == [t.number for t in trials if not dominated(t)]

@@ -63,12 +63,19 @@ def rank(trials: Iterable[TrialMetrics], weights: Weights) -> list[tuple[float, 
 
 
 def pareto_front(trials: Sequence[TrialMetrics]) -> list[TrialMetrics]:
-    """The trials no other trial dominates (accuracy up, size and latency down), in trial order."""
+    """The trials no other trial dominates (accuracy up, size and latency down), in trial order.
+
+    Trials are swept best-accuracy first, so a trial can only be dominated by one seen before it, and
+    only the front found so far needs checking: O(n * front) rather than O(n^2).
+    """
 
     def dominates(a: TrialMetrics, b: TrialMetrics) -> bool:
         no_worse = a.accuracy >= b.accuracy and a.size_kb <= b.size_kb and a.latency_ms <= b.latency_ms
         better = a.accuracy > b.accuracy or a.size_kb < b.size_kb or a.latency_ms < b.latency_ms
         return no_worse and better
 
-    front = [t for t in trials if not any(dominates(o, t) for o in trials if o is not t)]
+    front: list[TrialMetrics] = []
+    for t in sorted(trials, key=lambda t: (-t.accuracy, t.size_kb, t.latency_ms, t.number)):
+        if not any(dominates(f, t) for f in front):
+            front.append(t)
     return sorted(front, key=lambda t: t.number)

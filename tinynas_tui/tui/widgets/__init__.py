@@ -1,0 +1,1 @@
+"""Reusable widgets of the app, each with its DEFAULT_CSS."""
