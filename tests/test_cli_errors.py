@@ -93,6 +93,7 @@ def test_python_dash_m_is_the_same_entry_point(workdir):
     assert result.stderr.strip().startswith("tinynas-tui: unknown dataset 'nope'")
 
 
-def test_without_headless_says_the_ui_is_not_there_yet(workdir, capsys):
-    assert main([]) == 2
-    assert "--headless" in capsys.readouterr().err
+def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys):
+    assert main(["--dataset", "imagenet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tinynas-tui: unknown dataset") and err.count("\n") == 1

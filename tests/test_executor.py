@@ -109,3 +109,22 @@ def test_cpu_and_verbose_reach_the_worker_environment(tmp_path, monkeypatch, cpu
     with ProcessTrialExecutor(config) as ex:
         result = ex.run(0, {}, lambda e: None)
     assert result.metrics["env"] == expected
+
+
+def test_abort_from_another_thread_ends_the_running_trial(tmp_path):
+    import threading
+
+    from tinynas_tui.search.events import StageStarted
+
+    with make_executor(tmp_path) as ex:
+        def abort_when_started(event):
+            if isinstance(event, StageStarted):
+                threading.Thread(target=ex.abort, args=("stopped by the user",)).start()
+
+        stopped = ex.run(0, {"sleep": 60}, abort_when_started)
+        refused = ex.run(1, {}, lambda e: None)
+        ex.resume()
+        after = ex.run(2, {}, lambda e: None)
+    assert (stopped.stage, stopped.reason) == ("stopped", "stopped by the user")
+    assert (refused.stage, refused.reason) == ("stopped", "stopped by the user")
+    assert isinstance(after, TrialFinished)

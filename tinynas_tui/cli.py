@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     p.add_argument("--headless", action="store_true", help="run without the UI, printing one line per trial")
+    p.add_argument("--paused", action="store_true", help="open the UI without starting the study")
     p.add_argument("--trials", type=_positive_int, default=5, help="trials to add to the study (default 5)")
     p.add_argument("--verbose", action="store_true", help="show TensorFlow and converter logs")
     p.add_argument("--cpu", action="store_true", help="hide every GPU from the trial worker")
@@ -113,11 +114,23 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
     )
 
 
+def run_ui(options, trials: int, paused: bool) -> int:
+    """Validate like the headless run (bad input: exit 2 before any screen), then open the app."""
+    from tinynas_tui.run_setup import validate
+    from tinynas_tui.study_engine import StudyEngine
+    from tinynas_tui.tui.factory import create_app
+
+    validated = validate(options)
+    app = create_app(StudyEngine(validated), trials=trials, paused=paused, weights=validated.weights)
+    app.run()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if not args.headless:
-            raise UsageError("the terminal UI is not built yet; run with --headless")
+            return run_ui(options_from_args(args), trials=args.trials, paused=args.paused)
         from tinynas_tui.headless import run_headless
 
         return run_headless(options_from_args(args), trials=args.trials, top=args.top)

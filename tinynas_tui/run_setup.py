@@ -148,12 +148,16 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
     )
 
 
-def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY) -> ProcessTrialExecutor:
-    """The process executor for this run's trials."""
+def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> ProcessTrialExecutor:
+    """The process executor for this run's trials.
+
+    Worker output goes to ``logs/worker.log`` unless ``--verbose`` (headless) lets it through to the
+    terminal; ``to_log_file`` forces the file, as the UI owns the terminal.
+    """
     o = run.validated.options
     runs_dir = run.validated.target.runs_dir
     log_path = None
-    if not o.verbose:
+    if to_log_file or not o.verbose:
         paths.logs_dir(runs_dir).mkdir(parents=True, exist_ok=True)
         log_path = str((paths.logs_dir(runs_dir) / "worker.log").resolve())
     config = WorkerConfig(

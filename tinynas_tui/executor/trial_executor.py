@@ -55,6 +55,7 @@ class ProcessTrialExecutor:
         self._process: Any = None
         self._conn: Any = None
         self._trials_in_worker = 0
+        self._abort_reason: str | None = None
         self.workers_started = 0
 
     @property
@@ -63,6 +64,8 @@ class ProcessTrialExecutor:
 
     def run(self, number: int, params: dict[str, Any], on_event: Callable[[object], None]) -> TrialFinished | TrialFailed:
         """Run one trial and return how it ended; progress events go to ``on_event``."""
+        if self._abort_reason is not None:
+            return TrialFailed(number, "stopped", self._abort_reason)
         try:
             self._ensure_worker(on_event)
             request = TrialRequest(number, params, self.faults.get(number))
@@ -75,6 +78,17 @@ class ProcessTrialExecutor:
         if self._alive() and self._should_recycle(outcome):
             self._stop_worker("recycled", on_event)
         return outcome
+
+    def abort(self, reason: str = "stopped by the user") -> None:
+        """End the running trial now (from any thread); later trials fail at once until `resume`."""
+        self._abort_reason = reason
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
+
+    def resume(self) -> None:
+        """Accept trials again after an `abort`."""
+        self._abort_reason = None
 
     def close(self) -> None:
         """Stop the worker; safe to call more than once."""
@@ -123,6 +137,9 @@ class ProcessTrialExecutor:
                 self._kill("timed out", on_event)
                 return TrialFailed(number, "timeout", f"timed out after {self.trial_timeout:g} s")
             if isinstance(message, str):
+                if self._abort_reason is not None:
+                    self._discard("aborted", on_event)
+                    return TrialFailed(number, "stopped", self._abort_reason)
                 reason = self._death_reason(message)
                 self._discard("crashed", on_event)
                 return TrialFailed(number, "worker", reason)

@@ -1,0 +1,119 @@
+"""A fake engine for UI tests: deterministic trials, no TensorFlow, no storage, driven by the test.
+
+With ``gated=True`` each trial waits in ``run`` until the test calls ``release()``, so a test decides
+exactly when a trial finishes instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from tinynas_tui.pipeline.config import PipelineConfig
+from tinynas_tui.search.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.search.records import TrialRecord
+from tinynas_tui.search.space import SINGLE_CONV
+from tinynas_tui.study_engine import EngineInfo
+
+
+def params_for(number: int) -> dict:
+    return {"num_filters": (8, 16, 32)[number % 3], "kernel_size": (3, 5)[number % 2],
+            "dense_units": (32, 64, 128)[(number // 2) % 3], "dropout": round(0.05 * (number % 6), 2),
+            "lr": round(0.001 * (1 + number % 4), 4), "batch_size": (16, 32)[(number // 3) % 2]}
+
+
+def metrics_for(number: int) -> tuple[tuple[float, float, float], dict]:
+    acc = round(0.80 + (number * 37 % 19) / 100, 4)
+    size = round(10 + (number * 53 % 41) * 3.3, 2)
+    latency = round(0.5 + (number * 29 % 13) * 0.21, 3)
+    attrs = {
+        "float_accuracy": round(acc + 0.004, 4), "arena_bytes": 6000 + 512 * (number % 7),
+        "macs": 150_000 + 10_000 * number, "params": 20_000 + 1_000 * number, "tflite_bytes": int(size * 1024),
+        "fully_int8": True, "quantization": "int8",
+        "timings": {"build": 0.1, "train": 1.5, "evaluate": 0.2, "convert": 2.5, "measure": 0.1},
+        "layers": [{"name": "conv2d", "type": "Conv2D", "output_shape": [None, 26, 26, 8], "params": 80},
+                   {"name": "dense_1", "type": "Dense", "output_shape": [None, 10], "params": 330}],
+    }
+    return (acc, size, latency), attrs
+
+
+def complete_record(number: int) -> TrialRecord:
+    values, attrs = metrics_for(number)
+    return TrialRecord(number, "complete", params_for(number), values, attrs, seconds=4.0)
+
+
+def failed_record(number: int, reason: str = "loss became NaN at epoch 1") -> TrialRecord:
+    return TrialRecord(number, "failed", params_for(number), None,
+                       {"fail_stage": "train", "fail_reason": reason}, seconds=1.0)
+
+
+class FakeEngine:
+    def __init__(self, records=(), gated=False, fail_open=None, fail_run=None, log_path=None):
+        self.initial = list(records)
+        self.gated = gated
+        self.gate = threading.Semaphore(0)
+        self.pause = threading.Event()
+        self.aborted = threading.Event()
+        self.fail_open = fail_open
+        self.fail_run = fail_run
+        self.log_path = log_path
+        self.next_number = max((r.number for r in self.initial), default=-1) + 1
+        self.pending_poll: list[TrialRecord] = []
+        self.runs: list[int] = []
+        self.closed = False
+        self.study_name = "mnist-5k-single-conv-quick"
+        self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(self.study_name, "mnist-5k", "TPE", "sqlite:///tinynas-runs/tinynas.db",
+                          self.space, self.pipeline, self.log_path)
+
+    def open(self):
+        if self.fail_open:
+            raise self.fail_open
+        return self.info(), list(self.initial)
+
+    def poll(self):
+        out, self.pending_poll = self.pending_poll, []
+        return out
+
+    def release(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.gate.release()
+
+    def run(self, n_trials, on_event):
+        self.runs.append(n_trials)
+        self.pause.clear()
+        self.aborted.clear()
+        if self.fail_run:
+            raise self.fail_run
+        for _ in range(n_trials):
+            number = self.next_number
+            self.next_number += 1
+            on_event(TrialStarted(number, params_for(number)))
+            on_event(StageStarted(number, "train"))
+            on_event(EpochEnded(number, "train", 1, 1, {"loss": 0.5}))
+            while self.gated and not self.aborted.is_set() and not self.gate.acquire(timeout=0.01):
+                pass
+            if self.aborted.is_set():
+                on_event(TrialFailed(number, "stopped", "stopped by the user"))
+                return
+            values, attrs = metrics_for(number)
+            on_event(TrialFinished(number, *values, metrics=attrs))
+            if self.pause.is_set():
+                return
+
+    def request_pause(self):
+        self.pause.set()
+
+    def abort(self):
+        self.pause.set()
+        self.aborted.set()
+
+    def new_study(self, space, pipeline):
+        self.space, self.pipeline = space, pipeline
+        self.study_name = f"{self.study_name}-{space.name}"
+        self.next_number = 0
+        return self.info(), []
+
+    def close(self):
+        self.closed = True

@@ -1,0 +1,287 @@
+"""The app against a fake engine: live rows, re-ranking, pause/stop/quit, errors, marks, polling."""
+
+from __future__ import annotations
+
+import pytest
+from fake_engine import FakeEngine, complete_record, failed_record
+
+from tinynas_tui.search.records import TrialBook
+from tinynas_tui.search.scoring import Weights
+from tinynas_tui.tui.factory import create_app
+from tinynas_tui.tui.screens.confirm import ConfirmScreen
+from tinynas_tui.tui.screens.error import ErrorScreen
+from tinynas_tui.tui.widgets.trial_table import TrialTable
+
+pytestmark = pytest.mark.asyncio
+
+
+async def until(pilot, predicate, what="condition", rounds=400):
+    """Let the app process messages until ``predicate`` holds (the fake engine runs in a thread)."""
+    for _ in range(rounds):
+        if predicate():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+def cell(app, number, column):
+    return str(app.query_one(TrialTable).get_cell(str(number), column))
+
+
+def seeded():
+    return [complete_record(i) for i in range(4)] + [failed_record(4)]
+
+
+async def test_opens_with_existing_trials_then_rows_appear_live():
+    engine = FakeEngine(seeded(), gated=True)
+    app = create_app(engine, trials=2)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "running", "running")
+        table = app.query_one(TrialTable)
+        await until(pilot, lambda: table.row_count == 6, "the running trial's row")
+        assert cell(app, 5, "state") == "running · train 1/1"
+        assert cell(app, 4, "state") == "failed"
+        table.move_cursor(row=2)  # trial 2
+        engine.release()
+        await until(pilot, lambda: cell(app, 5, "state") == "complete", "trial 5 complete")
+        assert table.highlighted_number == 2  # the cursor survived the update
+        assert cell(app, 5, "acc") == f"{complete_record(5).accuracy:.4f}"
+        await until(pilot, lambda: table.row_count == 7, "trial 6 starts")
+        engine.release()
+        await until(pilot, lambda: app.state == "finished", "finished")
+        assert engine.runs == [2]
+        assert str(app.query_one("#status").render()).count("7/7 trials") == 1
+
+
+async def test_weight_change_reranks_at_once():
+    engine = FakeEngine(seeded())
+    app = create_app(engine, trials=1, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        book = TrialBook()
+        book.merge(seeded())
+        heavy_size = Weights(100, 1.0, 0.1)
+        expected = book.rank(heavy_size).ranks
+        assert expected != book.rank(Weights()).ranks  # the change must matter for this test to mean much
+        app.action_focus_weights()
+        await pilot.pause()
+        app.query_one("#w-size").value = "1"
+        await until(pilot, lambda: app.weights == heavy_size, "weights applied")
+        for number, rank in expected.items():
+            assert cell(app, number, "rank") == str(rank)
+        assert engine.runs == []  # re-ranking never touches the study
+
+
+async def test_invalid_weight_is_shown_and_not_applied():
+    app = create_app(FakeEngine(seeded()), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        before = dict(app.ranking.ranks)
+        app.action_focus_weights()
+        app.query_one("#w-acc").value = "-5"
+        await pilot.pause()
+        assert "must be 0 or more" in str(app.query_one("#weights-error").render())
+        assert app.weights == Weights() and app.ranking.ranks == before
+
+
+async def test_budgets_rank_violators_last_and_show_in_detail():
+    app = create_app(FakeEngine(seeded()), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        app.action_focus_weights()
+        smallest = min(r.size_kb for r in seeded() if r.values)
+        app.query_one("#b-flash").value = f"{smallest:g}"
+        await until(pilot, lambda: app.budgets.max_flash_kb == smallest, "budget applied")
+        fits = [r.number for r in seeded() if r.values and r.size_kb <= smallest]
+        assert [n for n, rank in app.ranking.ranks.items() if rank == 1] == fits
+        over = next(r.number for r in seeded() if r.values and r.size_kb > smallest)
+        assert cell(app, over, "rank").endswith("✗")
+        app.query_one(TrialTable).move_to(over)
+        await pilot.pause()
+        assert "✗ over" in app.query_one("#detail").plain_text()
+
+
+async def test_pause_takes_effect_after_the_current_trial():
+    engine = FakeEngine(seeded(), gated=True)
+    app = create_app(engine, trials=5)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.book.count("running") == 1, "a trial runs")
+        await pilot.press("f6")
+        assert app.state == "pausing"
+        engine.release()
+        await until(pilot, lambda: app.state == "paused", "paused")
+        assert app.book.count("complete") == 5 and app.book.count("running") == 0
+        await pilot.press("f5")  # resume runs the rest of the target
+        await until(pilot, lambda: engine.runs == [5, 4], "resumed with the remaining trials")
+    assert engine.aborted.is_set() and engine.closed  # leaving while a trial ran ended it
+
+
+async def test_stop_asks_then_ends_the_running_trial():
+    engine = FakeEngine(seeded(), gated=True)
+    app = create_app(engine, trials=3)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.book.count("running") == 1, "a trial runs")
+        await pilot.press("f8")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert app.state == "running" and not engine.aborted.is_set()
+        await pilot.press("f8")
+        await pilot.press("y")
+        await until(pilot, lambda: app.state == "stopped", "stopped")
+        assert engine.aborted.is_set()
+        assert app.book.get(5).state == "failed" and "stopped" in app.book.get(5).reason
+
+
+async def test_quit_while_running_asks_and_closes_the_engine():
+    engine = FakeEngine(seeded(), gated=True)
+    app = create_app(engine, trials=3)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.book.count("running") == 1, "a trial runs")
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await until(pilot, lambda: app.return_code is not None, "the app exits by itself")
+    assert app.return_code == 0 and engine.aborted.is_set() and engine.closed
+
+
+async def test_quit_when_idle_needs_no_question():
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        await pilot.press("ctrl+q")
+    assert engine.closed
+
+
+async def test_study_thread_error_opens_a_modal_and_the_app_stays_usable():
+    engine = FakeEngine(seeded(), fail_run=RuntimeError("storage went away"))
+    app = create_app(engine, trials=1)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
+                    "error modal")
+        assert "storage went away" in str(app.screen.query_one("#error-message").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ErrorScreen)
+        assert app.state == "stopped"
+        await pilot.press("space")  # still responsive
+        assert app.query_one(TrialTable).marked
+
+
+async def test_engine_that_cannot_open_shows_why():
+    app = create_app(FakeEngine(fail_open=RuntimeError("cannot open storage sqlite:///x.db")))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
+                    "error modal")
+        assert "cannot open storage" in str(app.screen.query_one("#error-message").render())
+
+
+async def test_marking_trials():
+    app = create_app(FakeEngine(seeded()), paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        table = app.query_one(TrialTable)
+        await pilot.press("space", "down", "down", "space")
+        assert table.marked == {0, 2}
+        assert cell(app, 0, "mark") == "✓" and cell(app, 1, "mark") == " "
+        await pilot.press("up", "up", "space")
+        assert table.marked == {2}
+
+
+async def test_trials_from_other_processes_appear_on_poll():
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        engine.pending_poll = [complete_record(40), failed_record(41)]
+        app._poll()
+        await until(pilot, lambda: app.query_one(TrialTable).row_count == 7, "polled rows")
+        assert cell(app, 41, "state") == "failed" and app.book.get(40).state == "complete"
+
+
+async def test_sorting_keeps_the_cursor_on_its_trial():
+    app = create_app(FakeEngine(seeded()), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        table = app.query_one(TrialTable)
+        table.move_to(3)
+        table.sort_by("acc", reverse=True)
+        await pilot.pause()
+        order = [int(str(table.get_row_at(i)[1])) for i in range(table.row_count)]
+        by_acc = sorted((r for r in seeded() if r.values), key=lambda r: -r.accuracy)
+        assert order[: len(by_acc)] == [r.number for r in by_acc]
+        assert order[-1] == 4  # no accuracy: last
+        assert table.highlighted_number == 3
+
+
+async def test_more_trials_raises_the_target_and_runs():
+    engine = FakeEngine(seeded())
+    app = create_app(engine, trials=1, paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        assert app.target == 6
+        await pilot.press("f7")
+        await until(pilot, lambda: app.state == "finished", "ran the added trials")
+        assert app.target == 11 and engine.runs == [6]
+
+
+async def test_pareto_view_jumps_to_the_chosen_trial():
+    app = create_app(FakeEngine(seeded()), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        await pilot.press("f4")
+        from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
+
+        assert isinstance(app.screen, ParetoScreen)
+        await pilot.press("right", "enter")
+        assert not isinstance(app.screen, ParetoScreen)
+        assert app.query_one(TrialTable).highlighted_number in app.ranking.front
+
+
+async def test_applying_a_space_with_trials_offers_a_new_study():
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        from dataclasses import replace
+
+        from tinynas_tui.pipeline.config import PipelineConfig
+        from tinynas_tui.search.space import SINGLE_CONV
+        from tinynas_tui.tui.widgets.space_editor import SpaceEditor
+
+        edited = replace(SINGLE_CONV, name="narrow")
+        app.query_one(SpaceEditor).post_message(SpaceEditor.Applied(edited, PipelineConfig(epochs=2)))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asks first")
+        await pilot.press("y")
+        await until(pilot, lambda: app.info.study_name.endswith("-narrow"), "new study")
+        assert engine.space == edited and engine.pipeline.epochs == 2
+        assert app.query_one(TrialTable).row_count == 0 and app.state == "paused"  # waits for F5
+        await pilot.press("f5")
+        await until(pilot, lambda: app.state == "finished", "the new study ran")
+        assert app.query_one(TrialTable).row_count == 5 and engine.runs == [5]
+
+
+async def test_log_pane_toggles_and_tails_the_worker_log(tmp_path):
+    log = tmp_path / "worker.log"
+    log.write_text("old line\n")
+    app = create_app(FakeEngine(seeded(), log_path=str(log)), paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        pane = app.query_one("#log")
+        assert not pane.display
+        await pilot.press("f3")
+        assert pane.display
+        with log.open("a") as fh:
+            fh.write("converter: fully_quantize 0\n")
+        pane.read_new()
+        assert any("fully_quantize" in line for line in pane.lines)
+        assert not any("old line" in line for line in pane.lines)
+
+
+async def test_every_binding_has_an_id_and_a_tooltip():
+    from tinynas_tui.tui.app import TinyNasApp
+    from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
+    from tinynas_tui.tui.widgets.space_editor import SpaceEditor
+
+    for owner in (TinyNasApp, TrialTable, ConfirmScreen, ErrorScreen, ParetoScreen, SpaceEditor):
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.tooltip, (owner.__name__, binding)

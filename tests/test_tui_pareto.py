@@ -1,0 +1,199 @@
+"""The Pareto screen: walking the front, switching axes, dismissing, and how the plot looks."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from tinynas_tui.search.records import TrialBook, TrialRecord
+from tinynas_tui.search.scoring import Weights
+from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
+from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_HIGHLIGHT, ParetoPlot
+
+SENTINEL = object()
+
+
+def make_records() -> list[TrialRecord]:
+    """Eight complete trials (five on the front, ordered differently by size and by latency) plus two
+    without results."""
+    rows = [  # number, accuracy, size KB, latency ms, arena bytes
+        (0, 0.900, 20.0, 3.00, 12288),
+        (1, 0.935, 12.1, 1.98, 9216),
+        (2, 0.880, 8.0, 2.50, 7168),
+        (3, 0.950, 30.0, 4.00, 20480),
+        (4, 0.890, 25.0, 3.50, None),
+        (5, 0.800, 9.5, 1.00, 6144),
+        (6, 0.960, 55.0, 6.00, 40960),
+        (7, 0.850, 14.0, 2.20, 10240),
+    ]
+    records = [
+        TrialRecord(n, "complete", {}, (acc, size, lat), {} if arena is None else {"arena_bytes": arena})
+        for n, acc, size, lat, arena in rows
+    ]
+    return records + [TrialRecord(8, "failed"), TrialRecord(9, "running", stage="training")]
+
+
+RECORDS = make_records()
+
+
+def computed_front(records: list[TrialRecord]) -> frozenset[int]:
+    book = TrialBook()
+    book.merge(records)
+    return book.rank(Weights()).front
+
+
+FRONT = computed_front(RECORDS)
+
+
+def front_in_order(key: str) -> list[int]:
+    """The front's numbers ordered by the `key` attribute of each record (size_kb or latency_ms)."""
+    front = [r for r in RECORDS if r.number in FRONT]
+    return [r.number for r in sorted(front, key=lambda r: getattr(r, key))]
+
+
+class ParetoHost(App[None]):
+    """A bare app that opens the Pareto screen on mount and keeps what it dismisses with."""
+
+    def __init__(self, records: list[TrialRecord] = RECORDS, highlighted: int | None = 1) -> None:
+        super().__init__()
+        self.records, self.highlighted = records, highlighted
+        self.results: list[int | None] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("trials table")
+
+    def on_mount(self) -> None:
+        screen = ParetoScreen(self.records, computed_front(self.records), self.highlighted)
+        self.push_screen(screen, self.results.append)
+
+
+def test_fixture_front_is_interesting():
+    assert FRONT == {1, 2, 3, 5, 6}
+    assert front_in_order("size_kb") != front_in_order("latency_ms")
+
+
+@pytest.mark.asyncio
+async def test_arrows_walk_the_front_in_size_order_and_stop_at_the_ends():
+    order = front_in_order("size_kb")
+    app = ParetoHost(highlighted=order[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ParetoScreen)
+        seen = []
+        for _ in range(len(order)):
+            await pilot.press("right")
+            seen.append(screen.highlighted)
+        assert seen == order[1:] + [order[-1]]
+        seen = []
+        for _ in range(len(order)):
+            await pilot.press("h")
+            seen.append(screen.highlighted)
+        assert seen == list(reversed(order[:-1])) + [order[0]]
+
+
+@pytest.mark.asyncio
+async def test_axis_toggle_walks_in_latency_order():
+    order = front_in_order("latency_ms")
+    app = ParetoHost(highlighted=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert "vs size" in screen.query_one("#pareto-dialog").border_title
+        await pilot.press("a")
+        assert screen.axis == "latency"
+        assert "vs latency" in screen.query_one("#pareto-dialog").border_title
+        assert screen.query_one(ParetoPlot).x_label == "latency ms"
+        seen = []
+        for _ in range(len(order)):
+            await pilot.press("l")
+            seen.append(screen.highlighted)
+        assert seen == order
+        await pilot.press("f2")
+        assert screen.axis == "size"
+
+
+@pytest.mark.asyncio
+async def test_first_move_from_off_front_goes_to_nearest_front_point_in_x():
+    start = next(r for r in RECORDS if r.number == 0)
+    assert start.number not in FRONT
+    front = [r for r in RECORDS if r.number in FRONT]
+    nearest = min(front, key=lambda r: abs(r.size_kb - start.size_kb)).number
+    app = ParetoHost(highlighted=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        caption = str(app.screen.query_one("#pareto-caption", Static).visual)
+        assert "not on the front" in caption
+        await pilot.press("left")
+        assert app.screen.highlighted == nearest
+
+
+@pytest.mark.asyncio
+async def test_caption_describes_the_highlighted_trial():
+    app = ParetoHost(highlighted=1)
+    async with app.run_test(size=(100, 30)):
+        caption = str(app.screen.query_one("#pareto-caption", Static).visual)
+        assert caption == "#1  acc 0.9350  size 12.1 KB  latency 1.98 ms  arena 9.0 KB  ★ on the front"
+    app = ParetoHost(highlighted=4)
+    async with app.run_test(size=(100, 30)):
+        caption = str(app.screen.query_one("#pareto-caption", Static).visual)
+        assert "#4  acc 0.8900" in caption and "arena —" in caption and "★" not in caption
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"), [(["right", "enter"], SENTINEL), (["escape"], None), (["q"], None)]
+)
+@pytest.mark.asyncio
+async def test_enter_dismisses_with_the_highlight_and_escape_with_none(keys, expected):
+    app = ParetoHost(highlighted=1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await pilot.press(*keys)
+        await pilot.pause()
+        if expected is SENTINEL:
+            expected = front_in_order("size_kb")[front_in_order("size_kb").index(1) + 1]
+        assert app.results == [expected]
+        assert not isinstance(app.screen, ParetoScreen)
+        assert screen.highlighted == (expected if expected is not None else 1)
+
+
+@pytest.mark.parametrize("size", [(40, 10), (80, 24), (150, 40)])
+@pytest.mark.asyncio
+async def test_plot_fits_and_draws_one_highlight_and_every_front_cell(size):
+    app = ParetoHost(highlighted=1)
+    async with app.run_test(size=size):
+        plot = app.screen.query_one(ParetoPlot)
+        text = plot.render().plain
+        assert text.count(GLYPH_HIGHLIGHT) == 1
+        highlight_cell = plot.cell_of(1)
+        front_cells = {plot.cell_of(n) for n in FRONT} - {highlight_cell}
+        assert text.count(GLYPH_FRONT) == len(front_cells) >= 1
+        lines = text.split("\n")
+        assert len(lines) == plot.size.height
+        assert all(len(line) == plot.size.width for line in lines)
+
+
+@pytest.mark.asyncio
+async def test_empty_study_says_so():
+    app = ParetoHost(records=[TrialRecord(0, "running"), TrialRecord(1, "failed")], highlighted=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        plot = app.screen.query_one(ParetoPlot)
+        assert "no complete trials yet" in plot.render().plain
+        await pilot.press("right", "a", "right")
+        assert app.screen.highlighted is None
+
+
+@pytest.mark.asyncio
+async def test_clicking_a_point_highlights_it():
+    app = ParetoHost(highlighted=1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.screen.query_one(ParetoPlot)
+        plot.render()
+        assert await pilot.click(ParetoPlot, offset=plot.cell_of(6))
+        assert app.screen.highlighted == 6
+
+
+def test_snapshot_80x24(snap_compare):
+    assert snap_compare(ParetoHost(highlighted=1), terminal_size=(80, 24))
+
+
+def test_snapshot_160x48_latency_axis(snap_compare):
+    assert snap_compare(ParetoHost(highlighted=0), press=["a"], terminal_size=(160, 48))

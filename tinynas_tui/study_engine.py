@@ -1,0 +1,148 @@
+"""The engine behind the UI: one open study, its trial executor, and reads of its trials.
+
+Every method blocks (storage and process I/O), so the UI calls them from thread workers. Reads are
+incremental: after the first, a poll asks storage only for trials it has not seen finish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Protocol
+
+from tinynas_tui.pipeline.config import PipelineConfig
+from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, open_run
+from tinynas_tui.search import study as studies
+from tinynas_tui.search.records import TrialRecord
+from tinynas_tui.search.runner import StudyRunner
+from tinynas_tui.search.space import SearchSpace
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the header and the editors show about the open study."""
+
+    study_name: str
+    dataset: str
+    sampler: str
+    storage: str
+    space: SearchSpace
+    pipeline: PipelineConfig
+    log_path: str | None
+
+
+class Engine(Protocol):
+    """What the app needs from whatever runs the study (the real one, or a fake in tests)."""
+
+    def open(self) -> tuple[EngineInfo, list[TrialRecord]]: ...
+    def poll(self) -> list[TrialRecord]: ...
+    def run(self, n_trials: int, on_event: Callable[[object], None]) -> None: ...
+    def request_pause(self) -> None: ...
+    def abort(self) -> None: ...
+    def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]: ...
+    def close(self) -> None: ...
+
+
+class StudyEngine:
+    """The real engine: Optuna storage plus the spawned trial worker."""
+
+    def __init__(self, validated: ValidatedRun) -> None:
+        self.validated = validated
+        self._run: OpenRun | None = None
+        self._runner: StudyRunner | None = None
+        self._executor: Any = None
+        self._max_trial_id = -1
+        self._unfinished_ids: set[int] = set()
+
+    def open(self) -> tuple[EngineInfo, list[TrialRecord]]:
+        self._attach(open_run(self.validated))
+        return self.info(), self.poll()
+
+    def _attach(self, run: OpenRun) -> None:
+        if self._executor is not None:
+            self._executor.close()
+        self._run = run
+        self._executor = make_executor(run, to_log_file=True)
+        self._runner = StudyRunner(run.study, run.definition.space, self._executor, run.artifact_store)
+        self._max_trial_id = -1
+        self._unfinished_ids = set()
+
+    def info(self) -> EngineInfo:
+        run = self._require()
+        return EngineInfo(
+            study_name=run.study_name,
+            dataset=run.definition.dataset.get("name", "?").rsplit("/", 1)[-1],
+            sampler=type(run.study.sampler).__name__.removesuffix("Sampler"),
+            storage=run.validated.target.display,
+            space=run.definition.space,
+            pipeline=PipelineConfig.from_dict(run.definition.pipeline),
+            log_path=self._executor.config.log_path,
+        )
+
+    def poll(self) -> list[TrialRecord]:
+        """Trials that are new, or were unfinished at the last poll."""
+        from optuna.trial import TrialState
+
+        run = self._require()
+        storage, study_id = run.storage, run.study._study_id
+        try:
+            frozen = storage._get_trials(study_id, None, set(self._unfinished_ids), self._max_trial_id)
+        except AttributeError:  # a storage without the incremental read
+            frozen = storage.get_all_trials(study_id, deepcopy=False)
+        for t in frozen:
+            self._max_trial_id = max(self._max_trial_id, t._trial_id)
+            if t.state in (TrialState.RUNNING, TrialState.WAITING):
+                self._unfinished_ids.add(t._trial_id)
+            else:
+                self._unfinished_ids.discard(t._trial_id)
+        return [TrialRecord.from_frozen(t) for t in frozen]
+
+    def run(self, n_trials: int, on_event: Callable[[object], None]) -> None:
+        runner = self._runner
+        assert runner is not None
+        runner.on_event = on_event
+        runner.stop_requested.clear()
+        self._executor.resume()
+        runner.run(n_trials)
+
+    def request_pause(self) -> None:
+        if self._runner is not None:
+            self._runner.stop_requested.set()
+
+    def abort(self) -> None:
+        self.request_pause()
+        if self._executor is not None:
+            self._executor.abort("stopped by the user")
+
+    def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]:
+        """Start a fresh study with this definition; the current one stays resumable."""
+        run = self._require()
+        name = _free_name(run.storage, f"{run.study_name}-{space.name}")
+        options = replace(self.validated.options, study=name)
+        validated = replace(self.validated, options=options, space=space, pipeline=pipeline,
+                            dataset=self.validated.dataset)
+        definition = studies.StudyDefinition(space, pipeline.to_dict(), run.definition.dataset)
+        study = studies.create(run.storage, name, definition, seed=options.seed)
+        self.validated = validated
+        self._attach(OpenRun(validated, run.storage, study, definition, run.artifact_store, created=True))
+        return self.info(), self.poll()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+
+    def _require(self) -> OpenRun:
+        if self._run is None:
+            raise RuntimeError("the engine is not open")
+        return self._run
+
+
+def _free_name(storage: Any, base: str) -> str:
+    import optuna
+
+    taken = set(optuna.get_all_study_names(storage))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

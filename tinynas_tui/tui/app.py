@@ -1,0 +1,398 @@
+"""The tinynas-tui app: the study's trials live, the ranking under your weights, the search space.
+
+The study runs in a thread worker that only posts messages; the handlers here own all state. The
+engine is opened in a thread too, so the first frame never waits for storage (or TensorFlow, which
+only the trial worker process imports).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from tinynas_tui.search.records import Budgets, Ranking, TrialBook
+from tinynas_tui.search.scoring import Weights
+from tinynas_tui.study_engine import Engine, EngineInfo
+from tinynas_tui.tui.commands import StudyCommands
+from tinynas_tui.tui.messages import EngineFailed, EngineOpened, StudyRunEnded, TrialEventArrived, TrialsPolled
+from tinynas_tui.tui.screens.confirm import ConfirmScreen
+from tinynas_tui.tui.screens.error import ErrorScreen
+from tinynas_tui.tui.widgets.log_pane import LogPane
+from tinynas_tui.tui.widgets.score_spark import ScoreSpark
+from tinynas_tui.tui.widgets.space_editor import SpaceEditor
+from tinynas_tui.tui.widgets.status_bar import StatusBar
+from tinynas_tui.tui.widgets.trial_detail import TrialDetail
+from tinynas_tui.tui.widgets.trial_table import TrialTable
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialStarted
+
+POLL_INTERVAL_S = 3.0
+MORE_TRIALS = 5
+IDLE_STATES = ("paused", "stopped", "finished")
+
+
+class TinyNasApp(App[None]):
+    """The terminal UI of a study.
+
+    Args:
+        engine: What opens and runs the study (the real `StudyEngine`, or a fake in tests).
+        trials: Trials to add to the study in this session.
+        paused: Open without starting the study.
+        weights: Initial score weights.
+        budgets: Initial hardware budgets.
+    """
+
+    TITLE = "tinynas-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {StudyCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit",
+                tooltip="Quit (asks first while a trial runs)"),
+        Binding("f5,r", "start", "Run", id="study.start", tooltip="Start or resume the study"),
+        Binding("f6,p", "pause", "Pause", id="study.pause", tooltip="Pause after the current trial"),
+        Binding("f8,x", "stop", "Stop", id="study.stop", tooltip="Stop now, ending the running trial (asks)"),
+        Binding("f7,plus", "more_trials", "+5", id="study.more", tooltip="Add 5 trials to the target"),
+        Binding("f4,v", "pareto", "Pareto", id="view.pareto", tooltip="Accuracy against size and latency"),
+        Binding("f3,l", "toggle_log", "Log", id="view.log", tooltip="Show or hide the worker log"),
+        Binding("f2,b", "toggle_sidebar", "Panel", id="view.sidebar",
+                tooltip="Show or hide the search space and weights"),
+        Binding("ctrl+t", "focus_table", "Table", show=False, id="view.table", tooltip="Focus the trial table"),
+    ]
+
+    def __init__(self, engine: Engine, trials: int = 5, paused: bool = False,
+                 weights: Weights | None = None, budgets: Budgets | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.requested_trials = trials
+        self.start_paused = paused
+        self.weights = weights or Weights()
+        self.budgets = budgets or Budgets()
+        self.book = TrialBook()
+        self.ranking = self.book.rank(self.weights, self.budgets)
+        self.info: EngineInfo | None = None
+        self.state = "opening"
+        self.target = 0
+        self.quitting = False
+        self._pause_requested = False
+        self._stop_requested = False
+        self._trial_started_at: dict[int, float] = {}
+        self._durations: list[float] = []
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        from tinynas_tui.pipeline.config import PipelineConfig
+        from tinynas_tui.search.space import SINGLE_CONV
+
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                with TabbedContent(initial="tab-space"):
+                    with TabPane("Space", id="tab-space"):
+                        yield SpaceEditor(SINGLE_CONV, PipelineConfig(), id="space-editor")
+                    with TabPane("Weights", id="tab-weights"):
+                        from tinynas_tui.tui.widgets.weights_panel import WeightsPanel
+
+                        yield WeightsPanel(self.weights, self.budgets, id="weights")
+            with Vertical(id="main"):
+                yield TrialTable(id="trials")
+                yield ScoreSpark(id="spark")
+                yield TrialDetail(id="detail")
+        yield LogPane(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TrialTable).focus()
+        self._open_engine()
+
+    def on_unmount(self) -> None:
+        # However the app ends, no trial may outlive it: end the study thread and the worker process.
+        if self.state in ("running", "pausing", "stopping"):
+            self.engine.abort()
+        self.engine.close()
+
+    # -- engine and study threads (they only post messages) --------------------------------------
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _open_engine(self) -> None:
+        try:
+            info, records = self.engine.open()
+        except Exception as err:
+            self.post_message(EngineFailed("Cannot open the study", err, traceback.format_exc()))
+            return
+        self.post_message(EngineOpened(info, records))
+
+    @work(thread=True, group="study", exclusive=True, exit_on_error=False)
+    def _run_study(self, n_trials: int) -> None:
+        try:
+            self.engine.run(n_trials, lambda event: self.post_message(TrialEventArrived(event)))
+        finally:
+            self.post_message(StudyRunEnded())
+
+    @work(thread=True, group="poll", exclusive=True, exit_on_error=False)
+    def _poll(self) -> None:
+        records = self.engine.poll()
+        if records:
+            self.post_message(TrialsPolled(records))
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def _switch_study(self, space: Any, pipeline: Any) -> None:
+        try:
+            info, records = self.engine.new_study(space, pipeline)
+        except Exception as err:
+            self.post_message(EngineFailed("Cannot start a new study", err, traceback.format_exc()))
+            return
+        self.post_message(EngineOpened(info, records, fresh=True))
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def on_engine_opened(self, message: EngineOpened) -> None:
+        info: EngineInfo = message.info  # type: ignore[assignment]
+        self.info = info
+        if message.fresh:
+            self.book = TrialBook()
+            self.query_one(TrialTable).reset()  # another study: a new table, not an update
+        self.book.merge(message.records)
+        self.target = self._finished() + self.requested_trials
+        status = self.query_one(StatusBar)
+        status.study, status.dataset, status.sampler, status.storage = (
+            info.study_name, info.dataset, info.sampler, info.storage)
+        self.query_one(SpaceEditor).set_definition(info.space, info.pipeline)
+        self.query_one(LogPane).follow(info.log_path)
+        self._rerank()
+        if not message.fresh:
+            self.set_interval(POLL_INTERVAL_S, self._poll)
+        self._set_state("paused")
+        if message.fresh:
+            self.notify(f"New study {info.study_name}: press F5 to run it.")
+        elif not self.start_paused:
+            self.action_start()
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        self._set_state("failed" if self.info is None else self.state)
+        self.push_screen(ErrorScreen(message.title, str(message.error), message.details))
+
+    def on_trial_event_arrived(self, message: TrialEventArrived) -> None:
+        event = message.event
+        number = self.book.apply(event)
+        if number is None:
+            return
+        if isinstance(event, TrialStarted):
+            self._trial_started_at[number] = time.monotonic()
+        if isinstance(event, (TrialFinished, TrialFailed)):
+            started = self._trial_started_at.pop(number, None)
+            if started is not None:
+                self._durations.append(time.monotonic() - started)
+            self._rerank()
+        else:
+            self._show_row(number)
+        self._update_status()
+
+    def on_trials_polled(self, message: TrialsPolled) -> None:
+        changed = self.book.merge(message.records)
+        if changed:
+            self._rerank()
+
+    def on_study_run_ended(self, message: StudyRunEnded) -> None:
+        if self.quitting:
+            self._close_and_exit()
+            return
+        if self._stop_requested:
+            self._set_state("stopped")
+        elif self._pause_requested:
+            self._set_state("paused")
+        else:
+            self._set_state("finished" if self._finished() >= self.target else "paused")
+        self._pause_requested = self._stop_requested = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state is WorkerState.ERROR and worker.group in ("study", "poll"):
+            error = worker.error
+            details = "".join(traceback.format_exception(error)) if error else ""
+            if worker.group == "study":
+                self._set_state("stopped")
+            self.push_screen(ErrorScreen(f"The {worker.group} thread failed", str(error), details))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_weights_panel_changed(self, message: Any) -> None:
+        self.weights, self.budgets = message.weights, message.budgets
+        self._rerank()
+
+    def on_space_editor_applied(self, message: SpaceEditor.Applied) -> None:
+        if self.state in ("running", "pausing", "stopping"):
+            self.notify("Pause the study before changing its space.", severity="warning")
+            return
+        if len(self.book) == 0:
+            self._switch_study(message.space, message.pipeline)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._switch_study(message.space, message.pipeline)
+
+        name = self.info.study_name if self.info else "this study"
+        self.push_screen(ConfirmScreen(
+            "Start a new study?",
+            f"An Optuna study keeps one search space. Start a new study with the edited space? "
+            f"{name} keeps its {len(self.book)} trials and stays resumable.",
+            yes="New study"), answered)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_start(self) -> None:
+        if self.state not in IDLE_STATES:
+            return
+        remaining = self.target - self._finished()
+        if remaining <= 0:
+            self.notify("The target is reached; press + (F7) for more trials.")
+            return
+        self._pause_requested = self._stop_requested = False
+        self._set_state("running")
+        self._run_study(remaining)
+
+    def action_pause(self) -> None:
+        if self.state == "running":
+            self._pause_requested = True
+            self.engine.request_pause()
+            self._set_state("pausing")
+
+    def action_stop(self) -> None:
+        if self.state not in ("running", "pausing"):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.state in ("running", "pausing"):
+                self._stop_requested = True
+                self.engine.abort()
+                self._set_state("stopping")
+
+        self.push_screen(ConfirmScreen("Stop the study?", "The running trial ends now and is recorded as "
+                                       "failed (stopped). Completed trials are kept.", yes="Stop"), answered)
+
+    def action_more_trials(self) -> None:
+        self.target += MORE_TRIALS
+        self._update_status()
+        if self.state in IDLE_STATES:
+            self.action_start()
+        else:
+            self.notify(f"Target raised to {self.target} trials.")
+
+    async def action_quit(self) -> None:
+        if self.state not in ("running", "pausing", "stopping"):
+            self._close_and_exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.quitting = True
+                self.engine.abort()
+                self._set_state("stopping")
+
+        self.push_screen(ConfirmScreen("Quit?", "A trial is running. Quitting ends it (recorded as failed, "
+                                       "stopped); completed trials are kept.", yes="Quit"), answered)
+
+    def _close_and_exit(self) -> None:
+        self.exit()  # on_unmount closes the engine
+
+    def action_pareto(self) -> None:
+        from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
+
+        table = self.query_one(TrialTable)
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                table.move_to(number)
+
+        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number), chosen)
+
+    def action_toggle_log(self) -> None:
+        self.query_one(LogPane).toggle_class("-visible")
+
+    def action_toggle_sidebar(self) -> None:
+        self.screen.toggle_class("-sidebar-toggled")
+
+    def action_focus_space(self) -> None:
+        self._show_sidebar_tab("tab-space")
+
+    def action_focus_weights(self) -> None:
+        self._show_sidebar_tab("tab-weights")
+
+    def action_focus_table(self) -> None:
+        self.query_one(TrialTable).focus()
+
+    def _show_sidebar_tab(self, tab: str) -> None:
+        narrow = self.screen.has_class("-narrow")
+        if narrow != self.screen.has_class("-sidebar-toggled"):
+            self.screen.toggle_class("-sidebar-toggled")
+        self.query_one(TabbedContent).active = tab
+        inputs = self.query_one(f"#{tab}", TabPane).query("Input")
+        if inputs:
+            self.call_after_refresh(inputs.first().focus)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _finished(self) -> int:
+        return self.book.count("complete", "failed", "pruned")
+
+    def _screen_gone(self) -> bool:
+        """True while the app shuts down: late messages must not touch removed widgets."""
+        return not self.query(TrialTable)
+
+    def _rerank(self) -> None:
+        self.ranking = self.book.rank(self.weights, self.budgets)
+        if self._screen_gone():
+            return
+        table = self.query_one(TrialTable)
+        records = self.book.ordered()
+        for record in records:
+            table.upsert(record, self.ranking)
+        table.resort()
+        self.query_one(ScoreSpark).show(self.book.complete(), self.ranking)
+        self._show_detail()
+        self._update_status()
+
+    def _show_row(self, number: int) -> None:
+        record = self.book.get(number)
+        if record is not None and not self._screen_gone():
+            self.query_one(TrialTable).upsert(record, self.ranking)
+            if self.query_one(TrialTable).highlighted_number == number:
+                self._show_detail()
+
+    def _show_detail(self) -> None:
+        table = self.query_one(TrialTable)
+        number = table.highlighted_number
+        record = self.book.get(number) if number is not None else None
+        order = self.info.space.names if self.info else ()
+        self.query_one(TrialDetail).show(record, self.ranking, self.budgets, order)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self._screen_gone():
+            return
+        status = self.query_one(StatusBar)
+        status.state = self.state
+        status.done = self._finished()
+        status.target = self.target
+        status.eta = self._eta()
+
+    def _eta(self) -> float | None:
+        if not self._durations:
+            return None
+        mean = sum(self._durations) / len(self._durations)
+        remaining = max(0, self.target - self._finished())
+        running = [time.monotonic() - t for t in self._trial_started_at.values()]
+        return max(0.0, mean * remaining - sum(min(r, mean) for r in running))

@@ -1,0 +1,47 @@
+"""What the app's thread workers report, in the past tense. Workers only post these; handlers own state."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from tinynas_tui.search.records import TrialRecord
+
+
+class EngineOpened(Message):
+    """The study is open (or a new one was started): its description and every trial so far."""
+
+    def __init__(self, info: object, records: list[TrialRecord], fresh: bool = False) -> None:
+        super().__init__()
+        self.info = info
+        self.records = records
+        self.fresh = fresh
+
+
+class EngineFailed(Message):
+    """Opening the study or switching to a new one failed."""
+
+    def __init__(self, title: str, error: BaseException, details: str) -> None:
+        super().__init__()
+        self.title = title
+        self.error = error
+        self.details = details
+
+
+class TrialEventArrived(Message):
+    """A progress event from the running trial."""
+
+    def __init__(self, event: object) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TrialsPolled(Message):
+    """Trials read from storage that are new or changed (other processes' trials included)."""
+
+    def __init__(self, records: list[TrialRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+
+class StudyRunEnded(Message):
+    """The study thread returned: the target was reached, or a pause or stop took effect."""

@@ -1,0 +1,176 @@
+"""A modal view of the Pareto front: accuracy against size or latency, walked point by point.
+
+Dismisses with the highlighted trial number on enter (so the trials table can jump to it), or None.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from tinynas_tui.search.records import TrialRecord
+from tinynas_tui.tui.widgets.pareto_plot import (
+    GLYPH_FRONT,
+    GLYPH_HIGHLIGHT,
+    GLYPH_POINT,
+    ParetoPlot,
+    PlotPoint,
+)
+
+AXES = {"size": ("size KB", "size_kb"), "latency": ("latency ms", "latency_ms")}
+"""x axis name -> (label, TrialRecord attribute)."""
+
+WALK_FRONT = Binding.Group("walk front")
+
+
+class ParetoScreen(ModalScreen[int | None]):
+    """Scatter plot of the study's complete trials with the Pareto front to walk with the arrow keys."""
+
+    DEFAULT_CSS = """
+    ParetoScreen {
+        align: center middle;
+        #pareto-dialog {
+            width: 96%;
+            max-width: 150;
+            height: 1fr;
+            max-height: 46;
+            margin: 1 0;
+            padding: 0 1;
+            border: round $accent;
+            border-title-color: $text-accent;
+            border-title-style: bold;
+            border-subtitle-color: $foreground-muted;
+            background: $surface;
+        }
+        &.-narrow #pareto-dialog {
+            width: 100%;
+        }
+        #pareto-caption {
+            height: auto;
+            max-height: 2;
+            margin-top: 1;
+            color: $foreground;
+        }
+    }
+    """
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    """Below 100 columns the dialog takes the full width so the caption fits on one line."""
+
+    BINDINGS = [
+        Binding("left,h", "walk(-1)", "previous", id="pareto.previous", group=WALK_FRONT,
+                tooltip="Highlight the front trial to the left (smaller x)"),
+        Binding("right,l", "walk(1)", "next", id="pareto.next", group=WALK_FRONT,
+                tooltip="Highlight the front trial to the right (larger x)"),
+        Binding("a,f2", "toggle_axis", "size/latency", id="pareto.toggle_axis",
+                tooltip="Switch the x axis between TFLite size and latency"),
+        Binding("enter", "choose", "go to trial", id="pareto.choose",
+                tooltip="Close and select the highlighted trial in the trials table"),
+        Binding("escape,q", "close", "close", id="pareto.close", tooltip="Close without selecting a trial"),
+    ]
+
+    axis: reactive[str] = reactive("size", init=False)
+    """The x axis: "size" or "latency"."""
+    highlighted: reactive[int | None] = reactive(None, init=False)
+    """The highlighted trial number, or None."""
+
+    def __init__(self, records: list[TrialRecord], front: frozenset[int], highlighted: int | None) -> None:
+        """Show `records` with `front` marked and `highlighted` picked.
+
+        Args:
+            records: The study's trials; only complete ones with values are plotted.
+            front: Numbers of the Pareto-optimal trials.
+            highlighted: The trial to highlight first, or None.
+        """
+        super().__init__()
+        self.records = [r for r in records if r.state == "complete" and r.values]
+        self.by_number = {r.number: r for r in self.records}
+        self.front = frozenset(n for n in front if n in self.by_number)
+        self.set_reactive(ParetoScreen.highlighted, highlighted)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pareto-dialog"):
+            yield ParetoPlot(id="pareto-plot")
+            yield Static(id="pareto-caption", markup=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        dialog = self.query_one("#pareto-dialog")
+        dialog.border_subtitle = (f"[$text-success]{GLYPH_FRONT}[/] on the front  {GLYPH_POINT} other  "
+                                  f"[reverse $text-accent]{GLYPH_HIGHLIGHT}[/] highlighted")
+        self._update_view()
+
+    def x_of(self, record: TrialRecord) -> float:
+        """The record's value on the current x axis."""
+        return getattr(record, AXES[self.axis][1])
+
+    def front_order(self) -> list[int]:
+        """The front's trial numbers ordered by the current x axis (ties: higher accuracy first)."""
+        front = [self.by_number[n] for n in self.front]
+        return [r.number for r in sorted(front, key=lambda r: (self.x_of(r), -r.accuracy, r.number))]
+
+    def caption(self) -> str:
+        """Content markup describing the highlighted trial."""
+        if not self.records:
+            return "[$text-muted]no complete trials yet[/]"
+        record = self.by_number.get(self.highlighted) if self.highlighted is not None else None
+        if record is None:
+            if self.highlighted is not None:
+                return f"[b]#{self.highlighted}[/]  [$text-muted]has no results yet — ←/→ walk the front[/]"
+            return "[$text-muted]no trial highlighted — ←/→ walk the front[/]"
+        arena = "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"
+        where = ("[$text-success]★ on the front[/]" if record.number in self.front
+                 else "[$text-muted]not on the front[/]")
+        return (f"[b]#{record.number}[/]  acc {record.accuracy:.4f}  size {record.size_kb:.1f} KB  "
+                f"latency {record.latency_ms:.2f} ms  arena {arena}  {where}")
+
+    def _update_view(self) -> None:
+        label = AXES[self.axis][0]
+        self.query_one("#pareto-dialog").border_title = f"Pareto front — accuracy vs {self.axis}"
+        points = [
+            PlotPoint(r.number, r.accuracy, self.x_of(r), r.number in self.front) for r in self.records
+        ]
+        self.query_one(ParetoPlot).set_points(points, self.highlighted, label)
+        self.query_one("#pareto-caption", Static).update(self.caption())
+
+    def watch_axis(self) -> None:
+        if self.is_mounted:
+            self._update_view()
+
+    def watch_highlighted(self) -> None:
+        if self.is_mounted:
+            self._update_view()
+
+    def action_walk(self, step: int) -> None:
+        """Move the highlight `step` points along the front in x order, stopping at the ends."""
+        order = self.front_order()
+        if not order:
+            return
+        current = self.by_number.get(self.highlighted) if self.highlighted is not None else None
+        if current is not None and current.number in order:
+            index = min(max(order.index(current.number) + step, 0), len(order) - 1)
+            self.highlighted = order[index]
+        elif current is not None:
+            x = self.x_of(current)
+            self.highlighted = min(order, key=lambda n: (abs(self.x_of(self.by_number[n]) - x), n))
+        else:
+            self.highlighted = order[0] if step > 0 else order[-1]
+
+    def action_toggle_axis(self) -> None:
+        """Switch the x axis between size and latency."""
+        self.axis = "latency" if self.axis == "size" else "size"
+
+    def action_choose(self) -> None:
+        """Close, handing back the highlighted trial number."""
+        self.dismiss(self.highlighted)
+
+    def action_close(self) -> None:
+        """Close without choosing."""
+        self.dismiss(None)
+
+    def on_pareto_plot_point_selected(self, message: ParetoPlot.PointSelected) -> None:
+        self.highlighted = message.number

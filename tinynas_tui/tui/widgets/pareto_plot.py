@@ -1,0 +1,239 @@
+"""A terminal scatter plot of accuracy against one cost (size or latency), with the Pareto front marked.
+
+Every complete trial is a dim ``·``; trials on the Pareto front are a bright ``●`` joined by a staircase
+in x order; the highlighted trial is an accent ``◉`` drawn on top. The plot fits whatever size it gets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from typing import Callable
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widget import Widget
+
+GLYPH_POINT, GLYPH_FRONT, GLYPH_HIGHLIGHT = "·", "●", "◉"
+EMPTY_TEXT = "no complete trials yet"
+Y_LABEL = "accuracy"
+
+
+@dataclass(frozen=True)
+class PlotPoint:
+    """One complete trial as the plot draws it."""
+
+    number: int
+    accuracy: float
+    x: float
+    on_front: bool
+
+
+def padded_range(values: list[float], fraction: float = 0.06) -> tuple[float, float]:
+    """The span of `values` widened a little on each side; never empty, even for one value."""
+    low, high = min(values), max(values)
+    pad = (high - low) * fraction
+    if pad <= 0:
+        pad = abs(low) * 0.05 or 0.5
+    return low - pad, high + pad
+
+
+def nice_ticks(low: float, high: float, wanted: int, minimum: int = 3) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten apart) inside ``[low, high]``.
+
+    Asks for about `wanted` ticks and tightens the step until there are at least `minimum`.
+    """
+    ticks: list[float] = []
+    for count in range(max(wanted, 2), max(wanted, 2) + 12):
+        raw_step = (high - low) / (count - 1)
+        magnitude = 10 ** math.floor(math.log10(raw_step))
+        step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step * (1 - 1e-9))
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        ticks = [i * step for i in range(first, last + 1)]
+        if len(ticks) >= minimum:
+            break
+    return ticks or [(low + high) / 2]
+
+
+def tick_label(value: float, step: float) -> str:
+    """`value` with just enough decimals to tell ticks `step` apart."""
+    decimals = next((d for d in range(5) if abs(round(step, d) - step) <= step * 1e-6), 4)
+    return f"{value:.{decimals}f}"
+
+
+class ParetoPlot(Widget):
+    """Scatter plot of accuracy (y) against size or latency (x) that marks the Pareto front.
+
+    Call `set_points` with the data; clicking near a point posts `ParetoPlot.PointSelected`.
+    """
+
+    DEFAULT_CSS = """
+    ParetoPlot {
+        height: 1fr;
+        min-height: 6;
+        & > .pareto-plot--axis { color: $foreground-muted; }
+        & > .pareto-plot--point { color: $foreground-muted; }
+        & > .pareto-plot--front { color: $text-success; text-style: bold; }
+        & > .pareto-plot--front-line { color: $text-success 60%; }
+        & > .pareto-plot--highlight { color: $text-accent; text-style: bold reverse; }
+        & > .pareto-plot--empty { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    COMPONENT_CLASSES = {
+        "pareto-plot--axis",
+        "pareto-plot--point",
+        "pareto-plot--front",
+        "pareto-plot--front-line",
+        "pareto-plot--highlight",
+        "pareto-plot--empty",
+    }
+
+    class PointSelected(Message):
+        """The user clicked a point of the plot."""
+
+        def __init__(self, plot: ParetoPlot, number: int) -> None:
+            super().__init__()
+            self.plot = plot
+            self.number = number
+            """The trial number of the clicked point."""
+
+        @property
+        def control(self) -> ParetoPlot:
+            return self.plot
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.points: list[PlotPoint] = []
+        self.highlighted: int | None = None
+        self.x_label = ""
+        self._cells: dict[int, tuple[int, int]] = {}
+
+    def set_points(self, points: list[PlotPoint], highlighted: int | None, x_label: str) -> None:
+        """Replace the plotted trials, the highlighted trial number and the x axis label, then redraw."""
+        self.points = list(points)
+        self.highlighted = highlighted
+        self.x_label = x_label
+        self.refresh()
+
+    def cell_of(self, number: int) -> tuple[int, int] | None:
+        """Where trial `number` was last drawn, as (x, y) in content cells; None if not drawn."""
+        return self._cells.get(number)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._cells:
+            return
+
+        def distance(number: int) -> tuple[int, int]:
+            col, row = self._cells[number]
+            return abs(col - offset.x) + 2 * abs(row - offset.y), number
+
+        nearest = min(self._cells, key=distance)
+        col, row = self._cells[nearest]
+        if abs(col - offset.x) <= 2 and abs(row - offset.y) <= 1:
+            self.post_message(self.PointSelected(self, nearest))
+
+    def render(self) -> Text:
+        width, height = self.size
+        self._cells = {}
+        if not self.points or width < 12 or height < 4:
+            message = EMPTY_TEXT if not self.points else "plot too small"
+            return self._centred(message, width, height)
+        return self._render_plot(width, height)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"pareto-plot--{name}")
+
+    def _centred(self, message: str, width: int, height: int) -> Text:
+        lines = [""] * max(height, 1)
+        lines[max(height, 1) // 2] = message[:width].center(width)
+        text = Text("\n".join(lines), no_wrap=True, overflow="crop")
+        text.stylize(self._style("empty"))
+        return text
+
+    def _render_plot(self, width: int, height: int) -> Text:
+        titles = height >= 9
+        plot_height = height - 2 - (2 if titles else 0)
+        y_low, y_high = padded_range([p.accuracy for p in self.points])
+        x_low, x_high = padded_range([p.x for p in self.points])
+        y_ticks = nice_ticks(y_low, y_high, 5 if plot_height >= 12 else 4 if plot_height >= 7 else 3)
+        y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else (y_high - y_low)
+        y_labels = [tick_label(v, y_step) for v in y_ticks]
+        margin = max(len(label) for label in y_labels) + 1
+        plot_width = width - margin - 1
+
+        def row_of(value: float) -> int:
+            return round((y_high - value) / (y_high - y_low) * (plot_height - 1))
+
+        def col_of(value: float) -> int:
+            return round((value - x_low) / (x_high - x_low) * (plot_width - 1))
+
+        # Cell grid of (glyph, style, priority): the staircase under points, the highlight on top.
+        grid: list[list[tuple[str, str, int]]] = [[(" ", "", 0)] * plot_width for _ in range(plot_height)]
+
+        def put(row: int, col: int, glyph: str, style: str, priority: int) -> None:
+            if 0 <= row < plot_height and 0 <= col < plot_width and grid[row][col][2] <= priority:
+                grid[row][col] = (glyph, style, priority)
+
+        front = sorted((p for p in self.points if p.on_front), key=lambda p: (p.x, -p.accuracy, p.number))
+        for start, end in zip(front, front[1:]):
+            r1, c1 = row_of(start.accuracy), col_of(start.x)
+            r2, c2 = row_of(end.accuracy), col_of(end.x)
+            for col in range(c1 + 1, c2):
+                put(r1, col, "─", "front-line", 1)
+            if c2 > c1 and r2 != r1:
+                put(r1, c2, "╯" if r2 < r1 else "╮", "front-line", 1)
+            elif c2 > c1:
+                put(r1, c2, "─", "front-line", 1)
+            for row in range(min(r1, r2) + 1, max(r1, r2)):
+                put(row, c2, "│", "front-line", 1)
+        for point in self.points:
+            row, col = row_of(point.accuracy), col_of(point.x)
+            if point.number == self.highlighted:
+                put(row, col, GLYPH_HIGHLIGHT, "highlight", 4)
+            elif point.on_front:
+                put(row, col, GLYPH_FRONT, "front", 3)
+            else:
+                put(row, col, GLYPH_POINT, "point", 2)
+            self._cells.setdefault(point.number, (margin + col, row + (1 if titles else 0)))
+
+        text = Text(no_wrap=True, overflow="crop", end="")
+        axis = self._style("axis")
+        tick_rows = {row_of(v): label for v, label in zip(y_ticks, y_labels)}
+        if titles:
+            text.append(f"{Y_LABEL} ↑".ljust(width)[:width] + "\n", axis)
+        for row in range(plot_height):
+            label = tick_rows.get(row)
+            text.append((label or "").rjust(margin - 1) + ("┤" if label else "│"), axis)
+            for glyph, style, _ in grid[row]:
+                text.append(glyph, self._style(style) if style else None)
+            text.append(" \n")
+        text.append(self._x_axis(width, margin, plot_width, x_low, x_high, col_of), axis)
+        if titles:
+            text.append("\n" + f"{self.x_label} →".center(width)[:width], axis)
+        return text
+
+    def _x_axis(
+        self, width: int, margin: int, plot_width: int, low: float, high: float, col_of: Callable[[float], int]
+    ) -> str:
+        """The x axis line with tick marks, and the tick labels under it."""
+        ticks = nice_ticks(low, high, max(2, min(8, plot_width // 12)))
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else (high - low)
+        line = [" "] * (margin - 1) + ["└"] + ["─"] * plot_width + [" "]
+        labels = [" "] * width
+        free_from = 0
+        for value in ticks:
+            col = col_of(value)
+            if not 0 <= col < plot_width:
+                continue
+            line[margin + col] = "┬"
+            label = tick_label(value, step)
+            start = min(max(margin + col - len(label) // 2, 0), width - len(label))
+            if start >= free_from:
+                labels[start:start + len(label)] = label
+                free_from = start + len(label) + 1
+        return "".join(line)[:width] + "\n" + "".join(labels)

@@ -1,0 +1,320 @@
+"""An editor for a study's search space and pipeline settings, one compact row per field."""
+
+from __future__ import annotations
+
+import functools
+import typing
+from dataclasses import fields
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Resize
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static, Switch
+
+from tinynas_tui.errors import UsageError
+from tinynas_tui.pipeline.config import QUANTIZATION_MODES, PipelineConfig
+from tinynas_tui.search.space import SearchSpace
+from tinynas_tui.search.space_text import SOURCE, param_from_text, param_kind, param_to_text, space_with_params
+
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {"quantization": QUANTIZATION_MODES}
+"""Pipeline settings edited with a `Select` over these values instead of a free input."""
+
+KIND_LABELS = {"categorical": "cat", "int": "int", "float": "float"}
+MIN_INPUT_WIDTH = 16
+"""Below this many columns beside the labels, each label goes above its field."""
+
+
+class _TextCheck(Validator):
+    """Validates an input's text with a parse function; its `UsageError` is the failure."""
+
+    def __init__(self, parse: Callable[[str], object]) -> None:
+        super().__init__()
+        self._parse = parse
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self._parse(value)
+        except UsageError as err:
+            return self.failure(str(err), value)
+        return self.success()
+
+
+class FieldRow(Vertical):
+    """One labelled field, with a one-line error under it shown while the field is invalid."""
+
+    DEFAULT_CSS = """
+    FieldRow {
+        height: auto;
+        & > .field-line { height: auto; }
+        & .field-head { width: auto; padding-right: 1; color: $text-muted; }
+        &:focus-within .field-head { color: $text; text-style: bold; }
+        & Input, & Select { width: 1fr; }
+        & Switch { border: none; padding: 0; height: 1; }
+        & Switch:focus { border: none; background-tint: $foreground 10%; }
+        & > .field-error { display: none; color: $text-error; padding-left: 2; }
+        &.-invalid > .field-error { display: block; }
+    }
+    """
+
+    def __init__(self, name: str, field: Widget, head_width: int, kind: str | None = None) -> None:
+        super().__init__(classes="field-row")
+        self.field_name = name
+        self.field = field
+        self.kind = kind
+        self._head_width = head_width
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-line"):
+            yield Label(self._head(), classes="field-head")
+            yield self.field
+        yield Static("", classes="field-error", markup=False)
+
+    def _head(self) -> Content:
+        if self.kind is None:
+            return Content(self.field_name.ljust(self._head_width))
+        name = self.field_name.ljust(self._head_width - 6)
+        return Content.assemble(name, " ", (KIND_LABELS[self.kind].ljust(5), "dim"))
+
+    def show_kind(self, kind: str) -> None:
+        """Relabel the row with the kind its text now parses to."""
+        if kind != self.kind:
+            self.kind = kind
+            self.query_one(".field-head", Label).update(self._head())
+
+    def show_error(self, message: str | None) -> None:
+        """Show ``message`` under the field, or hide the error line when it is None."""
+        self.set_class(message is not None, "-invalid")
+        self.query_one(".field-error", Static).update(f"✗ {message}" if message else "")
+
+
+class SpaceEditor(VerticalScroll, can_focus=False):
+    """Edits a search space (one text box per parameter) and the pipeline settings of a study.
+
+    Nothing leaves the editor until the user applies: then it posts `SpaceEditor.Applied` with the new,
+    validated definitions, which become what Reset restores.
+    """
+
+    DEFAULT_CSS = """
+    SpaceEditor {
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+        & > .section-title { text-style: bold; color: $accent; }
+        & > .section-title.-pipeline { margin-top: 1; }
+        &.-narrow .field-line { layout: vertical; }
+        & > .buttons { height: auto; margin-top: 1; }
+        & > .buttons Button { margin-right: 1; }
+    }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", id="space.apply",
+                tooltip="Apply the edited space and pipeline"),
+        Binding("ctrl+r", "reset", "Reset", id="space.reset",
+                tooltip="Restore the last applied space and pipeline"),
+    ]
+
+    class Applied(Message):
+        """The user applied valid edits; ``space`` and ``pipeline`` are the new definitions."""
+
+        def __init__(self, space: SearchSpace, pipeline: PipelineConfig) -> None:
+            super().__init__()
+            self.space = space
+            self.pipeline = pipeline
+
+    class Edited(Message):
+        """The fields became valid or invalid, or started or stopped differing from the applied definition."""
+
+        def __init__(self, valid: bool, changed: bool) -> None:
+            super().__init__()
+            self.valid = valid
+            self.changed = changed
+
+    def __init__(self, space: SearchSpace, pipeline: PipelineConfig, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._set_applied(space, pipeline)
+        self._narrow_below = 0
+        self._edit_state = (True, False)  # (valid, changed) as last posted in `Edited`
+
+    @property
+    def space(self) -> SearchSpace:
+        """The last applied (or initial) search space."""
+        return self._space
+
+    @property
+    def pipeline(self) -> PipelineConfig:
+        """The last applied (or initial) pipeline settings."""
+        return self._pipeline
+
+    def compose(self) -> ComposeResult:
+        settings = [f.name for f in fields(self._pipeline) if f.name != "name"]
+        head_width = max([len(p.name) + 6 for p in self._space.params] + [len(s) for s in settings])
+        yield Static("Search space", classes="section-title")
+        for param in self._space.params:
+            check = _TextCheck(lambda text, name=param.name: self._param_from_text(name, text))
+            field = Input(param_to_text(param), compact=True, validators=[check], select_on_focus=False)
+            yield FieldRow(param.name, field, head_width, kind=param_kind(param))
+        yield Static("Pipeline", classes="section-title -pipeline")
+        for name in settings:
+            yield FieldRow(name, self._setting_field(name, getattr(self._pipeline, name)), head_width)
+        with Horizontal(classes="buttons"):
+            yield Button("Apply", variant="primary", compact=True, classes="apply-button")
+            yield Button("Reset", compact=True, classes="reset-button")
+        self._narrow_below = head_width + 1 + MIN_INPUT_WIDTH + 3
+        if self.size.width:  # recomposed for a new definition: its labels may be wider
+            self.set_class(self.size.width < self._narrow_below, "-narrow")
+
+    def _set_applied(self, space: SearchSpace, pipeline: PipelineConfig) -> None:
+        """Make these the definitions Reset restores; their parameter kinds become the parse hints."""
+        self._space, self._pipeline = space, pipeline
+        self._kind_hints = {p.name: param_kind(p) for p in space.params}
+
+    def _setting_field(self, name: str, value: Any) -> Widget:
+        kind = self._setting_type(name)
+        if kind is bool:
+            return Switch(value)
+        if name in FIELD_CHOICES:
+            return Select([(c, c) for c in FIELD_CHOICES[name]], value=value, allow_blank=False, compact=True)
+        check = _TextCheck(lambda text: self._setting_from_text(name, text))
+        input_type = {int: "integer", float: "number"}.get(kind, "text")
+        return Input(str(value), type=input_type, compact=True, validators=[check], select_on_focus=False)
+
+    def _setting_type(self, name: str) -> Any:
+        """The declared type of a pipeline setting (``bool``, ``int``, ``float``, ``str``...)."""
+        return _field_types(type(self._pipeline)).get(name, type(getattr(self._pipeline, name)))
+
+    def _param_from_text(self, name: str, text: str) -> Any:
+        return param_from_text(name, text, self._kind_hints.get(name))
+
+    def _setting_from_text(self, name: str, text: str) -> Any:
+        kind = self._setting_type(name)
+        try:
+            value = kind(text.strip()) if kind in (int, float) else text
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise UsageError(f"pipeline setting {name} must be {what}, got {text!r}") from None
+        self._pipeline.with_overrides(**{name: value})
+        return value
+
+    def set_definition(self, space: SearchSpace, pipeline: PipelineConfig) -> None:
+        """Show ``space`` and ``pipeline``, dropping unapplied edits (e.g. when the app switches study)."""
+        param_rows = [row.field_name for row in self.query(FieldRow) if row.kind is not None]
+        same_layout = type(pipeline) is type(self._pipeline) and space.names == tuple(param_rows)
+        self._set_applied(space, pipeline)
+        if same_layout:
+            self._fill()
+        else:
+            self.refresh(recompose=True)
+
+    def _fill(self) -> None:
+        """Put the applied definitions back into every field."""
+        params = {p.name: p for p in self._space.params}
+        for row in self.query(FieldRow):
+            if row.field_name in params:
+                row.field.value = param_to_text(params[row.field_name])
+            else:
+                value = getattr(self._pipeline, row.field_name)
+                row.field.value = value if isinstance(row.field, (Switch, Select)) else str(value)
+            self._check_row(row)
+
+    def _check_row(self, row: FieldRow) -> None:
+        """Validate one row's text, showing or hiding its error."""
+        if not isinstance(row.field, Input):
+            return
+        result = row.field.validate(row.field.value)
+        if result is None or result.is_valid:
+            row.show_error(None)
+            if row.kind is not None:
+                row.show_kind(param_kind(self._param_from_text(row.field_name, row.field.value)))
+        else:
+            row.show_error(_short_error(result.failure_descriptions[0], row.field_name))
+
+    def edited_definition(self) -> tuple[SearchSpace, PipelineConfig]:
+        """The space and pipeline as currently edited.
+
+        Raises:
+            UsageError: A field is invalid, or the fields together do not make a valid definition.
+        """
+        params, settings, invalid = [], {}, []
+        for row in self.query(FieldRow):
+            try:
+                if row.kind is not None:
+                    params.append(self._param_from_text(row.field_name, row.field.value))
+                elif isinstance(row.field, Input):
+                    settings[row.field_name] = self._setting_from_text(row.field_name, row.field.value)
+                else:
+                    settings[row.field_name] = row.field.value
+            except UsageError:
+                invalid.append(row.field_name)
+        if invalid:
+            raise UsageError(f"Fix the invalid field(s) first: {', '.join(invalid)}")
+        return space_with_params(self._space, params), self._pipeline.with_overrides(**settings)
+
+    def action_apply(self) -> None:
+        """Post `Applied` with the edited definitions, unless a field is invalid or nothing changed."""
+        try:
+            space, pipeline = self.edited_definition()
+        except UsageError as err:
+            self.notify(str(err), title="Not applied", severity="error")
+            return
+        if space == self._space and pipeline == self._pipeline:
+            self.notify("Nothing changed", title="Not applied")
+            return
+        self._set_applied(space, pipeline)
+        self.post_message(self.Applied(space, pipeline))
+        self._post_edit_state()
+
+    def action_reset(self) -> None:
+        """Drop unapplied edits, restoring the last applied (or initial) definitions."""
+        self._fill()
+
+    @on(Button.Pressed, ".apply-button")
+    def _apply_pressed(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, ".reset-button")
+    def _reset_pressed(self) -> None:
+        self.action_reset()
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    def _field_changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
+        event.stop()
+        if isinstance(event, Input.Changed):
+            self._check_row(event.input.query_ancestor(FieldRow))
+        self._post_edit_state()
+
+    def _post_edit_state(self) -> None:
+        """Post `Edited` when validity or the presence of unapplied edits has changed."""
+        try:
+            space, pipeline = self.edited_definition()
+        except UsageError:
+            state = (False, True)
+        else:
+            state = (True, (space, pipeline) != (self._space, self._pipeline))
+        if state != self._edit_state:
+            self._edit_state = state
+            self.post_message(self.Edited(*state))
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < self._narrow_below, "-narrow")
+
+
+@functools.cache
+def _field_types(config_class: type) -> dict[str, Any]:
+    return typing.get_type_hints(config_class)
+
+
+def _short_error(message: str, name: str) -> str:
+    """Drop the part of an error that names the field, since the row already shows the name."""
+    for prefix in (f"{SOURCE}: parameter {name!r}: ", f"pipeline setting {name} "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message

@@ -1,0 +1,122 @@
+"""The detail view of one trial: parameters, every metric, stage timings, layers, budgets, failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.columns import Columns
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tinynas_tui.search.records import Budgets, Ranking, TrialRecord
+from tinynas_tui.tui.widgets.trial_table import human_count
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _grid(rows: list[tuple[str, str]], title: str) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    grid.title = title
+    grid.title_justify = "left"
+    grid.title_style = "bold underline"
+    for name, value in rows:
+        grid.add_row(name, value)
+    return grid
+
+
+def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...]) -> Group:
+    """The renderable for one trial; sections sit side by side when the width allows."""
+    a = record.attrs
+    head = Text.assemble((f"Trial {record.number}", "bold"), "  ", (record.state, "italic"))
+    if record.stage:
+        head.append(f" · {record.stage}")
+    if record.number in ranking.ranks:
+        head.append(f"    rank {ranking.ranks[record.number]}    score {ranking.scores[record.number]:.2f}")
+        if record.number in ranking.front:
+            head.append("    ★ on the Pareto front", style="bold")
+    parts: list[Any] = [head]
+    if record.reason:
+        parts.append(Text(f"why: {record.reason}", style="bold red"))
+    sections: list[Any] = []
+    names = [n for n in param_order if n in record.params] + [n for n in record.params if n not in param_order]
+    sections.append(_grid([(n, _fmt(record.params[n])) for n in names], "parameters"))
+    if record.values:
+        metrics = [
+            ("accuracy int8", f"{record.accuracy:.4f}"),
+            ("accuracy float", _fmt(a.get("float_accuracy"))),
+            ("size", f"{record.size_kb:.1f} KB"),
+            ("latency", f"{record.latency_ms:.3f} ms"),
+            ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"),
+            ("MACs", human_count(a.get("macs"))),
+            ("parameters", _fmt(a.get("params"))),
+            ("int8", f"{_fmt(a.get('quantization'))}, fully: {_fmt(a.get('fully_int8'))}"),
+        ]
+        if a.get("arena_error"):
+            metrics.append(("arena error", a["arena_error"]))
+        sections.append(_grid(metrics, "metrics"))
+    checks = [(name, limit, value, holds) for name, limit, value, holds in budgets.checks(record) if limit is not None]
+    if checks:
+        rows = [(name, f"{_fmt(value)} ≤ {limit:g} " + ("✓" if holds else "✗ over" if holds is False else "?"))
+                for name, limit, value, holds in checks]
+        sections.append(_grid(rows, "budgets"))
+    timings = a.get("timings") or {}
+    if timings:
+        total = sum(timings.values())
+        sections.append(_grid([(k, f"{v:.2f} s") for k, v in timings.items()] + [("total", f"{total:.2f} s")],
+                              "stage timings"))
+    layers = a.get("layers") or []
+    if layers:
+        table = Table(title="layers", title_justify="left", title_style="bold underline", box=None,
+                      padding=(0, 1), show_edge=False)
+        for col in ("layer", "type", "output", "params"):
+            table.add_column(col, justify="right" if col == "params" else "left")
+        for layer in layers:
+            shape = "×".join(str(d) for d in layer.get("output_shape", [])[1:])
+            table.add_row(layer.get("name", ""), layer.get("type", ""), shape, str(layer.get("params", "")))
+        sections.append(table)
+    parts.append(Columns(sections, padding=(1, 3)))
+    return Group(*parts)
+
+
+class TrialDetail(VerticalScroll):
+    """Everything known about the highlighted trial."""
+
+    DEFAULT_CSS = """
+    TrialDetail { height: 1fr; padding: 0 1; }
+    TrialDetail > Static { width: 1fr; }
+    """
+
+    renderable: Any = "Highlight a trial to see its details."
+
+    def compose(self):
+        yield Static("Highlight a trial to see its details.", id="detail-body")
+
+    def show(self, record: TrialRecord | None, ranking: Ranking, budgets: Budgets,
+             param_order: tuple[str, ...]) -> None:
+        body = self.query_one("#detail-body", Static)
+        self.renderable = (
+            "Highlight a trial to see its details." if record is None
+            else describe(record, ranking, budgets, param_order)
+        )
+        body.update(self.renderable)
+
+    def plain_text(self, width: int = 120) -> str:
+        """What the view shows, as plain text (for tests and logs)."""
+        from io import StringIO
+
+        from rich.console import Console
+
+        console = Console(width=width, file=StringIO(), color_system=None)
+        console.print(self.renderable)
+        return console.file.getvalue()
