@@ -39,7 +39,7 @@ async def test_opens_with_existing_trials_then_rows_appear_live():
         await until(pilot, lambda: app.state == "running", "running")
         table = app.query_one(TrialTable)
         await until(pilot, lambda: table.row_count == 6, "the running trial's row")
-        assert cell(app, 5, "state") == "running · train 1/1"
+        assert cell(app, 5, "state") == "▶ train 1/1"
         assert cell(app, 4, "state") == "failed"
         table.move_cursor(row=2)  # trial 2
         engine.release()

@@ -107,7 +107,7 @@ class TinyNasApp(App[None]):
                 yield ScoreSpark(id="spark")
                 yield TrialDetail(id="detail")
         yield LogPane(id="log")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TrialTable).focus()

@@ -11,20 +11,20 @@ from textual.widgets import DataTable
 
 from tinynas_tui.search.records import Ranking, TrialRecord
 
-# (key, header, width) in display order.
+# (key, header, width) in display order: what decides a ranking first, so 80 columns show it all.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("mark", "✓", 1),
     ("number", "#", 4),
-    ("state", "state", 16),
+    ("state", "state", 12),
     ("acc", "acc", 6),
-    ("float_acc", "f.acc", 6),
-    ("size", "size KB", 8),
-    ("latency", "lat ms", 7),
-    ("arena", "arena KB", 8),
-    ("macs", "MACs", 7),
-    ("score", "score", 7),
+    ("size", "size KB", 7),
+    ("latency", "lat ms", 6),
+    ("score", "score", 6),
     ("rank", "rank", 4),
     ("pareto", "P", 1),
+    ("float_acc", "f.acc", 6),
+    ("arena", "arena KB", 8),
+    ("macs", "MACs", 7),
 )
 SORTABLE = tuple(key for key, _, _ in COLUMNS)
 # Rich renders the cells, so ANSI colour names: they follow the terminal's own palette.
@@ -111,7 +111,7 @@ class TrialTable(DataTable):
     def _cells(self, r: TrialRecord, ranking: Ranking) -> tuple[dict[str, Any], dict[str, Any]]:
         score = ranking.scores.get(r.number)
         rank = ranking.ranks.get(r.number)
-        state = r.state if r.state != "running" else f"running · {r.stage or '…'}"
+        state = r.state if r.state != "running" else f"▶ {r.stage or 'starting'}"
         on_front = r.number in ranking.front
         feasible = r.number in ranking.feasible or r.state != "complete"
         macs = r.attrs.get("macs")
