@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
-import warnings
 from typing import Any, TextIO
 
-from tinynas_tui.run_setup import OpenRun, RunOptions, make_executor, open_run, validate
+from tinynas_tui.run_setup import OpenRun, RunOptions, make_executor, open_run, quiet_libraries, validate
 from tinynas_tui.search.runner import StudyRunner
 from tinynas_tui.search.scoring import TrialMetrics, Weights, rank
 from tinynas_tui.search.study import complete_metrics
@@ -48,13 +46,6 @@ def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: 
     return "\n".join(lines).rstrip("\n")
 
 
-def _quiet_libraries(verbose: bool) -> None:
-    import optuna
-
-    optuna.logging.set_verbosity(logging.INFO if verbose else logging.ERROR)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-
-
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -65,7 +56,7 @@ def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | N
 
     out = out or sys.stdout
     validated = validate(options)  # raises UsageError before anything is written
-    _quiet_libraries(options.verbose)
+    quiet_libraries(options.verbose)
     run = open_run(validated)
     before = len(run.study.trials)
     print(

@@ -112,6 +112,17 @@ def _parse_faults() -> dict[int, str]:
     return faults
 
 
+def quiet_libraries(verbose: bool) -> None:
+    """Optuna's own log lines and experimental-feature warnings only with ``--verbose``."""
+    import logging
+    import warnings
+
+    import optuna
+
+    optuna.logging.set_verbosity(logging.INFO if verbose else logging.ERROR)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
 def open_run(v: ValidatedRun) -> OpenRun:
     """Create the runs folder, connect, and create or resume the study."""
     storage = open_storage(v.target)

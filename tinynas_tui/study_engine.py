@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
 from tinynas_tui.pipeline.config import PipelineConfig
-from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, open_run
+from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, open_run, quiet_libraries
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.records import TrialRecord
 from tinynas_tui.search.runner import StudyRunner
@@ -46,6 +46,12 @@ class StudyEngine:
     """The real engine: Optuna storage plus the spawned trial worker."""
 
     def __init__(self, validated: ValidatedRun) -> None:
+        from multiprocessing import resource_tracker
+
+        # Spawning a worker needs multiprocessing's resource tracker, which is started with the
+        # process's stderr; once the app runs, Textual has replaced sys.stderr with an object that has
+        # no real file descriptor. So start the tracker now, before any app exists.
+        resource_tracker.ensure_running()
         self.validated = validated
         self._run: OpenRun | None = None
         self._runner: StudyRunner | None = None
@@ -54,6 +60,8 @@ class StudyEngine:
         self._unfinished_ids: set[int] = set()
 
     def open(self) -> tuple[EngineInfo, list[TrialRecord]]:
+        # The UI owns the terminal: library log lines would only land in Textual's capture.
+        quiet_libraries(verbose=False)
         self._attach(open_run(self.validated))
         return self.info(), self.poll()
 

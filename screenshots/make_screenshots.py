@@ -1,0 +1,56 @@
+"""Regenerate the README's screenshots from a real study on small data (takes about a minute).
+
+Usage: python screenshots/make_screenshots.py
+Writes main-running.svg, detail.svg and pareto.svg beside this script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+async def shoot() -> None:
+    from tinynas_tui.run_setup import RunOptions, validate
+    from tinynas_tui.study_engine import StudyEngine
+    from tinynas_tui.tui.factory import create_app
+    from tinynas_tui.tui.widgets.trial_table import TrialTable
+
+    options = RunOptions(train_samples=1000, test_samples=300, seed=7)
+    app = create_app(StudyEngine(validate(options)), trials=8)
+    async with app.run_test(size=(160, 48)) as pilot:
+        deadline = time.monotonic() + 900
+
+        async def until(predicate) -> None:
+            while not predicate() and time.monotonic() < deadline:
+                await pilot.pause(0.1)
+
+        await until(lambda: app.book.count("complete") >= 5 and app.book.count("running") == 1
+                    and (app.book.get(max(app.book.records)).stage or "").startswith("train"))
+        app.query_one(TrialTable).move_to(max(app.book.records))
+        await pilot.pause(0.3)
+        app.save_screenshot("main-running.svg", str(HERE))
+        await until(lambda: app.state == "finished")
+        app.query_one(TrialTable).move_to(app.ranking.best)
+        await pilot.press("f2")  # hide the side panel: the detail view gets the width
+        await pilot.pause(0.3)
+        app.save_screenshot("detail.svg", str(HERE))
+        await pilot.press("f2", "f4", "right")
+        await pilot.pause(0.3)
+        app.save_screenshot("pareto.svg", str(HERE))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        os.chdir(workdir)
+        asyncio.run(shoot())
+    print("wrote", ", ".join(p.name for p in sorted(HERE.glob("*.svg"))))
+
+
+if __name__ == "__main__":
+    main()
