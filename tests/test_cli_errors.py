@@ -29,6 +29,11 @@ BAD_ARGS = [
     (["--pipeline", "slow"], "unknown pipeline 'slow'"),
     (["--quantization", "float16"], "invalid choice"),
     (["--trial-timeout", "0"], "positive number"),
+    (["--target", "pdp11"], "unknown target 'pdp11'"),
+    (["--sampler", "annealing"], "unknown sampler 'annealing'"),
+    (["--sampler", "grid"], "is a float range"),
+    (["--pipeline", "bad.toml"], "not valid TOML"),
+    (["--max-ram-kb", "-1"], "positive number"),
 ]
 
 
@@ -46,7 +51,8 @@ def workdir(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args, words", BAD_ARGS, ids=[" ".join(a) for a, _ in BAD_ARGS])
 def test_bad_input_exits_2_with_one_line(workdir, capsys, args, words):
     before = sorted(p.name for p in workdir.iterdir())
-    with pytest.raises(SystemExit) if args[0] in ("--trials", "--quantization", "--trial-timeout") else _no_raise():
+    argparse_errors = ("--trials", "--quantization", "--trial-timeout", "--max-ram-kb")
+    with pytest.raises(SystemExit) if args[0] in argparse_errors else _no_raise():
         code = main(["--headless", *args])
         assert code == 2
     out, err = capsys.readouterr()
@@ -97,3 +103,24 @@ def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys):
     assert main(["--dataset", "imagenet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tinynas-tui: unknown dataset") and err.count("\n") == 1
+
+
+def test_progress_line_only_on_a_terminal():
+    import io
+
+    from tinynas_tui.headless import ProgressLine
+    from tinynas_tui.search.events import EpochEnded, StageStarted
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        line = ProgressLine(stream)
+        line(StageStarted(3, "teacher"))
+        line(EpochEnded(3, "distill", 2, 10))
+        line.clear()
+    assert "trial 3 · teacher" in tty.getvalue() and "trial 3 · distill · epoch 2/10" in tty.getvalue()
+    assert tty.getvalue().endswith("\r\x1b[K")
+    assert pipe.getvalue() == ""

@@ -64,7 +64,8 @@ def test_headless_run_measures_everything_then_resumes(tmp_path):
         assert blob[4:8] == b"TFL3" and len(blob) == a["tflite_bytes"] and size_kb == len(blob) / 1024
         # The dense layer dominates: size tracks the parameter count (int8: ~1 byte a weight).
         assert 0.8 * a["params"] < len(blob) < 1.5 * a["params"] + 20_000
-        assert set(a["timings"]) == {"build", "train", "evaluate", "convert", "measure"}
+        assert set(a["timings"]) == {"build", "preflight", "train", "evaluate", "convert", "measure"}
+        assert a["est_weight_bytes"] <= a["tflite_bytes"]  # the pre-flight bound is a lower bound
         assert [row["type"] for row in a["layers"]][:2] == ["Conv2D", "MaxPooling2D"]
 
     again = run_cli(tmp_path, "--trials", "1", *TINY)
@@ -123,3 +124,21 @@ def test_ctrl_c_marks_the_running_trial_failed_and_leaves_no_process(tmp_path):
     assert [t.state.name for t in trials] == ["COMPLETE", "FAIL"]
     assert trials[1].user_attrs["fail_reason"] == "interrupted by the user"
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_grid_sampler_with_a_board_target(tmp_path):
+    result = run_cli(tmp_path, "--space", "blocks", "--sampler", "grid", "--target", "m0plus-256k",
+                     "--trials", "2", *TINY)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Grid: 216 combinations, 162 distinct models (dense_units unused when n_dense is 0); 162 still to run" in out
+    assert "Budgets: max_flash_kb 256, max_ram_kb 32" in out
+    study = load_study(tmp_path)
+    done = [t for t in study.trials if t.state.name != "WAITING"]
+    assert [t.number for t in done] == [0, 1] and len(study.trials) == 162
+    # The first grid points in space order, with their budgets recorded as constraints.
+    assert done[0].params == {"n_blocks": 1, "layers_per_block": 1, "init_filters": 16, "n_dense": 0,
+                              "separable": False, "batch_norm": False}
+    for t in done:
+        if t.state.name == "COMPLETE":
+            assert set(t.system_attrs) >= {"constraints:flash_kb", "constraints:ram_kb"}

@@ -117,3 +117,108 @@ def test_unknown_space_name_and_missing_file():
         resolve_space("wide")
     with pytest.raises(UsageError, match="cannot read space file"):
         resolve_space("/nonexistent/space.toml")
+
+
+# --- conditional parameters and the blocks preset -----------------------------------------------
+
+
+def test_blocks_preset_is_the_notebook_space():
+    from tinynas_tui.search.space import BLOCKS, MODEL_PARAMS
+
+    assert resolve_space("blocks") is BLOCKS
+    assert BLOCKS.model == "blocks"
+    assert MODEL_PARAMS["blocks"] == ("n_blocks", "layers_per_block", "init_filters", "n_dense", "dense_units")
+    table = {p.name: p for p in BLOCKS.params}
+    assert table["dense_units"] == Categorical("dense_units", (64, 128, 256, 512), requires="n_dense")
+    assert table["separable"] == Categorical("separable", (False,))
+    assert table["batch_norm"] == Categorical("batch_norm", (False,))
+    assert [p.name for p in BLOCKS.conditional] == ["dense_units"]
+
+
+def test_requires_toml_round_trip(tmp_path):
+    from tinynas_tui.search.space import BLOCKS
+
+    path = tmp_path / "blocks.toml"
+    BLOCKS.save(path)
+    text = path.read_text()
+    assert 'requires = "n_dense"' in text
+    assert text.count("requires") == 1
+    assert SearchSpace.load(path) == BLOCKS
+    assert SearchSpace.from_dict(BLOCKS.to_dict()) == BLOCKS
+
+
+def test_hand_written_blocks_file_with_the_extras_widened(tmp_path):
+    from tinynas_tui.search.space import BLOCKS
+
+    path = tmp_path / "mcu.toml"
+    path.write_text(
+        'model = "blocks"\n'
+        '[params.n_blocks]\ntype = "categorical"\nchoices = [1, 2, 3]\n'
+        '[params.layers_per_block]\ntype = "categorical"\nchoices = [1, 2]\n'
+        '[params.init_filters]\ntype = "categorical"\nchoices = [16, 32, 64]\n'
+        '[params.n_dense]\ntype = "int"\nlow = 0\nhigh = 2\n'
+        '[params.dense_units]\ntype = "categorical"\nchoices = [64, 128, 256, 512]\nrequires = "n_dense"\n'
+        '[params.separable]\ntype = "categorical"\nchoices = [false, true]\n'
+        '[params.batch_norm]\ntype = "categorical"\nchoices = [false, true]\n'
+    )
+    space = SearchSpace.load(path)
+    assert space.names == BLOCKS.names and space.name == "mcu"
+    assert space.params[4] == BLOCKS.params[4]
+    assert space.params[5] == Categorical("separable", (False, True))
+
+
+def test_requires_on_range_params_round_trips(tmp_path):
+    path = tmp_path / "cond.toml"
+    path.write_text(space_text(
+        dropout='type = "float"\nlow = 0.0\nhigh = 0.3\nrequires = "dense_units"',
+        batch_size='type = "int"\nlow = 8\nhigh = 64\nstep = 8\nrequires = "num_filters"',
+    ))
+    space = SearchSpace.load(path)
+    table = {p.name: p for p in space.params}
+    assert table["dropout"] == FloatRange("dropout", 0.0, 0.3, requires="dense_units")
+    assert table["batch_size"].requires == "num_filters"
+    again = tmp_path / "again.toml"
+    space.save(again)
+    assert SearchSpace.load(again) == space
+
+
+@pytest.mark.parametrize("requires, words", [
+    ('"lr"', "requires 'lr', which is a later parameter"),
+    ('"depth"', "requires 'depth', which is no parameter of this space"),
+    ('"dropout"', "requires 'dropout', which is the parameter itself"),
+    ("3", "requires must be the name of an earlier parameter"),
+    ('""', "requires must be the name of an earlier parameter"),
+])
+def test_requires_must_name_an_earlier_parameter(tmp_path, requires, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(space_text(dropout=f'type = "float"\nlow = 0.0\nhigh = 0.3\nrequires = {requires}'))
+    with pytest.raises(UsageError) as err:
+        SearchSpace.load(path)
+    assert words in str(err.value)
+    assert "parameter 'dropout'" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_python_built_space_with_a_bad_requires_is_refused():
+    with pytest.raises(UsageError, match="requires 'b', which is a later parameter"):
+        SearchSpace("x", "blocks", (Categorical("a", (1,), requires="b"), Categorical("b", (0, 1))))
+
+
+def test_suggesting_blocks_skips_dense_units_without_dense_layers():
+    from tinynas_tui.search.space import BLOCKS
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=7))
+    seen = []
+    for _ in range(80):
+        trial = study.ask()
+        params = BLOCKS.suggest(trial)
+        seen.append(params)
+        assert trial.params == params  # what Optuna recorded is exactly what the model gets
+        study.tell(trial, 0.0)
+    without = [p for p in seen if p["n_dense"] == 0]
+    with_dense = [p for p in seen if p["n_dense"] > 0]
+    assert without and with_dense
+    assert all("dense_units" not in p for p in without)
+    assert all(p["dense_units"] in (64, 128, 256, 512) for p in with_dense)
+    assert all(list(p) == [n for n in BLOCKS.names if n in p] for p in seen)
+    assert all(p["separable"] is False and p["batch_norm"] is False for p in seen)

@@ -112,3 +112,18 @@ def test_space_with_param_replaces_in_place():
 def test_space_with_param_rejects_an_unknown_name():
     with pytest.raises(UsageError, match="no parameter 'width'"):
         space_with_param(SINGLE_CONV, IntRange("width", 1, 2))
+
+
+def test_space_with_param_keeps_the_replaced_params_requires():
+    from tinynas_tui.search.space import BLOCKS
+
+    new = param_from_text("dense_units", param_to_text(BLOCKS.params[4]) + ", 1024")
+    assert new.requires is None  # the text form does not carry it
+    space = space_with_param(BLOCKS, new)
+    assert space.params[4] == Categorical("dense_units", (64, 128, 256, 512, 1024), requires="n_dense")
+    assert space.params[:4] == BLOCKS.params[:4] and space.params[5:] == BLOCKS.params[5:]
+    ranged = space_with_param(BLOCKS, param_from_text("dense_units", "32..256 step 32"))
+    assert ranged.params[4] == IntRange("dense_units", 32, 256, step=32, requires="n_dense")
+    widened = space_with_param(BLOCKS, param_from_text("separable", "false, true"))
+    assert widened.params[5] == Categorical("separable", (False, True))
+    assert widened.params[4].requires == "n_dense"

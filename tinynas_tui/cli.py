@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = p.add_argument_group("search")
     g.add_argument("--space", metavar="NAME|PATH", help="single-conv (default) or a space .toml file")
-    g.add_argument("--pipeline", metavar="NAME", help="quick (default): train, int8 convert, measure")
+    g.add_argument("--pipeline", metavar="NAME|PATH",
+                   help="quick (default: train, int8 convert, measure), compress (quick filter, teacher + "
+                        "distillation, pruning, QAT), or a pipeline .toml file")
     g.add_argument("--epochs", type=_positive_int, metavar="N", help="training epochs (default 1)")
     g.add_argument("--quantization", choices=("int8", "dynamic"),
                    help="int8 full-integer (default) or the seed's dynamic-range conversion")
@@ -70,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default 100,0.01,0.1)")
     g.add_argument("--top", type=_positive_int, default=5, metavar="N", help="best trials to print (default 5)")
     g.add_argument("--seed", type=int, help="sampler seed (default: random)")
+    g.add_argument("--sampler", metavar="NAME",
+                   help="tpe (default), nsga2, random, or grid (every distinct model of the space, once)")
+
+    g = p.add_argument_group("hardware budgets (Optuna constraints; a model that cannot fit is skipped before training)")
+    g.add_argument("--target", metavar="NAME",
+                   help="board profile: m0plus-256k, m4-256k, m4-1m, m7-1m (flash and RAM budgets)")
+    g.add_argument("--max-flash-kb", type=_positive_float, metavar="KB", help="int8 model size limit")
+    g.add_argument("--max-ram-kb", type=_positive_float, metavar="KB", help="TFLite-Micro arena limit")
+    g.add_argument("--max-latency-ms", type=_positive_float, metavar="MS", help="measured latency limit")
 
     g = p.add_argument_group("storage")
     g.add_argument("--storage", metavar="URL", help="Optuna RDB URL (default sqlite:///tinynas-runs/tinynas.db)")
@@ -105,6 +116,11 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         study=args.study,
         weights=args.weights,
         seed=args.seed,
+        sampler=args.sampler,
+        target=args.target,
+        max_flash_kb=args.max_flash_kb,
+        max_ram_kb=args.max_ram_kb,
+        max_latency_ms=args.max_latency_ms,
         verbose=args.verbose,
         cpu=args.cpu,
         threads=args.threads,
@@ -121,7 +137,8 @@ def run_ui(options, trials: int, paused: bool) -> int:
     from tinynas_tui.tui.factory import create_app
 
     validated = validate(options)
-    app = create_app(StudyEngine(validated), trials=trials, paused=paused, weights=validated.weights)
+    app = create_app(StudyEngine(validated), trials=trials, paused=paused, weights=validated.weights,
+                     budgets=validated.budgets)
     app.run()
     return 0
 

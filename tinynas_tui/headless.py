@@ -6,10 +6,19 @@ import signal
 import sys
 from typing import Any, TextIO
 
-from tinynas_tui.run_setup import OpenRun, RunOptions, make_executor, open_run, quiet_libraries, validate
-from tinynas_tui.search.runner import StudyRunner
+from tinynas_tui.run_setup import (
+    OpenRun,
+    RunOptions,
+    make_executor,
+    make_runner,
+    open_run,
+    quiet_libraries,
+    validate,
+)
 from tinynas_tui.search.scoring import TrialMetrics, Weights, rank
-from tinynas_tui.search.study import complete_metrics
+from tinynas_tui.search.events import EpochEnded, StageStarted
+from tinynas_tui.search.grid import grid_size_note
+from tinynas_tui.search.study import complete_metrics, grid_remaining, stored_sampler
 
 RULE = "=" * 60
 
@@ -46,6 +55,37 @@ def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: 
     return "\n".join(lines).rstrip("\n")
 
 
+class ProgressLine:
+    """One rewritten line on a terminal's stderr: ``trial 7 · distill · epoch 3/10``.
+
+    Only when stderr is a terminal: pipes and log files get the seed's lines and nothing else.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.shown = False
+
+    def __call__(self, event: object) -> None:
+        if not self.enabled:
+            return
+        text = None
+        if isinstance(event, StageStarted):
+            text = f"trial {event.number} · {event.stage}"
+        elif isinstance(event, EpochEnded):
+            text = f"trial {event.number} · {event.stage} · epoch {event.epoch}/{event.epochs}"
+        if text:
+            self.stream.write("\r\x1b[K" + text)
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -65,22 +105,34 @@ def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | N
         file=out,
         flush=True,
     )
+    if stored_sampler(run.study) == "grid":
+        print(f"Grid: {grid_size_note(run.definition.space)}; {grid_remaining(run.study)} still to run",
+              file=out, flush=True)
+    if run.definition.budgets:
+        limits = ", ".join(f"{k} {v:g}" for k, v in run.definition.budgets.items())
+        print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
+
+    progress = ProgressLine(sys.stderr)
 
     def on_recorded(trial: Any) -> None:
+        progress.clear()
+        attrs = trial.user_attrs
         if trial.values is not None:
-            print(trial_line(trial.number, *trial.values), file=out, flush=True)
+            line = trial_line(trial.number, *trial.values)
+        elif trial.state.name == "PRUNED":
+            line = f"Trial {trial.number:2d}: PRUNED at {attrs.get('prune_stage', '?')}: {attrs.get('prune_reason', '')}"
         else:
-            attrs = trial.user_attrs
-            print(failed_line(trial.number, attrs.get("fail_stage", "?"), attrs.get("fail_reason", "unknown")),
-                  file=out, flush=True)
+            line = failed_line(trial.number, attrs.get("fail_stage", "?"), attrs.get("fail_reason", "unknown"))
+        print(line, file=out, flush=True)
 
     executor = make_executor(run)
-    runner = StudyRunner(run.study, run.definition.space, executor, run.artifact_store, on_recorded=on_recorded)
+    runner = make_runner(run, executor, on_recorded=on_recorded, on_event=progress)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     code = 0
     try:
         runner.run(trials)
     except KeyboardInterrupt:
+        progress.clear()
         code = 130
         print(_interrupted_line(run), file=out, flush=True)
     except WorkerStartError as err:

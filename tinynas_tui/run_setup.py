@@ -19,6 +19,7 @@ from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
 from tinynas_tui.pipeline.datasets import DatasetSpec, parse_dataset_spec
 from tinynas_tui.search import study as studies
+from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.search.space import SearchSpace, resolve_space
 from tinynas_tui.search.storage import StorageTarget, open_artifact_store, open_storage, resolve_storage
@@ -45,6 +46,11 @@ class RunOptions:
     study: str | None = None
     weights: str = "100,0.01,0.1"
     seed: int | None = None
+    sampler: str | None = None
+    target: str | None = None
+    max_flash_kb: float | None = None
+    max_ram_kb: float | None = None
+    max_latency_ms: float | None = None
     verbose: bool = False
     cpu: bool = False
     threads: int | None = None
@@ -64,6 +70,8 @@ class ValidatedRun:
     space: SearchSpace | None
     pipeline: PipelineConfig | None
     faults: dict[int, str] = field(default_factory=dict)
+    sampler: str | None = None
+    budgets: Budgets | None = None
 
 
 @dataclass
@@ -98,9 +106,17 @@ def validate(options: RunOptions) -> ValidatedRun:
         pipeline = resolve_pipeline(options.pipeline or DEFAULT_PIPELINE).with_overrides(
             epochs=options.epochs, quantization=options.quantization
         )
+    sampler = studies.check_sampler(options.sampler) if options.sampler is not None else None
+    budgets = None
+    if any(v is not None for v in (options.target, options.max_flash_kb, options.max_ram_kb, options.max_latency_ms)):
+        budgets = Budgets.build(options.target, options.max_flash_kb, options.max_ram_kb, options.max_latency_ms)
+    if sampler == "grid":
+        from tinynas_tui.search.grid import distinct_count
+
+        distinct_count(space or resolve_space(DEFAULT_SPACE))  # a space with no grid is refused now
     runs_dir = Path(options.runs_dir) if options.runs_dir else None
     target = resolve_storage(options.storage, runs_dir)
-    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults())
+    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults(), sampler, budgets)
 
 
 def _parse_faults() -> dict[int, str]:
@@ -110,6 +126,14 @@ def _parse_faults() -> dict[int, str]:
         number, _, fault = item.partition(":")
         faults[int(number)] = fault
     return faults
+
+
+def make_runner(run: OpenRun, executor: ProcessTrialExecutor, **callbacks: Any) -> Any:
+    """The study runner for this run: its executor, artifact store and budgets as constraints."""
+    from tinynas_tui.search.runner import StudyRunner
+
+    return StudyRunner(run.study, run.definition.space, executor, run.artifact_store,
+                       budgets=Budgets.from_dict(run.definition.budgets), **callbacks)
 
 
 def quiet_libraries(verbose: bool) -> None:
@@ -132,8 +156,10 @@ def open_run(v: ValidatedRun) -> OpenRun:
     name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
     study = studies.load_existing(storage, name)
     if study is None:
-        definition = studies.StudyDefinition(space, pipeline.to_dict(), dataset.to_dict())
-        study = studies.create(storage, name, definition, seed=v.options.seed)
+        budgets = (v.budgets or Budgets()).to_dict()
+        definition = studies.StudyDefinition(space, pipeline.to_dict(), dataset.to_dict(), budgets)
+        study = studies.create(storage, name, definition, seed=v.options.seed,
+                               sampler=v.sampler or studies.DEFAULT_SAMPLER)
         created = True
     else:
         definition = _resumed_definition(study, name, v)
@@ -151,11 +177,18 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
         "pipeline": v.pipeline.to_dict() if v.pipeline else None,
         "dataset": v.dataset.to_dict() if v.dataset else None,
     }
+    stored_budgets = study.user_attrs.get("budgets") or {}
+    given["budgets"] = v.budgets.to_dict() if v.budgets else None
+    stored = {**stored, "budgets": stored_budgets}
     for key, wanted in given.items():
         if wanted is not None:
             studies.check_same(name, key, stored[key], wanted)
+    if v.sampler is not None and v.sampler != studies.stored_sampler(study):
+        raise UsageError(f"study {name!r} uses the {studies.stored_sampler(study)} sampler; leave --sampler out "
+                         "to resume it, or pass --study NEW_NAME")
     return studies.StudyDefinition(
-        SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"]
+        SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"],
+        stored_budgets,
     )
 
 
@@ -181,6 +214,7 @@ def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool
         verbose=o.verbose,
         cpu_only=o.cpu,
         threads=o.threads,
+        budgets=run.definition.budgets,
     )
     return ProcessTrialExecutor(
         config,

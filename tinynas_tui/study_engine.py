@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
 from tinynas_tui.pipeline.config import PipelineConfig
-from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, open_run, quiet_libraries
+from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, make_runner, open_run, quiet_libraries
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.records import TrialRecord
 from tinynas_tui.search.runner import StudyRunner
@@ -70,7 +70,7 @@ class StudyEngine:
             self._executor.close()
         self._run = run
         self._executor = make_executor(run, to_log_file=True)
-        self._runner = StudyRunner(run.study, run.definition.space, self._executor, run.artifact_store)
+        self._runner = make_runner(run, self._executor)
         self._max_trial_id = -1
         self._unfinished_ids = set()
 
@@ -79,7 +79,7 @@ class StudyEngine:
         return EngineInfo(
             study_name=run.study_name,
             dataset=run.definition.dataset.get("name", "?").rsplit("/", 1)[-1],
-            sampler=type(run.study.sampler).__name__.removesuffix("Sampler"),
+            sampler=studies.SAMPLER_LABELS.get(studies.stored_sampler(run.study), "?"),
             storage=run.validated.target.display,
             space=run.definition.space,
             pipeline=PipelineConfig.from_dict(run.definition.pipeline),
@@ -128,8 +128,10 @@ class StudyEngine:
         options = replace(self.validated.options, study=name)
         validated = replace(self.validated, options=options, space=space, pipeline=pipeline,
                             dataset=self.validated.dataset)
-        definition = studies.StudyDefinition(space, pipeline.to_dict(), run.definition.dataset)
-        study = studies.create(run.storage, name, definition, seed=options.seed)
+        definition = studies.StudyDefinition(space, pipeline.to_dict(), run.definition.dataset,
+                                             run.definition.budgets)
+        study = studies.create(run.storage, name, definition, seed=options.seed,
+                               sampler=studies.stored_sampler(run.study))
         self.validated = validated
         self._attach(OpenRun(validated, run.storage, study, definition, run.artifact_store, created=True))
         return self.info(), self.poll()

@@ -22,6 +22,7 @@ class WorkerConfig:
         verbose: Let TensorFlow and the converter log.
         cpu_only: Hide every GPU from TensorFlow.
         threads: TensorFlow intra-op threads (None: TensorFlow's default).
+        budgets: The study's hardware budgets as a dict (for the pre-flight check).
     """
 
     entry: str = DEFAULT_ENTRY
@@ -33,6 +34,7 @@ class WorkerConfig:
     verbose: bool = False
     cpu_only: bool = False
     threads: int | None = None
+    budgets: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,14 @@ class TrialError(Exception):
         super().__init__(f"{stage}: {reason}")
         self.stage = stage
         self.reason = reason
+
+
+class PruneTrial(TrialError):
+    """End the trial PRUNED, not failed: it cannot fit the budgets, or it failed the quick filter.
+
+    ``metrics`` holds what was measured before the decision (estimates, the quick-filter accuracy).
+    """
+
+    def __init__(self, stage: str, reason: str, metrics: dict[str, Any] | None = None) -> None:
+        super().__init__(stage, reason)
+        self.metrics = dict(metrics or {})

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from tinynas_tui.executor.protocol import TrialRequest, WorkerBroken, WorkerConfig, WorkerReady
 from tinynas_tui.executor.worker_main import worker_main
-from tinynas_tui.search.events import TrialFailed, TrialFinished, WorkerStarted, WorkerStopped
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, WorkerStarted, WorkerStopped
 
 STARTUP_TIMEOUT_S = 600.0
 STOP_GRACE_S = 10.0
@@ -62,7 +62,7 @@ class ProcessTrialExecutor:
     def worker_pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def run(self, number: int, params: dict[str, Any], on_event: Callable[[object], None]) -> TrialFinished | TrialFailed:
+    def run(self, number: int, params: dict[str, Any], on_event: Callable[[object], None]) -> TrialFinished | TrialFailed | TrialPruned:
         """Run one trial and return how it ended; progress events go to ``on_event``."""
         if self._abort_reason is not None:
             return TrialFailed(number, "stopped", self._abort_reason)
@@ -126,12 +126,12 @@ class ProcessTrialExecutor:
         self._discard("failed to start", on_event)
         raise WorkerStartError(f"the trial worker could not start: {reason}")
 
-    def _await_outcome(self, number: int, on_event: Callable[[object], None]) -> TrialFinished | TrialFailed:
+    def _await_outcome(self, number: int, on_event: Callable[[object], None]) -> TrialFinished | TrialFailed | TrialPruned:
         deadline = None if self.trial_timeout is None else time.monotonic() + self.trial_timeout
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             message = self._receive(remaining)
-            if isinstance(message, (TrialFinished, TrialFailed)):
+            if isinstance(message, (TrialFinished, TrialFailed, TrialPruned)):
                 return message
             if message == "timeout":
                 self._kill("timed out", on_event)
@@ -172,7 +172,7 @@ class ProcessTrialExecutor:
             text += f"; its output is in {self.config.log_path}"
         return text
 
-    def _should_recycle(self, outcome: TrialFinished | TrialFailed) -> bool:
+    def _should_recycle(self, outcome: TrialFinished | TrialFailed | TrialPruned) -> bool:
         if self._trials_in_worker >= self.recycle_every:
             return True
         rss = outcome.metrics.get("worker_rss_mb") if isinstance(outcome, TrialFinished) else None

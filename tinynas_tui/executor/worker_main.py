@@ -15,8 +15,15 @@ import time
 import traceback
 from typing import Any
 
-from tinynas_tui.executor.protocol import TrialError, TrialRequest, WorkerBroken, WorkerConfig, WorkerReady
-from tinynas_tui.search.events import TrialFailed
+from tinynas_tui.executor.protocol import (
+    PruneTrial,
+    TrialError,
+    TrialRequest,
+    WorkerBroken,
+    WorkerConfig,
+    WorkerReady,
+)
+from tinynas_tui.search.events import TrialFailed, TrialPruned
 
 PARENT_CHECK_INTERVAL_S = 1.0
 
@@ -52,6 +59,8 @@ def _run_one(entry: Any, state: Any, request: TrialRequest, emit: Any) -> Any:
     try:
         _inject_fault(request.fault, request.number)
         return entry.run_trial(request, state, emit)
+    except PruneTrial as err:
+        return TrialPruned(request.number, err.stage, err.reason, err.metrics)
     except TrialError as err:
         return TrialFailed(request.number, err.stage, err.reason)
     except Exception as err:

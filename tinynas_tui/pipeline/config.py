@@ -1,9 +1,19 @@
-"""The trial pipeline's configuration: which stages run and with which numbers. No TensorFlow here."""
+"""The trial pipeline's configuration: which stages run and with which numbers. No TensorFlow here.
+
+Two presets: ``quick`` is the first seed's flow (train, convert, measure); ``compress`` is the second
+seed's (quick filter, teacher + distillation with a curriculum, pruning, quantization-aware training).
+Any preset can be written to TOML, edited, and passed back as ``--pipeline PATH.toml``.
+"""
 
 from __future__ import annotations
 
+import math
+import tomllib
 from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from tinynas_tui.errors import UsageError
 
@@ -16,13 +26,24 @@ class PipelineConfig:
 
     Attributes:
         name: Preset name, or the config file's stem.
-        epochs: Training epochs (the seed trains 1).
+        epochs: Plain training epochs (the first seed trains 1); unused when distillation trains.
         quantization: ``int8`` full-integer post-training quantization (what microcontrollers run), or
-            ``dynamic`` range quantization (the seed's conversion: float input and activations).
+            ``dynamic`` range quantization (the first seed's: float input and activations).
         representative_samples: Training images used to calibrate int8 ranges.
         latency_runs: Timed single-image invokes; the median is reported.
         latency_warmup: Untimed invokes before timing.
         eval_batch_size: Batch size of the LiteRT accuracy evaluation.
+        quick_eval: Train briefly with early stopping first; below the threshold the trial is pruned.
+        quick_eval_epochs, quick_eval_patience, quick_eval_threshold, quick_eval_validation: Its epochs,
+            early-stopping patience, validation-accuracy threshold and validation fraction.
+        distill: Train by knowledge distillation from a teacher (trained once per dataset, cached).
+        teacher_epochs, teacher_batch_size: The teacher's training.
+        distill_alpha, distill_temperature, distill_epochs: alpha*CE + (1-alpha)*T^2*KL, for N epochs.
+        curriculum: Order the training data by the teacher's prediction entropy, easiest first.
+        prune: Magnitude pruning with a polynomial-decay schedule, fine-tuned, then stripped.
+        prune_initial_sparsity, prune_final_sparsity, prune_epochs: The schedule and its fine-tuning.
+        qat: Quantization-aware training (pruning-preserving when pruning ran).
+        qat_epochs: Its epochs.
     """
 
     name: str = "quick"
@@ -32,40 +53,140 @@ class PipelineConfig:
     latency_runs: int = 200
     latency_warmup: int = 20
     eval_batch_size: int = 256
+    quick_eval: bool = False
+    quick_eval_epochs: int = 5
+    quick_eval_patience: int = 2
+    quick_eval_threshold: float = 0.6
+    quick_eval_validation: float = 0.2
+    distill: bool = False
+    teacher_epochs: int = 20
+    teacher_batch_size: int = 32
+    distill_alpha: float = 0.1
+    distill_temperature: float = 3.0
+    distill_epochs: int = 10
+    curriculum: bool = False
+    prune: bool = False
+    prune_initial_sparsity: float = 0.5
+    prune_final_sparsity: float = 0.8
+    prune_epochs: int = 1
+    qat: bool = False
+    qat_epochs: int = 5
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PipelineConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+    def from_dict(cls, data: dict[str, Any], source: str = "pipeline config") -> PipelineConfig:
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise UsageError(f"pipeline config: unknown key(s) {', '.join(unknown)}")
-        return cls(**data).validated()
+            raise UsageError(f"{source}: unknown key(s) {', '.join(unknown)}")
+        values = {}
+        for key, value in data.items():
+            kind = known[key].type
+            if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not _has_type(value, kind):
+                raise UsageError(f"{source}: {key} must be {_type_name(kind)}, got {value!r}")
+            values[key] = value
+        return cls(**values).validated(source)
 
     def with_overrides(self, **overrides: Any) -> PipelineConfig:
         """A copy with the given settings replaced (None leaves a setting as it is)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None}).validated()
 
-    def validated(self) -> PipelineConfig:
+    def validated(self, source: str = "pipeline config") -> PipelineConfig:
+        def bad(key: str, expected: str) -> UsageError:
+            return UsageError(f"{source}: {key} must be {expected}, got {getattr(self, key)!r}")
+
         if self.quantization not in QUANTIZATION_MODES:
-            raise UsageError(
-                f"unknown quantization {self.quantization!r}: expected one of {', '.join(QUANTIZATION_MODES)}"
-            )
-        for name in ("epochs", "representative_samples", "latency_runs", "eval_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UsageError(f"pipeline setting {name} must be a positive whole number, got {value!r}")
-        if isinstance(self.latency_warmup, bool) or not isinstance(self.latency_warmup, int) or self.latency_warmup < 0:
-            raise UsageError(f"pipeline setting latency_warmup must be 0 or more, got {self.latency_warmup!r}")
+            raise UsageError(f"{source}: unknown quantization {self.quantization!r}: expected one of "
+                             f"{', '.join(QUANTIZATION_MODES)}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not _has_type(value, f.type):
+                raise bad(f.name, _type_name(f.type))
+            if f.type == "int" and value < (0 if f.name == "latency_warmup" else 1):
+                raise bad(f.name, "0 or more" if f.name == "latency_warmup" else "a positive whole number")
+            if f.type == "float" and not math.isfinite(value):
+                raise bad(f.name, "a finite number")
+        for key in ("quick_eval_threshold", "distill_alpha", "prune_initial_sparsity"):
+            if not 0.0 <= getattr(self, key) <= 1.0:
+                raise bad(key, "between 0 and 1")
+        if not 0.0 < self.quick_eval_validation < 1.0:
+            raise bad("quick_eval_validation", "between 0 and 1 (exclusive)")
+        if self.distill_temperature <= 0:
+            raise bad("distill_temperature", "positive")
+        if not self.prune_initial_sparsity <= self.prune_final_sparsity < 1.0:
+            raise bad("prune_final_sparsity", f"at least prune_initial_sparsity ({self.prune_initial_sparsity}) "
+                      "and below 1")
+        if self.curriculum and not self.distill:
+            raise UsageError(f"{source}: curriculum orders data by the teacher, so it needs distill = true")
         return self
 
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages a trial runs, in order."""
+        out = ["build", "preflight"]
+        if self.quick_eval:
+            out.append("quick_eval")
+        if self.distill:
+            out += ["teacher", "distill"]
+        else:
+            out.append("train")
+        if self.prune:
+            out.append("prune")
+        if self.qat:
+            out.append("qat")
+        return tuple(out + ["evaluate", "convert", "measure"])
 
-PRESETS: dict[str, PipelineConfig] = {"quick": PipelineConfig()}
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def load(cls, path: Path) -> PipelineConfig:
+        """Read a config from TOML; missing keys take the ``quick`` defaults."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(f"cannot read pipeline file {path}: {getattr(err, 'strerror', None) or err}") from None
+        except tomllib.TOMLDecodeError as err:
+            raise UsageError(f"pipeline file {path} is not valid TOML: {err}") from None
+        data.setdefault("name", path.stem)
+        return cls.from_dict(data, source=f"pipeline file {path}")
 
 
-def resolve_pipeline(name: str) -> PipelineConfig:
-    if name in PRESETS:
-        return PRESETS[name]
-    raise UsageError(f"unknown pipeline {name!r}: expected one of {', '.join(PRESETS)}")
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "str":
+        return isinstance(value, str)
+    return True
+
+
+def _type_name(kind: str) -> str:
+    return {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "text"}.get(kind, kind)
+
+
+PRESETS: dict[str, PipelineConfig] = {
+    "quick": PipelineConfig(),
+    # The second seed's flow with its numbers: quick filter 5 epochs / patience 2 / threshold 0.6,
+    # distillation alpha 0.1, T 3, 10 epochs, teacher 20 epochs, pruning 50% -> 80% with 1 epoch of
+    # fine-tuning, 5 epochs of QAT.
+    "compress": PipelineConfig(name="compress", quick_eval=True, distill=True, curriculum=True, prune=True,
+                               qat=True),
+}
+
+
+def resolve_pipeline(name_or_path: str) -> PipelineConfig:
+    """A preset by name, or a config loaded from a ``.toml`` path."""
+    if name_or_path in PRESETS:
+        return PRESETS[name_or_path]
+    if name_or_path.endswith(".toml") or "/" in name_or_path:
+        return PipelineConfig.load(Path(name_or_path))
+    raise UsageError(f"unknown pipeline {name_or_path!r}: expected one of {', '.join(PRESETS)} or a .toml file")

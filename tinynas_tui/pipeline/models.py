@@ -7,7 +7,7 @@ from typing import Any
 
 def build_model(family: str, params: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> Any:
     """Build and compile the model of ``family`` for the dataset's input shape and class count."""
-    builders = {"single-conv": build_single_conv}
+    builders = {"single-conv": build_single_conv, "blocks": build_blocks}
     try:
         builder = builders[family]
     except KeyError:
@@ -34,6 +34,47 @@ def build_single_conv(params: dict[str, Any], input_shape: tuple[int, ...], num_
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=float(params["lr"])),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def build_blocks(params: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> Any:
+    """The second seed's family: conv blocks (filters doubling per block, 3x3 same-padding ReLU convs,
+    2x2 max-pool after each block), global average pooling, dense layers, softmax head.
+
+    Microcontroller extras, off unless the space turns them on: ``separable`` uses depthwise-separable
+    convs; ``batch_norm`` puts batch normalisation between conv and ReLU (the converter folds it into
+    the conv, so it costs nothing at inference).
+    """
+    import tf_keras as keras
+    from tf_keras import layers
+
+    separable = bool(params.get("separable", False))
+    batch_norm = bool(params.get("batch_norm", False))
+    conv = layers.SeparableConv2D if separable else layers.Conv2D
+    model = keras.Sequential([keras.Input(shape=input_shape)], name="blocks")
+    filters = int(params["init_filters"])
+    height, width = input_shape[0], input_shape[1]
+    for _ in range(int(params["n_blocks"])):
+        for _ in range(int(params["layers_per_block"])):
+            if batch_norm:
+                model.add(conv(filters, 3, padding="same", use_bias=False))
+                model.add(layers.BatchNormalization())
+                model.add(layers.ReLU())
+            else:
+                model.add(conv(filters, 3, padding="same", activation="relu"))
+        if height >= 2 and width >= 2:  # small inputs run out of pixels to pool
+            model.add(layers.MaxPooling2D(2))
+            height, width = height // 2, width // 2
+        filters *= 2
+    model.add(layers.GlobalAveragePooling2D())
+    for _ in range(int(params["n_dense"])):
+        model.add(layers.Dense(int(params["dense_units"]), activation="relu"))
+    model.add(layers.Dense(num_classes, activation="softmax"))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=float(params.get("lr", 1e-3))),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )

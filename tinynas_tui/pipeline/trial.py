@@ -1,7 +1,9 @@
-"""One trial of the ``quick`` pipeline: build, train, evaluate, convert, measure. Runs in the worker.
+"""One trial: the stages of the pipeline config, in order. Runs in the trial worker.
 
-This is the entry module the trial worker loads: ``prepare`` once per worker (TensorFlow import, data
-loading), ``run_trial`` once per trial. Every stage reports its start and end; training reports epochs.
+This is the entry module the worker loads: ``prepare`` once per worker (TensorFlow import, data
+loading), ``run_trial`` once per trial. Stages: build, preflight, [quick_eval], teacher + distill or
+train, [prune], [qat], evaluate, convert, measure. Each reports its start and end; training reports
+epochs. A candidate that cannot fit the budgets, or fails the quick filter, ends PRUNED with the reason.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import os
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tinynas_tui.executor.protocol import TrialError, TrialRequest, WorkerConfig
+from tinynas_tui import paths
+from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
 from tinynas_tui.pipeline.config import PipelineConfig
 from tinynas_tui.pipeline.datasets import Dataset, DatasetSpec, load_dataset
+from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.events import EpochEnded, StageFinished, StageStarted, TrialFinished
 
 Emit = Callable[[object], None]
@@ -29,8 +33,13 @@ EPOCH_EVENT_MIN_INTERVAL_S = 0.25
 class WorkerState:
     config: WorkerConfig
     pipeline: PipelineConfig
+    budgets: Budgets
     data: Dataset
     load_seconds: float
+    # Loaded once per worker when distillation first needs them.
+    teacher: Any = None
+    teacher_info: dict[str, Any] = field(default_factory=dict)
+    curriculum: np.ndarray | None = None
 
 
 def prepare(config: WorkerConfig) -> WorkerState:
@@ -45,7 +54,8 @@ def prepare(config: WorkerConfig) -> WorkerState:
     started = time.perf_counter()
     data = load_dataset(DatasetSpec.from_dict(config.dataset))
     os.makedirs(config.scratch_dir, exist_ok=True)
-    return WorkerState(config, PipelineConfig.from_dict(config.pipeline), data, time.perf_counter() - started)
+    return WorkerState(config, PipelineConfig.from_dict(config.pipeline), Budgets.from_dict(config.budgets), data,
+                       time.perf_counter() - started)
 
 
 @contextmanager
@@ -69,7 +79,6 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
     import tf_keras as keras
 
     from tinynas_tui.pipeline.convert import convert_to_tflite
-    from tinynas_tui.pipeline.macs import count_macs, count_params
     from tinynas_tui.pipeline.measure import (
         MeasurementError,
         int8_report,
@@ -78,38 +87,104 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         tflm_arena_bytes,
     )
     from tinynas_tui.pipeline.models import build_model, layer_summary
+    from tinynas_tui.pipeline.preflight import estimate
+    from tinynas_tui.pipeline.sparsity import gzip_size, tflite_weight_sparsity
 
-    cfg, data, number = state.pipeline, state.data, request.number
+    cfg, data, number, params = state.pipeline, state.data, request.number, request.params
     timings: dict[str, float] = {}
+    metrics: dict[str, Any] = {"timings": timings}
+    batch_size = int(params.get("batch_size", 32))
+    lr = float(params.get("lr", 1e-3))
     keras.backend.clear_session()
     keras.utils.set_random_seed(1000 + number)
 
-    with _stage("build", number, emit, timings):
-        model = build_model(state.config.model, request.params, data.input_shape, data.num_classes)
+    def stage(name: str):
+        return _stage(name, number, emit, timings)
+
+    def progress(name: str, epochs: int):
+        return _epoch_reporter(number, name, epochs, emit)
+
+    with stage("build"):
+        model = build_model(state.config.model, params, data.input_shape, data.num_classes)
+        metrics["layers"] = layer_summary(model)
+    with stage("preflight"):
+        estimates = estimate(model)
+        metrics.update(estimates)
+        why = state.budgets.preflight(estimates["est_weight_bytes"], estimates["est_activation_bytes"])
+    if why:
+        raise PruneTrial("preflight", why, metrics)
     if request.fault == "nan":  # test hook: a poisoned output layer gives a real NaN loss in training
         head = model.layers[-1]
         head.set_weights([np.full_like(w, np.nan) for w in head.get_weights()])
-    with _stage("train", number, emit, timings):
-        history = model.fit(
-            data.x_train,
-            data.y_train,
-            epochs=cfg.epochs,
-            batch_size=int(request.params["batch_size"]),
-            verbose=2 if state.config.verbose else 0,
-            callbacks=[keras.callbacks.TerminateOnNaN(), _epoch_reporter(number, "train", cfg.epochs, emit)],
-        )
-        losses = history.history.get("loss", [])
-        if not losses or not all(np.isfinite(losses)):
-            epoch = next((i + 1 for i, v in enumerate(losses) if not np.isfinite(v)), 1)
-            raise TrialError("train", f"loss became NaN at epoch {epoch}; the model is not converted")
-        if not all(np.isfinite(w).all() for w in model.get_weights()):
-            raise TrialError("train", "weights are not finite after training; the model is not converted")
-    with _stage("evaluate", number, emit, timings):
-        float_accuracy = float(model.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0)[1])
-    with _stage("convert", number, emit, timings):
+
+    if cfg.quick_eval:
+        with stage("quick_eval"):
+            history = model.fit(
+                data.x_train, data.y_train, epochs=cfg.quick_eval_epochs, batch_size=batch_size,
+                validation_split=cfg.quick_eval_validation, verbose=0,
+                callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.quick_eval_patience),
+                           keras.callbacks.TerminateOnNaN(), progress("quick_eval", cfg.quick_eval_epochs)],
+            )
+            _require_finite(history, "quick_eval")
+            quick = float(history.history["val_accuracy"][-1])
+            metrics["quick_eval_accuracy"] = quick
+            metrics["quick_eval_epochs_run"] = len(history.history["loss"])
+        if quick < cfg.quick_eval_threshold:
+            raise PruneTrial("quick_eval", f"validation accuracy {quick:.4f} is below the threshold "
+                             f"{cfg.quick_eval_threshold:g}", metrics)
+
+    if cfg.distill:
+        from tinynas_tui.pipeline.distill import distill
+
+        with stage("teacher"):
+            teacher = _teacher(state, progress("teacher", cfg.teacher_epochs))
+        metrics.update(state.teacher_info)
+        keras.utils.set_random_seed(2000 + number)  # training a teacher reseeds; keep trials reproducible
+        x, y, shuffle = data.x_train, data.y_train, True
+        if cfg.curriculum:
+            x, y, shuffle = x[state.curriculum], y[state.curriculum], False  # easiest first, kept in order
+        with stage("distill"):
+            history = distill(model, teacher, x, y, alpha=cfg.distill_alpha, temperature=cfg.distill_temperature,
+                              epochs=cfg.distill_epochs, batch_size=batch_size, learning_rate=lr, shuffle=shuffle,
+                              callbacks=[progress("distill", cfg.distill_epochs)])
+            _require_finite(history, "distill")
+    else:
+        with stage("train"):
+            history = model.fit(data.x_train, data.y_train, epochs=cfg.epochs, batch_size=batch_size,
+                                verbose=2 if state.config.verbose else 0,
+                                callbacks=[keras.callbacks.TerminateOnNaN(), progress("train", cfg.epochs)])
+            _require_finite(history, "train")
+    metrics["final_loss"] = float(history.history["loss"][-1])
+    metrics["epochs_run"] = len(history.history["loss"])
+
+    if cfg.prune:
+        from tinynas_tui.pipeline.prune import prune_and_finetune, weight_sparsity
+
+        with stage("prune"):
+            model = prune_and_finetune(model, data.x_train, data.y_train,
+                                       initial_sparsity=cfg.prune_initial_sparsity,
+                                       final_sparsity=cfg.prune_final_sparsity, epochs=cfg.prune_epochs,
+                                       batch_size=batch_size, learning_rate=lr,
+                                       callbacks=[progress("prune", cfg.prune_epochs)])
+            metrics["keras_sparsity"] = float(weight_sparsity(model))
+    if cfg.qat:
+        from tinynas_tui.pipeline.qat import QuantizationError, quantization_aware_train
+
+        with stage("qat"):
+            try:
+                model = quantization_aware_train(model, data.x_train, data.y_train, epochs=cfg.qat_epochs,
+                                                 batch_size=batch_size, preserve_sparsity=cfg.prune,
+                                                 callbacks=[progress("qat", cfg.qat_epochs)])
+            except QuantizationError as err:
+                raise TrialError("qat", str(err).splitlines()[0][:400]) from err
+    if not all(np.isfinite(w).all() for w in model.get_weights()):
+        raise TrialError("train", "weights are not finite after training; the model is not converted")
+
+    with stage("evaluate"):
+        metrics["float_accuracy"] = float(model.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0)[1])
+    with stage("convert"):
         tflite = convert_to_tflite(model, data.x_train, cfg.quantization, cfg.representative_samples)
-    metrics: dict[str, Any] = {}
-    with _stage("measure", number, emit, timings):
+    with stage("measure"):
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
         latency_ms = tflite_latency_ms(tflite, runs=cfg.latency_runs, warmup=cfg.latency_warmup)
         try:
@@ -119,30 +194,42 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
             metrics["arena_bytes"] = None
             metrics["arena_error"] = str(err).splitlines()[0][:300]
         metrics.update(int8_report(tflite))
+        metrics["tflite_sparsity"] = float(tflite_weight_sparsity(tflite))
+        metrics["gzip_bytes"] = int(gzip_size(tflite))
 
     path = os.path.join(state.config.scratch_dir, f"trial-{number}-{uuid.uuid4().hex[:8]}.tflite")
     with open(path, "wb") as fh:
         fh.write(tflite)
-    metrics.update(
-        float_accuracy=float_accuracy,
-        tflite_bytes=len(tflite),
-        macs=int(count_macs(model)),
-        params=int(count_params(model)),
-        quantization=cfg.quantization,
-        epochs_run=len(history.history.get("loss", [])),
-        final_loss=float(history.history["loss"][-1]),
-        layers=layer_summary(model),
-        timings=timings,
-        worker_rss_mb=_rss_mb(),
-    )
-    return TrialFinished(
-        number,
-        accuracy=float(accuracy),
-        size_kb=len(tflite) / 1024.0,
-        latency_ms=float(latency_ms),
-        metrics=metrics,
-        artifacts={"model.tflite": path},
-    )
+    metrics.update(tflite_bytes=len(tflite), quantization=cfg.quantization, worker_rss_mb=_rss_mb())
+    return TrialFinished(number, accuracy=float(accuracy), size_kb=len(tflite) / 1024.0,
+                         latency_ms=float(latency_ms), metrics=metrics, artifacts={"model.tflite": path})
+
+
+def _teacher(state: WorkerState, callback: Any) -> Any:
+    """The dataset's teacher: from this worker's memory, the user cache, or trained now (and cached)."""
+    if state.teacher is None:
+        from tinynas_tui.pipeline.distill import entropy_order
+        from tinynas_tui.pipeline.teacher import load_or_train_teacher
+
+        cfg, data = state.pipeline, state.data
+        started = time.perf_counter()
+        teacher, loaded = load_or_train_teacher(data, epochs=cfg.teacher_epochs, batch_size=cfg.teacher_batch_size,
+                                                cache_dir=paths.user_cache_dir() / "teachers", callbacks=[callback])
+        accuracy = float(teacher.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0)[1])
+        state.teacher = teacher
+        state.teacher_info = {"teacher_cached": loaded, "teacher_accuracy": accuracy,
+                              "teacher_seconds": round(time.perf_counter() - started, 2)}
+        if cfg.curriculum:
+            state.curriculum = entropy_order(teacher, data.x_train)
+    return state.teacher
+
+
+def _require_finite(history: Any, stage: str) -> None:
+    """Stop at a NaN loss: such a model is never converted or exported."""
+    losses = history.history.get("loss", [])
+    if not losses or not all(np.isfinite(losses)):
+        epoch = next((i + 1 for i, v in enumerate(losses) if not np.isfinite(v)), 1)
+        raise TrialError(stage, f"loss became NaN at epoch {epoch}; the model is not converted")
 
 
 def _epoch_reporter(number: int, stage: str, epochs: int, emit: Emit) -> Any:

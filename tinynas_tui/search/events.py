@@ -58,6 +58,16 @@ class TrialFailed:
 
 
 @dataclass(frozen=True)
+class TrialPruned:
+    """A trial ended early on purpose: it could not fit the budgets, or failed the quick filter."""
+
+    number: int
+    stage: str
+    reason: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class WorkerStarted:
     pid: int
 
@@ -69,6 +79,6 @@ class WorkerStopped:
 
 
 TrialEvent = (
-    TrialStarted | StageStarted | StageFinished | EpochEnded | TrialFinished | TrialFailed
+    TrialStarted | StageStarted | StageFinished | EpochEnded | TrialFinished | TrialFailed | TrialPruned
     | WorkerStarted | WorkerStopped
 )

@@ -10,40 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.events import (
     EpochEnded,
     StageStarted,
     TrialFailed,
     TrialFinished,
+    TrialPruned,
     TrialStarted,
 )
 from tinynas_tui.search.scoring import TrialMetrics, Weights, pareto_front
 
 STATES = ("running", "complete", "pruned", "failed", "waiting")
-
-
-@dataclass(frozen=True)
-class Budgets:
-    """Hardware limits a trial should meet; None means no limit."""
-
-    max_flash_kb: float | None = None
-    max_ram_kb: float | None = None
-    max_latency_ms: float | None = None
-
-    def checks(self, record: TrialRecord) -> list[tuple[str, float | None, float | None, bool | None]]:
-        """(name, limit, value, holds) for each budget; holds is None when the value is unknown."""
-        rows = []
-        for name, limit, value in (
-            ("flash KB", self.max_flash_kb, record.size_kb),
-            ("RAM KB", self.max_ram_kb, record.arena_kb),
-            ("latency ms", self.max_latency_ms, record.latency_ms),
-        ):
-            holds = None if limit is None or value is None else value <= limit
-            rows.append((name, limit, value, holds))
-        return rows
-
-    def holds(self, record: TrialRecord) -> bool:
-        return all(h is not False for *_, h in self.checks(record))
 
 
 @dataclass(frozen=True)
@@ -78,10 +56,11 @@ class TrialRecord:
     @property
     def reason(self) -> str | None:
         """Why a trial failed or was pruned."""
-        stage, reason = self.attrs.get("fail_stage"), self.attrs.get("fail_reason")
-        if reason is None:
-            return None
-        return f"{stage}: {reason}" if stage else reason
+        for kind in ("fail", "prune"):
+            stage, reason = self.attrs.get(f"{kind}_stage"), self.attrs.get(f"{kind}_reason")
+            if reason is not None:
+                return f"{stage}: {reason}" if stage else reason
+        return None
 
     @classmethod
     def from_frozen(cls, trial: Any) -> TrialRecord:
@@ -157,6 +136,9 @@ class TrialBook:
         elif isinstance(event, TrialFailed):
             attrs = {**old.attrs, "fail_stage": event.stage, "fail_reason": event.reason}
             self.records[number] = replace(old, state="failed", attrs=attrs, stage=None)
+        elif isinstance(event, TrialPruned):
+            attrs = {**old.attrs, **event.metrics, "prune_stage": event.stage, "prune_reason": event.reason}
+            self.records[number] = replace(old, state="pruned", attrs=attrs, stage=None)
         else:
             return None
         return number

@@ -11,7 +11,8 @@ import os
 import threading
 from typing import Any, Callable, Protocol
 
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.search.budgets import Budgets
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
 from tinynas_tui.search.space import SearchSpace
 
 EventCallback = Callable[[object], None]
@@ -20,7 +21,7 @@ EventCallback = Callable[[object], None]
 class TrialExecutor(Protocol):
     """Runs one trial somewhere and reports progress events while it runs."""
 
-    def run(self, number: int, params: dict[str, Any], on_event: EventCallback) -> TrialFinished | TrialFailed:
+    def run(self, number: int, params: dict[str, Any], on_event: EventCallback) -> TrialFinished | TrialFailed | TrialPruned:
         ...
 
 
@@ -38,6 +39,7 @@ class StudyRunner:
         artifact_store: Optuna artifact store for each complete trial's files.
         on_event: Receives every progress event (called from the optimizing thread).
         on_recorded: Receives each trial's `FrozenTrial` once the storage holds its final state.
+        budgets: The study's hardware budgets, recorded on each trial as Optuna constraints.
     """
 
     def __init__(
@@ -48,6 +50,7 @@ class StudyRunner:
         artifact_store: Any,
         on_event: EventCallback | None = None,
         on_recorded: Callable[[Any], None] | None = None,
+        budgets: Budgets | None = None,
     ) -> None:
         self.study = study
         self.space = space
@@ -55,6 +58,7 @@ class StudyRunner:
         self.artifact_store = artifact_store
         self.on_event = on_event or (lambda event: None)
         self.on_recorded = on_recorded or (lambda trial: None)
+        self.budgets = budgets or Budgets()
         # study.stop() only works from the optimizing thread, so other threads set this instead.
         self.stop_requested = threading.Event()
 
@@ -68,9 +72,13 @@ class StudyRunner:
         )
 
     def _after_trial(self, study: Any, trial: Any) -> None:
+        from tinynas_tui.search.study import grid_remaining, stored_sampler
+
         self.on_recorded(trial)
         if self.stop_requested.is_set():
             study.stop()
+        elif stored_sampler(study) == "grid" and grid_remaining(study) == 0:
+            study.stop()  # every distinct model has run
 
     def _objective(self, trial: Any) -> tuple[float, float, float]:
         params = self.space.suggest(trial)
@@ -86,6 +94,14 @@ class StudyRunner:
             trial.set_user_attr("fail_reason", str(err)[:500])
             raise
         self.on_event(outcome)
+        if isinstance(outcome, TrialPruned):
+            import optuna
+
+            for key, value in outcome.metrics.items():
+                trial.set_user_attr(key, value)
+            trial.set_user_attr("prune_stage", outcome.stage)
+            trial.set_user_attr("prune_reason", outcome.reason)
+            raise optuna.TrialPruned(f"{outcome.stage}: {outcome.reason}")
         if isinstance(outcome, TrialFailed):
             trial.set_user_attr("fail_stage", outcome.stage)
             trial.set_user_attr("fail_reason", outcome.reason)
@@ -93,6 +109,11 @@ class StudyRunner:
         for key, value in outcome.metrics.items():
             trial.set_user_attr(key, value)
         trial.set_user_attr("artifacts", self._store_artifacts(trial, outcome.artifacts))
+        arena = outcome.metrics.get("arena_bytes")
+        for key, value in self.budgets.constraints(
+            outcome.size_kb, None if arena is None else arena / 1024, outcome.latency_ms
+        ).items():
+            trial.set_constraint(key, value)
         return outcome.accuracy, outcome.size_kb, outcome.latency_ms
 
     def _store_artifacts(self, trial: Any, files: dict[str, str]) -> dict[str, str]:

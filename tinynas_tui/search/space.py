@@ -2,6 +2,11 @@
 
 A space names the model family it feeds (``model``) and lists its parameters in order. The order is kept
 everywhere (sampling, TOML, printed parameter blocks) so output reads like the space's definition.
+
+A parameter may be conditional: ``requires`` names an earlier parameter, and the parameter is sampled (and
+part of the model) only when that parameter's sampled value is truthy (non-zero, ``True``, non-empty). In a
+space file: ``requires = "n_dense"``. Inactive parameters are never suggested, so Optuna's define-by-run
+space is conditional and its samplers never see unused values.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ Scalar = Union[int, float, str, bool]
 # Parameters each model family needs; a space for that family must define all of them.
 MODEL_PARAMS: dict[str, tuple[str, ...]] = {
     "single-conv": ("num_filters", "kernel_size", "dense_units", "dropout", "lr", "batch_size"),
+    # The reference notebook's family: n_blocks blocks of layers_per_block convs (filters doubling per
+    # block, max-pooling after each), global average pooling, n_dense dense layers of dense_units.
+    # Optional microcontroller extras read by the builder (False when absent): separable, batch_norm.
+    "blocks": ("n_blocks", "layers_per_block", "init_filters", "n_dense", "dense_units"),
 }
 
 
@@ -30,15 +39,16 @@ class Categorical:
 
     name: str
     choices: tuple[Scalar, ...]
+    requires: str | None = None
 
     def suggest(self, trial: Any) -> Scalar:
         return trial.suggest_categorical(self.name, list(self.choices))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "categorical", "choices": list(self.choices)}
+        return _with_requires({"type": "categorical", "choices": list(self.choices)}, self.requires)
 
     def describe(self) -> str:
-        return "{" + ", ".join(str(c) for c in self.choices) + "}"
+        return "{" + ", ".join(str(c) for c in self.choices) + "}" + _requires_note(self.requires)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class IntRange:
     high: int
     step: int = 1
     log: bool = False
+    requires: str | None = None
 
     def suggest(self, trial: Any) -> int:
         return trial.suggest_int(self.name, self.low, self.high, step=self.step, log=self.log)
@@ -60,10 +71,10 @@ class IntRange:
             out["step"] = self.step
         if self.log:
             out["log"] = True
-        return out
+        return _with_requires(out, self.requires)
 
     def describe(self) -> str:
-        return f"int [{self.low}, {self.high}]" + (" log" if self.log else "")
+        return f"int [{self.low}, {self.high}]" + (" log" if self.log else "") + _requires_note(self.requires)
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class FloatRange:
     high: float
     log: bool = False
     step: float | None = None
+    requires: str | None = None
 
     def suggest(self, trial: Any) -> float:
         return trial.suggest_float(self.name, self.low, self.high, log=self.log, step=self.step)
@@ -85,13 +97,32 @@ class FloatRange:
             out["log"] = True
         if self.step is not None:
             out["step"] = self.step
-        return out
+        return _with_requires(out, self.requires)
 
     def describe(self) -> str:
-        return f"float [{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
+        return f"float [{self.low:g}, {self.high:g}]" + (" log" if self.log else "") + _requires_note(self.requires)
 
 
 Param = Union[Categorical, IntRange, FloatRange]
+
+
+def _with_requires(out: dict[str, Any], requires: str | None) -> dict[str, Any]:
+    if requires is not None:
+        out["requires"] = requires
+    return out
+
+
+def _requires_note(requires: str | None) -> str:
+    return "" if requires is None else f" if {requires}"
+
+
+def is_active(param: Param, values: dict[str, Any]) -> bool:
+    """Whether ``param`` is used given the values of the parameters before it.
+
+    An unconditional parameter always is; a conditional one when its ``requires`` parameter was sampled
+    (is in ``values``) with a truthy value.
+    """
+    return param.requires is None or bool(values.get(param.requires))
 
 
 @dataclass(frozen=True)
@@ -102,9 +133,25 @@ class SearchSpace:
     model: str
     params: tuple[Param, ...] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        _check_requires(self.params, f"space {self.name!r}")
+
     def suggest(self, trial: Any) -> dict[str, Scalar]:
-        """Sample every parameter through an Optuna trial, in the space's order."""
-        return {p.name: p.suggest(trial) for p in self.params}
+        """Sample every active parameter through an Optuna trial, in the space's order.
+
+        A conditional parameter whose ``requires`` parameter is falsy (or itself inactive) is skipped:
+        it is not suggested and not in the result.
+        """
+        values: dict[str, Scalar] = {}
+        for p in self.params:
+            if is_active(p, values):
+                values[p.name] = p.suggest(trial)
+        return values
+
+    @property
+    def conditional(self) -> tuple[Param, ...]:
+        """The parameters with a ``requires``, in order."""
+        return tuple(p for p in self.params if p.requires is not None)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -129,6 +176,7 @@ class SearchSpace:
         if not isinstance(raw_params, dict) or not raw_params:
             raise UsageError(f"{source}: [params] must define at least one parameter")
         params = tuple(_param_from_dict(n, spec, source) for n, spec in raw_params.items())
+        _check_requires(params, source)
         missing = [n for n in MODEL_PARAMS[model] if n not in raw_params]
         if missing:
             raise UsageError(
@@ -173,6 +221,22 @@ def _check_keys(data: dict[str, Any], allowed: set[str], where: str) -> None:
         )
 
 
+def _check_requires(params: tuple[Param, ...], source: str) -> None:
+    """Every ``requires`` must name a parameter listed before the one that has it."""
+    earlier: set[str] = set()
+    for p in params:
+        if p.requires is not None and p.requires not in earlier:
+            names = {q.name for q in params}
+            why = "a later parameter" if p.requires in names else "no parameter of this space"
+            if p.requires == p.name:
+                why = "the parameter itself"
+            raise UsageError(
+                f"{source}: parameter {p.name!r}: requires {p.requires!r}, which is {why}; "
+                f"it must name an earlier parameter"
+            )
+        earlier.add(p.name)
+
+
 def _number(value: Any, where: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise UsageError(f"{where}: {what} must be a finite number, got {value!r}")
@@ -184,8 +248,11 @@ def _param_from_dict(name: str, spec: Any, source: str) -> Param:
     if not isinstance(spec, dict):
         raise UsageError(f"{where} must be a table with a 'type'")
     kind = spec.get("type")
+    requires = spec.get("requires")
+    if requires is not None and (not isinstance(requires, str) or not requires):
+        raise UsageError(f"{where}: requires must be the name of an earlier parameter, got {requires!r}")
     if kind == "categorical":
-        _check_keys(spec, {"type", "choices"}, where)
+        _check_keys(spec, {"type", "choices", "requires"}, where)
         choices = spec.get("choices")
         if not isinstance(choices, list) or not choices:
             raise UsageError(f"{where}: choices must be a non-empty list")
@@ -193,9 +260,9 @@ def _param_from_dict(name: str, spec: Any, source: str) -> Param:
             raise UsageError(f"{where}: choices must be numbers, strings or booleans")
         if len(set(map(repr, choices))) != len(choices):
             raise UsageError(f"{where}: choices must not repeat")
-        return Categorical(name, tuple(choices))
+        return Categorical(name, tuple(choices), requires=requires)
     if kind in ("int", "float"):
-        _check_keys(spec, {"type", "low", "high", "log", "step"}, where)
+        _check_keys(spec, {"type", "low", "high", "log", "step", "requires"}, where)
         low = _number(spec.get("low"), where, "low")
         high = _number(spec.get("high"), where, "high")
         log = spec.get("log", False)
@@ -213,9 +280,9 @@ def _param_from_dict(name: str, spec: Any, source: str) -> Param:
         if kind == "int":
             if any(isinstance(v, float) and not float(v).is_integer() for v in (low, high)):
                 raise UsageError(f"{where}: an int range needs whole-number bounds")
-            return IntRange(name, int(low), int(high), step=int(step or 1), log=log)
+            return IntRange(name, int(low), int(high), step=int(step or 1), log=log, requires=requires)
         return FloatRange(name, float(low), float(high), log=log,
-                          step=None if step is None else float(step))
+                          step=None if step is None else float(step), requires=requires)
     raise UsageError(f"{where}: type must be categorical, int or float, got {kind!r}")
 
 
@@ -232,7 +299,24 @@ SINGLE_CONV = SearchSpace(
     ),
 )
 
-PRESETS: dict[str, SearchSpace] = {SINGLE_CONV.name: SINGLE_CONV}
+BLOCKS = SearchSpace(
+    name="blocks",
+    model="blocks",
+    params=(
+        Categorical("n_blocks", (1, 2, 3)),
+        Categorical("layers_per_block", (1, 2)),
+        Categorical("init_filters", (16, 32, 64)),
+        Categorical("n_dense", (0, 1, 2)),
+        Categorical("dense_units", (64, 128, 256, 512), requires="n_dense"),
+        # Microcontroller extras, off by default (one choice); widen to [false, true] to search them.
+        Categorical("separable", (False,)),
+        Categorical("batch_norm", (False,)),
+    ),
+)
+"""The reference notebook's search space (its search_architectures loops), with dense_units only
+sampled when there is a dense layer: 162 distinct models where the notebook's loops make 216."""
+
+PRESETS: dict[str, SearchSpace] = {SINGLE_CONV.name: SINGLE_CONV, BLOCKS.name: BLOCKS}
 
 
 def resolve_space(name_or_path: str) -> SearchSpace:

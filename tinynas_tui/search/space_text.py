@@ -86,21 +86,31 @@ def param_from_text(name: str, text: str, kind_hint: str | None = None) -> Param
 
 
 def space_with_param(space: SearchSpace, new_param: Param) -> SearchSpace:
-    """A copy of ``space`` with the parameter of the same name replaced, keeping the order."""
+    """A copy of ``space`` with the parameter of the same name replaced, keeping the order.
+
+    The text form does not carry ``requires``, so a replacement without one keeps the old parameter's.
+    """
     return space_with_params(space, [new_param])
 
 
 def space_with_params(space: SearchSpace, new_params: list[Param]) -> SearchSpace:
     """A copy of ``space`` with each parameter of ``new_params`` replacing the one of its name.
 
+    A new parameter without ``requires`` keeps the ``requires`` of the parameter it replaces (the text
+    form does not encode it); one with its own ``requires`` keeps that.
+
     Raises:
         UsageError: A parameter is not in ``space``, or the result is not a valid space.
     """
+    old = {p.name: p for p in space.params}
     params = {p.name: p.to_dict() for p in space.params}
     for param in new_params:
         if param.name not in params:
             raise UsageError(f"{SOURCE}: no parameter {param.name!r} in space {space.name!r}")
-        params[param.name] = param.to_dict()
+        spec = param.to_dict()
+        if param.requires is None and old[param.name].requires is not None:
+            spec["requires"] = old[param.name].requires
+        params[param.name] = spec
     return SearchSpace.from_dict({"name": space.name, "model": space.model, "params": params})
 
 

@@ -31,7 +31,7 @@ from tinynas_tui.tui.widgets.space_editor import SpaceEditor
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
 
 POLL_INTERVAL_S = 3.0
 MORE_TRIALS = 5
@@ -187,7 +187,7 @@ class TinyNasApp(App[None]):
             return
         if isinstance(event, TrialStarted):
             self._trial_started_at[number] = time.monotonic()
-        if isinstance(event, (TrialFinished, TrialFailed)):
+        if isinstance(event, (TrialFinished, TrialFailed, TrialPruned)):
             started = self._trial_started_at.pop(number, None)
             if started is not None:
                 self._durations.append(time.monotonic() - started)

@@ -1,0 +1,111 @@
+"""Hardware budgets (flash, RAM, latency), board profiles, and what a budget means for a trial.
+
+A budget is an Optuna constraint (value - limit, feasible at 0 or less) and a pre-flight check: a model
+whose int8 weights alone exceed the flash budget, or whose largest layer's input and output alone
+exceed the RAM budget, cannot fit whatever training does, so it is skipped before training.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tinynas_tui.errors import UsageError
+
+# An unmeasurable figure under a budget counts as this far over it (Optuna refuses NaN constraints).
+UNKNOWN_VIOLATION = 1e9
+
+
+@dataclass(frozen=True)
+class Target:
+    """A class of microcontroller board: what a deployed model may use."""
+
+    name: str
+    description: str
+    flash_kb: float
+    ram_kb: float
+    clock_mhz: float
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in (
+    Target("m0plus-256k", "Cortex-M0+ class, 48 MHz (e.g. SAMD21)", 256, 32, 48),
+    Target("m4-256k", "Cortex-M4F class, 64 MHz (e.g. nRF52832)", 256, 64, 64),
+    Target("m4-1m", "Cortex-M4F class, 64 MHz (e.g. nRF52840, Arduino Nano 33 BLE)", 1024, 256, 64),
+    Target("m7-1m", "Cortex-M7 class, 216 MHz (e.g. STM32F746)", 1024, 320, 216),
+)}
+
+
+def resolve_target(name: str) -> Target:
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise UsageError(f"unknown target {name!r}: expected one of {', '.join(TARGETS)}") from None
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Limits a trial should meet; None means no limit."""
+
+    max_flash_kb: float | None = None
+    max_ram_kb: float | None = None
+    max_latency_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if value is not None and (not math.isfinite(value) or value <= 0):
+                raise UsageError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+
+    @classmethod
+    def build(cls, target: str | None = None, max_flash_kb: float | None = None, max_ram_kb: float | None = None,
+              max_latency_ms: float | None = None) -> Budgets:
+        """A target's flash and RAM, with any explicit limit taking precedence."""
+        board = resolve_target(target) if target else None
+        return cls(
+            max_flash_kb if max_flash_kb is not None else (board.flash_kb if board else None),
+            max_ram_kb if max_ram_kb is not None else (board.ram_kb if board else None),
+            max_latency_ms,
+        )
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in asdict(self).values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Budgets:
+        return cls(**(data or {}))
+
+    def constraints(self, size_kb: float, arena_kb: float | None, latency_ms: float) -> dict[str, float]:
+        """Optuna constraint values (feasible at 0 or less) for the budgets that are set."""
+        out = {}
+        for key, limit, value in (("flash_kb", self.max_flash_kb, size_kb), ("ram_kb", self.max_ram_kb, arena_kb),
+                                  ("latency_ms", self.max_latency_ms, latency_ms)):
+            if limit is not None:
+                out[key] = UNKNOWN_VIOLATION if value is None else value - limit
+        return out
+
+    def preflight(self, weight_bytes: int, activation_bytes: int) -> str | None:
+        """Why a model cannot fit before any training, or None if it might."""
+        if self.max_flash_kb is not None and weight_bytes / 1024 > self.max_flash_kb:
+            return (f"needs at least {weight_bytes / 1024:.1f} KB of flash for its int8 weights; "
+                    f"the budget is {self.max_flash_kb:g} KB")
+        if self.max_ram_kb is not None and activation_bytes / 1024 > self.max_ram_kb:
+            return (f"needs at least {activation_bytes / 1024:.1f} KB of RAM for one layer's int8 input and "
+                    f"output; the budget is {self.max_ram_kb:g} KB")
+        return None
+
+    def checks(self, record: Any) -> list[tuple[str, float | None, float | None, bool | None]]:
+        """(name, limit, value, holds) for each budget; holds is None when the value is unknown."""
+        rows = []
+        for name, limit, value in (("flash KB", self.max_flash_kb, record.size_kb),
+                                   ("RAM KB", self.max_ram_kb, record.arena_kb),
+                                   ("latency ms", self.max_latency_ms, record.latency_ms)):
+            holds = None if limit is None or value is None else value <= limit
+            rows.append((name, limit, value, holds))
+        return rows
+
+    def holds(self, record: Any) -> bool:
+        return all(h is not False for *_, h in self.checks(record))
