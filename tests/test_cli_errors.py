@@ -78,9 +78,9 @@ def test_argparse_errors_exit_2(workdir, capsys):
 
 
 def test_resume_with_a_different_space_is_refused(workdir, capsys):
-    from tinynas_tui.run_setup import RunOptions, open_run, validate
     from dataclasses import replace
 
+    from tinynas_tui.run_setup import RunOptions, open_run, validate
     from tinynas_tui.search.space import SINGLE_CONV, Categorical
 
     open_run(validate(RunOptions(study="s")))

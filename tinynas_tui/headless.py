@@ -15,9 +15,9 @@ from tinynas_tui.run_setup import (
     quiet_libraries,
     validate,
 )
-from tinynas_tui.search.scoring import TrialMetrics, Weights, rank
 from tinynas_tui.search.events import EpochEnded, StageStarted
 from tinynas_tui.search.grid import grid_size_note
+from tinynas_tui.search.scoring import TrialMetrics, Weights, rank
 from tinynas_tui.search.study import complete_metrics, grid_remaining, stored_sampler
 
 RULE = "=" * 60

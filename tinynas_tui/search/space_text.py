@@ -21,7 +21,6 @@ from typing import Any
 from tinynas_tui.errors import UsageError
 from tinynas_tui.search.space import (
     Categorical,
-    FloatRange,
     IntRange,
     Param,
     Scalar,

@@ -18,7 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tinynas_tui.search.records import Budgets, Ranking, TrialBook
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
+from tinynas_tui.search.records import Budgets, TrialBook
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.study_engine import Engine, EngineInfo
 from tinynas_tui.tui.commands import StudyCommands
@@ -31,7 +32,6 @@ from tinynas_tui.tui.widgets.space_editor import SpaceEditor
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
 
 POLL_INTERVAL_S = 3.0
 MORE_TRIALS = 5

@@ -64,7 +64,21 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
         ]
         if a.get("arena_error"):
             metrics.append(("arena error", a["arena_error"]))
+        if a.get("gzip_bytes") is not None:
+            metrics.append(("gzip size", f"{a['gzip_bytes'] / 1024:.1f} KB"))
+        if a.get("tflite_sparsity") is not None:
+            metrics.append(("weight sparsity", f"{a['tflite_sparsity']:.1%} (int8 model)"))
         sections.append(_grid(metrics, "metrics"))
+    stages = [
+        ("pre-flight weights", a.get("est_weight_bytes") and f"≥ {a['est_weight_bytes'] / 1024:.1f} KB"),
+        ("pre-flight RAM", a.get("est_activation_bytes") and f"≥ {a['est_activation_bytes'] / 1024:.1f} KB"),
+        ("quick filter acc", a.get("quick_eval_accuracy") is not None and f"{a['quick_eval_accuracy']:.4f}"),
+        ("teacher acc", a.get("teacher_accuracy") is not None
+         and f"{a['teacher_accuracy']:.4f}" + (" (cached)" if a.get("teacher_cached") else "")),
+        ("sparsity after pruning", a.get("keras_sparsity") is not None and f"{a['keras_sparsity']:.1%}"),
+    ]
+    if any(value for _, value in stages):
+        sections.append(_grid([(k, v) for k, v in stages if v], "pipeline"))
     checks = [(name, limit, value, holds) for name, limit, value, holds in budgets.checks(record) if limit is not None]
     if checks:
         rows = [(name, f"{_fmt(value)} ≤ {limit:g} " + ("✓" if holds else "✗ over" if holds is False else "?"))
