@@ -7,6 +7,8 @@ exactly when a trial finishes instead of sleeping.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from tinynas_tui.pipeline.config import PipelineConfig
 from tinynas_tui.search.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
@@ -46,6 +48,13 @@ def failed_record(number: int, reason: str = "loss became NaN at epoch 1") -> Tr
                        {"fail_stage": "train", "fail_reason": reason}, seconds=1.0)
 
 
+@dataclass
+class FakePlan:
+    files: dict[Path, bytes]
+    skipped: list[str] = field(default_factory=list)
+    conflicts: list[Path] = field(default_factory=list)
+
+
 class FakeEngine:
     def __init__(self, records=(), gated=False, fail_open=None, fail_run=None, log_path=None):
         self.initial = list(records)
@@ -59,6 +68,7 @@ class FakeEngine:
         self.next_number = max((r.number for r in self.initial), default=-1) + 1
         self.pending_poll: list[TrialRecord] = []
         self.runs: list[int] = []
+        self.export_requests: list[tuple] = []
         self.closed = False
         self.study_name = "mnist-5k-single-conv-quick"
         self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
@@ -114,6 +124,26 @@ class FakeEngine:
         self.study_name = f"{self.study_name}-{space.name}"
         self.next_number = 0
         return self.info(), []
+
+    def plan_export(self, numbers, folder, formats, weights):
+        self.export_requests.append((tuple(numbers), folder, tuple(formats)))
+        records = {r.number: r for r in self.initial}
+        files, skipped = {}, []
+        for n in numbers:
+            if records.get(n) is None or records[n].state != "complete":
+                skipped.append(f"trial {n}: {records[n].state if n in records else 'unknown'}")
+                continue
+            for fmt in formats:
+                files[Path(folder) / f"trial-{n}.{fmt}"] = f"trial {n} as {fmt}".encode()
+        return FakePlan(files, skipped, [p for p in files if p.exists()])
+
+    def write_export(self, plan, force):
+        if plan.conflicts and not force:
+            raise RuntimeError("files exist")
+        for path, data in plan.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return list(plan.files)
 
     def close(self):
         self.closed = True

@@ -279,9 +279,61 @@ async def test_log_pane_toggles_and_tails_the_worker_log(tmp_path):
 
 async def test_every_binding_has_an_id_and_a_tooltip():
     from tinynas_tui.tui.app import TinyNasApp
+    from tinynas_tui.tui.screens.export_screen import ExportScreen
     from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
     from tinynas_tui.tui.widgets.space_editor import SpaceEditor
 
-    for owner in (TinyNasApp, TrialTable, ConfirmScreen, ErrorScreen, ParetoScreen, SpaceEditor):
+    for owner in (TinyNasApp, TrialTable, ConfirmScreen, ErrorScreen, ParetoScreen, SpaceEditor, ExportScreen):
         for binding in owner.BINDINGS:
             assert binding.id and binding.tooltip, (owner.__name__, binding)
+
+
+async def test_export_modal_exports_the_marked_trials(tmp_path):
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        await pilot.press("space", "down", "down", "space", "down", "down", "space")  # trials 0, 2, 4
+        await pilot.press("f9")
+        from tinynas_tui.tui.screens.export_screen import ExportScreen
+
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.query("#export-folder"),
+                    "export dialog")
+        app.screen.query_one("#export-folder").value = str(tmp_path / "out")
+        formats = app.screen.query_one("#export-formats")
+        for fmt in ("keras", "csv", "md", "json"):
+            formats.deselect(fmt)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: (tmp_path / "out" / "trial-2.c").exists(), "files written")
+        assert engine.export_requests == [((0, 2, 4), str(tmp_path / "out"), ("tflite", "c"))]
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+            "trial-0.c", "trial-0.tflite", "trial-2.c", "trial-2.tflite"]  # 4 failed: skipped, and said so
+        await until(pilot, lambda: any("Skipped: trial 4: failed" in n.message for n in app._notifications),
+                    "a notification")
+
+        # Exporting again asks before overwriting; "no" leaves the files alone.
+        (tmp_path / "out" / "trial-0.c").write_text("changed by hand")
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.query("#export-folder"),
+                    "export dialog")
+        app.screen.query_one("#export-folder").value = str(tmp_path / "out")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "overwrite question")
+        await pilot.press("n")
+        await pilot.pause()
+        assert (tmp_path / "out" / "trial-0.c").read_text() == "changed by hand"
+
+
+async def test_export_without_marks_takes_the_highlighted_trial():
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        app.query_one(TrialTable).move_to(3)
+        await pilot.press("f9")
+        from tinynas_tui.tui.screens.export_screen import ExportScreen
+
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen), "export dialog")
+        assert app.screen.numbers == (3,)
+        await pilot.press("escape")
+        assert engine.export_requests == []

@@ -74,3 +74,12 @@ def test_pareto_modal_from_the_app(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=pareto)
+
+
+def test_export_modal(snap_compare):
+    async def export(pilot):
+        await opened(pilot)
+        await pilot.press("space", "down", "space", "f9")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=export)

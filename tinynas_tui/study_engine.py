@@ -39,6 +39,8 @@ class Engine(Protocol):
     def request_pause(self) -> None: ...
     def abort(self) -> None: ...
     def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]: ...
+    def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any) -> Any: ...
+    def write_export(self, plan: Any, force: bool) -> list[Any]: ...
     def close(self) -> None: ...
 
 
@@ -135,6 +137,20 @@ class StudyEngine:
         self.validated = validated
         self._attach(OpenRun(validated, run.storage, study, definition, run.artifact_store, created=True))
         return self.info(), self.poll()
+
+    def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any) -> Any:
+        """What exporting these trials would write, skip and overwrite (nothing is written yet)."""
+        from pathlib import Path
+
+        from tinynas_tui.export.exporter import plan_export
+
+        run = self._require()
+        return plan_export(run.study, run.artifact_store, list(numbers), Path(folder), formats, weights)
+
+    def write_export(self, plan: Any, force: bool) -> list[Any]:
+        from tinynas_tui.export.exporter import write_export
+
+        return write_export(plan, force=force)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -23,7 +23,16 @@ from tinynas_tui.search.records import Budgets, TrialBook
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.study_engine import Engine, EngineInfo
 from tinynas_tui.tui.commands import StudyCommands
-from tinynas_tui.tui.messages import EngineFailed, EngineOpened, StudyRunEnded, TrialEventArrived, TrialsPolled
+from tinynas_tui.tui.messages import (
+    EngineFailed,
+    EngineOpened,
+    ExportFailed,
+    ExportPlanned,
+    ExportWritten,
+    StudyRunEnded,
+    TrialEventArrived,
+    TrialsPolled,
+)
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.widgets.log_pane import LogPane
@@ -60,6 +69,8 @@ class TinyNasApp(App[None]):
         Binding("f6,p", "pause", "Pause", id="study.pause", tooltip="Pause after the current trial"),
         Binding("f8,x", "stop", "Stop", id="study.stop", tooltip="Stop now, ending the running trial (asks)"),
         Binding("f7,plus", "more_trials", "+5", id="study.more", tooltip="Add 5 trials to the target"),
+        Binding("f9,e", "export", "Export", id="trials.export",
+                tooltip="Export the marked trials (or the highlighted one)"),
         Binding("f4,v", "pareto", "Pareto", id="view.pareto", tooltip="Accuracy against size and latency"),
         Binding("f3,l", "toggle_log", "Log", id="view.log", tooltip="Show or hide the worker log"),
         Binding("f2,b", "toggle_sidebar", "Panel", id="view.sidebar",
@@ -152,7 +163,50 @@ class TinyNasApp(App[None]):
             return
         self.post_message(EngineOpened(info, records, fresh=True))
 
+    @work(thread=True, group="export", exclusive=True, exit_on_error=False)
+    def _plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...]) -> None:
+        try:
+            plan = self.engine.plan_export(numbers, folder, formats, self.weights)
+        except Exception as err:  # a bad folder or format: say so, keep going
+            self.post_message(ExportFailed(str(err)))
+            return
+        self.post_message(ExportPlanned(plan, folder))
+
+    @work(thread=True, group="export", exclusive=True, exit_on_error=False)
+    def _write_export(self, plan: Any, folder: str, force: bool) -> None:
+        try:
+            written = self.engine.write_export(plan, force=force)
+        except Exception as err:
+            self.post_message(ExportFailed(str(err)))
+            return
+        self.post_message(ExportWritten([str(p) for p in written], [str(s) for s in plan.skipped], folder))
+
     # -- messages ------------------------------------------------------------------------------
+
+    def on_export_planned(self, message: ExportPlanned) -> None:
+        conflicts = list(message.plan.conflicts)
+        if not conflicts:
+            self._write_export(message.plan, message.folder, False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write_export(message.plan, message.folder, True)
+            else:
+                self.notify("Export cancelled; nothing was written.")
+
+        shown = ", ".join(str(c) for c in conflicts[:3]) + (" …" if len(conflicts) > 3 else "")
+        self.push_screen(ConfirmScreen("Overwrite files?", f"{len(conflicts)} file(s) in {message.folder} exist "
+                                       f"already: {shown}. Overwrite them?", yes="Overwrite"), answered)
+
+    def on_export_written(self, message: ExportWritten) -> None:
+        text = f"Wrote {len(message.written)} file(s) to {message.folder}."
+        if message.skipped:
+            text += " Skipped: " + "; ".join(message.skipped)
+        self.notify(text, title="Export", severity="warning" if message.skipped else "information", timeout=8)
+
+    def on_export_failed(self, message: ExportFailed) -> None:
+        self.notify(message.reason, title="Export failed", severity="error", timeout=8)
 
     def on_engine_opened(self, message: EngineOpened) -> None:
         info: EngineInfo = message.info  # type: ignore[assignment]
@@ -315,6 +369,22 @@ class TinyNasApp(App[None]):
                 table.move_to(number)
 
         self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number), chosen)
+
+    def action_export(self) -> None:
+        from tinynas_tui.tui.screens.export_screen import ExportScreen
+
+        table = self.query_one(TrialTable)
+        numbers = tuple(sorted(table.marked)) or (
+            (table.highlighted_number,) if table.highlighted_number is not None else ())
+        if not numbers:
+            self.notify("No trial to export: mark trials with space.", severity="warning")
+            return
+
+        def chosen(request: Any) -> None:
+            if request is not None:
+                self._plan_export(request.numbers, request.folder, request.formats)
+
+        self.push_screen(ExportScreen(numbers), chosen)
 
     def action_toggle_log(self) -> None:
         self.query_one(LogPane).toggle_class("-visible")

@@ -12,6 +12,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Pause after the current trial", "pause", "The running trial finishes, then the study waits"),
     ("Stop the study now", "stop", "Ends the running trial (asks first)"),
     ("Add 5 more trials", "more_trials", "Raise the target by 5 and run"),
+    ("Export the marked trials", "export", ".tflite, C array, params.json, CSV, report"),
     ("Show the Pareto front", "pareto", "Accuracy against size and latency"),
     ("Toggle the worker log", "toggle_log", "TensorFlow and converter output"),
     ("Toggle the side panel", "toggle_sidebar", "Search space and weights"),

@@ -45,3 +45,30 @@ class TrialsPolled(Message):
 
 class StudyRunEnded(Message):
     """The study thread returned: the target was reached, or a pause or stop took effect."""
+
+
+class ExportPlanned(Message):
+    """The export was planned: what it would write, skip, and overwrite."""
+
+    def __init__(self, plan: object, folder: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.folder = folder
+
+
+class ExportWritten(Message):
+    """The export was written."""
+
+    def __init__(self, written: list[str], skipped: list[str], folder: str) -> None:
+        super().__init__()
+        self.written = written
+        self.skipped = skipped
+        self.folder = folder
+
+
+class ExportFailed(Message):
+    """Planning or writing the export failed (bad folder, unreadable artifact, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

@@ -1,0 +1,7 @@
+"""Exporting trials of a study: the measured int8 ``.tflite``, a C array for TFLite Micro, the ``.keras``
+model when the study kept one, ``params.json``, and for the whole set a CSV and a Markdown report.
+
+Everything is built from the study's records and the artifact store's bytes; nothing here imports
+TensorFlow. `tinynas_tui.export.exporter` plans and writes an export, `tinynas_tui.export_cli` is the
+``tinynas-tui export`` command.
+"""
