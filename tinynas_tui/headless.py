@@ -15,9 +15,11 @@ from tinynas_tui.run_setup import (
     quiet_libraries,
     validate,
 )
+from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.events import EpochEnded, StageStarted
 from tinynas_tui.search.grid import grid_size_note
-from tinynas_tui.search.scoring import TrialMetrics, Weights, rank
+from tinynas_tui.search.records import TrialBook, TrialRecord
+from tinynas_tui.search.scoring import Weights
 from tinynas_tui.search.study import complete_metrics, grid_remaining, stored_sampler
 
 RULE = "=" * 60
@@ -36,18 +38,27 @@ def format_value(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: int) -> str:
-    """The seed's closing block: the best complete trials by weighted score, with their parameters."""
+def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: int,
+               budgets: Budgets | None = None) -> str:
+    """The seed's closing block: the best complete trials by weighted score, with their parameters.
+
+    With budgets, trials that fit come first (as in the UI); one over a budget says so.
+    """
     lines = [RULE, "BEST TRIALS (sorted by weighted score)", RULE, ""]
-    ranked = rank(complete_metrics(study), weights)[:top]
-    if not ranked:
+    book = TrialBook()
+    book.merge(TrialRecord.from_frozen(t) for t in study.get_trials(deepcopy=False))
+    ranking = book.rank(weights, budgets)
+    ordered = sorted(ranking.ranks, key=ranking.ranks.__getitem__)[:top]
+    if not ordered:
         lines.append("(no complete trials yet)")
         return "\n".join(lines)
-    by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
-    for place, (score, m) in enumerate(ranked, start=1):
-        params = by_number[m.number].params
-        lines.append(f"#{place}: acc={m.accuracy:.4f}, size={m.size_kb:.1f}KB, latency={m.latency_ms:.2f}ms")
-        lines.append(f"Trial: {m.number}, score: {score:.2f}")
+    for place, number in enumerate(ordered, start=1):
+        record = book.get(number)
+        params = record.params
+        lines.append(f"#{place}: acc={record.accuracy:.4f}, size={record.size_kb:.1f}KB, "
+                     f"latency={record.latency_ms:.2f}ms")
+        over = "" if number in ranking.feasible else "  (over budget)"
+        lines.append(f"Trial: {number}, score: {ranking.scores[number]:.2f}{over}")
         lines.append("Parameters:")
         names = [n for n in param_order if n in params] + [n for n in params if n not in param_order]
         lines.extend(f"  {n}: {format_value(params[n])}" for n in names)
@@ -142,7 +153,8 @@ def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | N
         executor.close()
         signal.signal(signal.SIGTERM, previous)
     print("", file=out)
-    print(best_block(run.study, run.definition.space.names, validated.weights, top), file=out, flush=True)
+    print(best_block(run.study, run.definition.space.names, validated.weights, top,
+                     Budgets.from_dict(run.definition.budgets)), file=out, flush=True)
     return code
 
 
@@ -153,4 +165,4 @@ def _interrupted_line(run: OpenRun) -> str:
     return f"Interrupted: {where}{done} complete trials kept in {run.validated.target.display}"
 
 
-__all__ = ["run_headless", "trial_line", "best_block", "TrialMetrics"]
+__all__ = ["run_headless", "trial_line", "best_block"]

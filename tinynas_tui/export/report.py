@@ -1,0 +1,319 @@
+"""The whole-set files of an export: a CSV of the chosen trials and a Markdown report with a text plot.
+
+Both are plain functions of trial records (`tinynas_tui.search.records.TrialRecord`) and their ranking,
+so they can be tested without a study. The plot is plain text (no terminal styling): accuracy against
+size of every complete trial, the Pareto front marked ``●``, other trials ``·``, exported trials ``◉``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from tinynas_tui.search.records import Ranking, TrialRecord
+from tinynas_tui.search.scoring import Weights
+
+GLYPH_POINT, GLYPH_FRONT, GLYPH_EXPORTED = "·", "●", "◉"
+PLOT_WIDTH, PLOT_HEIGHT = 72, 18
+
+CSV_COLUMNS = (
+    "number", "state", "accuracy", "float_accuracy", "size_kb", "latency_ms", "arena_kb", "macs", "params",
+    "score", "rank", "on_pareto", "gzip_kb", "sparsity",
+)
+
+
+def _kb(value: Any) -> float | None:
+    return None if value is None else value / 1024.0
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
+def param_columns(records: Sequence[TrialRecord], param_order: Sequence[str]) -> list[tuple[str, str]]:
+    """(column, param name) for every parameter of ``records``: the space's order first, then the rest.
+
+    A parameter whose name is also a fixed column (e.g. ``params``) gets the column ``param_<name>``.
+    """
+    names = [n for n in param_order if any(n in r.params for r in records)]
+    for r in records:
+        names += [n for n in r.params if n not in names]
+    return [(f"param_{n}" if n in CSV_COLUMNS else n, n) for n in names]
+
+
+def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequence[str] = ()) -> str:
+    """One row per record (in the given order): the fixed `CSV_COLUMNS`, then one column per parameter.
+
+    Floats are written in full precision; a figure that was not measured is an empty cell; booleans are
+    ``true``/``false``.
+    """
+    params = param_columns(records, param_order)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *(column for column, _ in params)])
+    for r in records:
+        a = r.attrs
+        row = [
+            r.number, r.state, r.accuracy, a.get("float_accuracy"), r.size_kb, r.latency_ms,
+            _kb(a.get("arena_bytes")), a.get("macs"), a.get("params"), ranking.scores.get(r.number),
+            ranking.ranks.get(r.number), r.number in ranking.front, _kb(a.get("gzip_bytes")),
+            a.get("tflite_sparsity"),
+        ]
+        row += [r.params.get(name) for _, name in params]
+        writer.writerow([_csv_value(v) for v in row])
+    return out.getvalue()
+
+
+# -- the text plot ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlotPoint:
+    number: int
+    accuracy: float
+    x: float
+    on_front: bool
+    exported: bool
+
+
+def _padded_range(values: list[float], fraction: float = 0.06) -> tuple[float, float]:
+    low, high = min(values), max(values)
+    pad = (high - low) * fraction
+    if pad <= 0:
+        pad = abs(low) * 0.05 or 0.5
+    return low - pad, high + pad
+
+
+def _ticks(low: float, high: float, wanted: int) -> list[float]:
+    """Round values (1, 2, 2.5 or 5 times a power of ten apart) inside ``[low, high]``, at least two."""
+    ticks: list[float] = []
+    for count in range(max(wanted, 2), max(wanted, 2) + 12):
+        raw = (high - low) / (count - 1)
+        magnitude = 10 ** math.floor(math.log10(raw))
+        step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        ticks = [i * step for i in range(first, last + 1)]
+        if len(ticks) >= 2:
+            break
+    return ticks or [(low + high) / 2]
+
+
+def _label(value: float, step: float) -> str:
+    decimals = next((d for d in range(5) if abs(round(step, d) - step) <= step * 1e-6), 4)
+    return f"{value:.{decimals}f}"
+
+
+def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int = PLOT_WIDTH,
+              height: int = PLOT_HEIGHT) -> str:
+    """Accuracy (y) against ``x`` as plain text lines; an exported point is drawn over a front point,
+    which is drawn over any other point in the same cell."""
+    if not points:
+        return "(no complete trials to plot)"
+    y_low, y_high = _padded_range([p.accuracy for p in points])
+    x_low, x_high = _padded_range([p.x for p in points])
+    y_ticks = _ticks(y_low, y_high, 5)
+    y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else y_high - y_low
+    y_labels = [_label(v, y_step) for v in y_ticks]
+    margin = max(len(label) for label in y_labels) + 1
+    plot_width = width - margin - 1
+
+    def row_of(value: float) -> int:
+        return round((y_high - value) / (y_high - y_low) * (height - 1))
+
+    def col_of(value: float) -> int:
+        return round((value - x_low) / (x_high - x_low) * (plot_width - 1))
+
+    grid = [[(" ", 0)] * plot_width for _ in range(height)]
+    for p in points:
+        glyph, priority = ((GLYPH_EXPORTED, 3) if p.exported else (GLYPH_FRONT, 2) if p.on_front
+                           else (GLYPH_POINT, 1))
+        row, col = row_of(p.accuracy), col_of(p.x)
+        if 0 <= row < height and 0 <= col < plot_width and grid[row][col][1] < priority:
+            grid[row][col] = (glyph, priority)
+
+    tick_rows = {row_of(v): label for v, label in zip(y_ticks, y_labels)}
+    lines = ["accuracy ↑"]
+    for row in range(height):
+        label = tick_rows.get(row)
+        lines.append((label or "").rjust(margin - 1) + ("┤" if label else "│")
+                     + "".join(glyph for glyph, _ in grid[row]).rstrip())
+    axis = [" "] * (margin - 1) + ["└"] + ["─"] * plot_width
+    labels = [" "] * (width + 8)
+    x_ticks = _ticks(x_low, x_high, max(2, min(8, plot_width // 12)))
+    x_step = x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else x_high - x_low
+    free_from = 0
+    for value in x_ticks:
+        col = col_of(value)
+        if not 0 <= col < plot_width:
+            continue
+        axis[margin + col] = "┬"
+        text = _label(value, x_step)
+        start = max(margin + col - len(text) // 2, 0)
+        if start >= free_from:
+            labels[start:start + len(text)] = text
+            free_from = start + len(text) + 1
+    lines += ["".join(axis), "".join(labels).rstrip(), f"{x_label} →".rjust(width)]
+    return "\n".join(lines)
+
+
+# -- the Markdown report ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReportContext:
+    """Everything the report says.
+
+    Attributes:
+        study_name: The study's name as stored.
+        storage: The storage URL with any password masked (or "" when unknown).
+        definition: The study's stored ``space``, ``pipeline``, ``dataset``, ``budgets`` and ``sampler``.
+        weights: The weights the score and rank used.
+        exported: The exported trials, in export order.
+        complete: Every complete trial of the study (for the plot).
+        ranking: Scores, ranks and front of the complete trials.
+        total_trials: How many trials the study has in any state.
+        files: Per exported trial number, the file names written for it.
+        skipped: One line per skipped trial or file, e.g. ``trial 4: failed (train: ...)``.
+        set_files: The names of the whole-set files (CSV, report).
+    """
+
+    study_name: str
+    storage: str
+    definition: dict[str, Any]
+    weights: Weights
+    exported: list[TrialRecord]
+    complete: list[TrialRecord]
+    ranking: Ranking
+    total_trials: int
+    files: dict[int, list[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    set_files: list[str] = field(default_factory=list)
+
+
+def _md(text: Any) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def describe_space(space: dict[str, Any]) -> str:
+    if not space:
+        return "(not recorded)"
+    try:
+        from tinynas_tui.search.space import SearchSpace
+
+        parsed = SearchSpace.from_dict(space)
+        parts = [f"{p.name} {p.describe()}" for p in parsed.params]
+        return f"`{parsed.name}` (model `{parsed.model}`): " + "; ".join(parts)
+    except Exception:  # a space this version cannot read is still worth showing as stored
+        return "`" + json.dumps(space, sort_keys=True) + "`"
+
+
+def describe_dataset(dataset: dict[str, Any]) -> str:
+    if not dataset:
+        return "(not recorded)"
+    extras = [f"{key.replace('_', ' ')} {dataset[key]}" for key in ("train_samples", "test_samples", "seed")
+              if dataset.get(key) is not None]
+    return f"`{dataset.get('name', '?')}`" + (f" ({', '.join(extras)})" if extras else "")
+
+
+def describe_pipeline(pipeline: dict[str, Any]) -> str:
+    if not pipeline:
+        return "(not recorded)"
+    rest = ", ".join(f"{k}={v}" for k, v in pipeline.items() if k != "name")
+    return f"`{pipeline.get('name', '?')}`" + (f": {rest}" if rest else "")
+
+
+def weights_formula(weights: Weights) -> str:
+    return (f"score = accuracy × {weights.accuracy:g} − size_kb × {weights.size_kb:g} − "
+            f"latency_ms × {weights.latency_ms:g}")
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return format(value, spec)
+
+
+def markdown_report(ctx: ReportContext) -> str:
+    """The report: the study's definition, a table of the exported trials, the skipped ones, the plot."""
+    d = ctx.definition
+    budgets = d.get("budgets") or {}
+    lines = [
+        f"# Export of study `{ctx.study_name}`",
+        "",
+        f"- **Storage:** `{ctx.storage or 'unknown'}`",
+        f"- **Dataset:** {describe_dataset(d.get('dataset') or {})}",
+        f"- **Space:** {describe_space(d.get('space') or {})}",
+        f"- **Pipeline:** {describe_pipeline(d.get('pipeline') or {})}",
+        f"- **Sampler:** `{d.get('sampler') or 'tpe'}`",
+        f"- **Budgets:** " + (", ".join(f"{k} {v:g}" for k, v in budgets.items()) if budgets else "none"),
+        f"- **Weights:** `{ctx.weights.as_text()}` ({weights_formula(ctx.weights)}); trials over a budget "
+        "rank after all that fit",
+        f"- **Trials:** {ctx.total_trials} in the study, {len(ctx.complete)} complete, "
+        f"{len(ctx.exported)} exported",
+        "",
+        "## Exported trials",
+        "",
+    ]
+    if ctx.exported:
+        lines += [
+            "| trial | accuracy | float acc. | size KB | latency ms | arena KB | MACs | params | score | rank "
+            "| Pareto | files |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | --- |",
+        ]
+        for r in ctx.exported:
+            a = r.attrs
+            files = ", ".join(f"`{name}`" for name in ctx.files.get(r.number, []))
+            lines.append("| " + " | ".join([
+                str(r.number), _fmt(r.accuracy, ".4f"), _fmt(a.get("float_accuracy"), ".4f"),
+                _fmt(r.size_kb, ".1f"), _fmt(r.latency_ms, ".2f"), _fmt(_kb(a.get("arena_bytes")), ".1f"),
+                _fmt(a.get("macs"), ","), _fmt(a.get("params"), ","),
+                _fmt(ctx.ranking.scores.get(r.number), ".2f"), _fmt(ctx.ranking.ranks.get(r.number), "d"),
+                "★" if r.number in ctx.ranking.front else "", _md(files),
+            ]) + " |")
+        lines.append("")
+        lines += ["Parameters:", ""]
+        for r in ctx.exported:
+            text = ", ".join(f"{k}={_fmt_param(v)}" for k, v in r.params.items())
+            lines.append(f"- trial {r.number}: {_md(text) or '(none)'}")
+    else:
+        lines.append("No trial was exported.")
+    if ctx.skipped:
+        lines += ["", "## Skipped", ""]
+        lines += [f"- {_md(s)}" for s in ctx.skipped]
+    if ctx.set_files:
+        lines += ["", "Also written: " + ", ".join(f"`{n}`" for n in ctx.set_files) + "."]
+
+    front_ids = [r.number for r in ctx.complete if r.number in ctx.ranking.front]
+    points = [PlotPoint(r.number, r.accuracy, r.size_kb, r.number in ctx.ranking.front,
+                        any(e.number == r.number for e in ctx.exported)) for r in ctx.complete]
+    lines += [
+        "",
+        "## Accuracy vs size, every complete trial",
+        "",
+        "```text",
+        text_plot(points),
+        "```",
+        "",
+        f"Legend: `{GLYPH_FRONT}` on the Pareto front (accuracy ↑, size ↓, latency ↓), `{GLYPH_POINT}` other "
+        f"complete trial, `{GLYPH_EXPORTED}` exported trial (drawn over the others).",
+        "",
+        "- Pareto front: " + (", ".join(f"#{n}" for n in front_ids) or "none"),
+        "- Exported: " + (", ".join(f"#{r.number}" for r in ctx.exported) or "none"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _fmt_param(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
