@@ -144,6 +144,11 @@ def run_ui(options, trials: int, paused: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["export"]:
+        from tinynas_tui.export_cli import run_export
+
+        return run_export(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if not args.headless:

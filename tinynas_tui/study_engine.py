@@ -12,6 +12,7 @@ from typing import Any, Callable, Protocol
 from tinynas_tui.pipeline.config import PipelineConfig
 from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, make_runner, open_run, quiet_libraries
 from tinynas_tui.search import study as studies
+from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.records import TrialRecord
 from tinynas_tui.search.runner import StudyRunner
 from tinynas_tui.search.space import SearchSpace
@@ -145,7 +146,8 @@ class StudyEngine:
         from tinynas_tui.export.exporter import plan_export
 
         run = self._require()
-        return plan_export(run.study, run.artifact_store, list(numbers), Path(folder), formats, weights)
+        return plan_export(run.study, run.artifact_store, list(numbers), Path(folder), formats, weights,
+                           budgets=Budgets.from_dict(run.definition.budgets), storage_url=run.validated.target.url)
 
     def write_export(self, plan: Any, force: bool) -> list[Any]:
         from tinynas_tui.export.exporter import write_export

@@ -256,9 +256,9 @@ def markdown_report(ctx: ReportContext) -> str:
         f"- **Space:** {describe_space(d.get('space') or {})}",
         f"- **Pipeline:** {describe_pipeline(d.get('pipeline') or {})}",
         f"- **Sampler:** `{d.get('sampler') or 'tpe'}`",
-        f"- **Budgets:** " + (", ".join(f"{k} {v:g}" for k, v in budgets.items()) if budgets else "none"),
-        f"- **Weights:** `{ctx.weights.as_text()}` ({weights_formula(ctx.weights)}); trials over a budget "
-        "rank after all that fit",
+        "- **Budgets:** " + (", ".join(f"{k} {v:g}" for k, v in budgets.items()) if budgets else "none"),
+        f"- **Weights:** `{ctx.weights.as_text()}` ({weights_formula(ctx.weights)})"
+        + ("; trials over a budget rank after all that fit" if budgets else ""),
         f"- **Trials:** {ctx.total_trials} in the study, {len(ctx.complete)} complete, "
         f"{len(ctx.exported)} exported",
         "",
