@@ -22,6 +22,7 @@ from tinynas_tui.search.events import (
 from tinynas_tui.search.scoring import TrialMetrics, Weights, pareto_front
 
 STATES = ("running", "complete", "pruned", "failed", "waiting")
+FINISHED = ("complete", "pruned", "failed")
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,16 @@ class TrialBook:
         return [self.records[n] for n in sorted(self.records)]
 
     def merge(self, records: Iterable[TrialRecord]) -> list[int]:
-        """Take records from storage; return the numbers that changed. A live stage survives a poll
-        that still sees the trial running."""
+        """Take records from storage; return the numbers that changed.
+
+        A live stage survives a poll that still sees the trial running. A poll read before a trial
+        finished can arrive after its live result: finished states are final, so it is ignored.
+        """
         changed = []
         for rec in records:
             old = self.records.get(rec.number)
+            if old is not None and old.state in FINISHED and rec.state not in FINISHED:
+                continue
             if old is not None and rec.state == "running" and old.state == "running":
                 rec = replace(rec, stage=old.stage)
             if old != rec:
