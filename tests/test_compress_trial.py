@@ -12,7 +12,7 @@ pytestmark = pytest.mark.tf
 
 TINY_COMPRESS = PRESETS["compress"].with_overrides(
     quick_eval_epochs=2, quick_eval_threshold=0.0, teacher_epochs=1, distill_epochs=2, prune_epochs=1,
-    qat_epochs=1, latency_runs=20, representative_samples=50,
+    qat_epochs=1, latency_runs=20, representative_samples=50, keep_keras=True,
 )
 BLOCKS_PARAMS = {"n_blocks": 2, "layers_per_block": 1, "init_filters": 16, "n_dense": 1, "dense_units": 64,
                  "lr": 0.005}
@@ -61,6 +61,16 @@ def test_compress_trial_runs_every_stage_and_keeps_sparsity(tmp_path):
     assert m["fully_int8"] is True
     assert abs(result.accuracy - m["float_accuracy"]) <= 0.05  # int8 conversion of the QAT model is faithful
     assert set(m["timings"]) == set(TINY_COMPRESS.stages)
+    # keep_keras: the QAT model is kept as HDF5, and reloads to the same predictions under tfmot's scope.
+    import numpy as np
+    import tensorflow_model_optimization as tfmot
+    import tf_keras as keras
+
+    with tfmot.quantization.keras.quantize_scope():
+        kept = keras.models.load_model(result.artifacts["model.h5"])
+    x = state.data.x_test
+    assert float(np.mean(np.argmax(kept.predict(x, verbose=0), axis=1) == state.data.y_test)) == pytest.approx(
+        m["float_accuracy"], abs=1e-6)
 
     second = run(state, 1, BLOCKS_PARAMS)  # same worker: teacher from memory
     assert second.metrics["teacher_cached"] is False and second.metrics["timings"]["teacher"] < 1.0

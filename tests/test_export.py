@@ -551,3 +551,22 @@ def test_the_exported_tflite_gives_the_recorded_accuracy(tmp_path, monkeypatch, 
     header = (tmp_path / "out" / f"{safe_name(name)}-trial-0.h").read_text()
     assert re.search(rf"_ARENA_SIZE {trial.user_attrs['arena_bytes']}$", header, re.M)
     assert rf"_TFLITE_SIZE {len(model)}" in header
+
+
+@pytest.mark.parametrize("artifact, exported", [("model.keras", ".keras"), ("model.h5", ".h5")])
+def test_a_kept_keras_model_is_exported(tmp_path, monkeypatch, capsys, artifact, exported):
+    monkeypatch.chdir(tmp_path)
+    study, store, _ = make_study(tmp_path, specs=[])
+    trial = study.ask()
+    SINGLE_CONV.suggest(trial)
+    ids = {}
+    for name, data in (("model.tflite", fake_tflite(0, 2)), (artifact, b"keras model bytes " + exported.encode())):
+        path = tmp_path / name
+        path.write_bytes(data)
+        ids[name] = upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+    trial.set_user_attr("artifacts", ids)
+    trial.set_user_attr("arena_bytes", 2048)
+    study.tell(trial, [0.9, 1.0, 1.0])
+    code, out, _ = export(capsys, "--trial", "0", "--out", "out", "--format", "keras")
+    assert code == 0, out
+    assert (tmp_path / "out" / f"demo-trial-0{exported}").read_bytes() == (tmp_path / artifact).read_bytes()

@@ -44,6 +44,7 @@ FORMATS = ("tflite", "c", "keras", "json", "csv", "md")
 PER_TRIAL_FORMATS = ("tflite", "c", "keras", "json")
 TFLITE_ARTIFACT = "model.tflite"
 KERAS_ARTIFACT = "model.keras"
+KERAS_H5_ARTIFACT = "model.h5"
 # Distributions whose versions params.json records (those installed when the export runs).
 VERSIONED_PACKAGES = ("tinynas-tui", "tensorflow", "tf-keras", "tensorflow-model-optimization", "optuna",
                       "ai-edge-litert", "tflite-micro", "numpy")
@@ -388,12 +389,16 @@ def plan_export(
             trial_files.append(PlannedFile(f"{base}.cc", "c", n, _constant(source.encode())))
             trial_files.append(PlannedFile(f"{base}.h", "c", n, _constant(header.encode())))
         if "keras" in formats:
-            keras_id = artifacts.get(KERAS_ARTIFACT)
+            # QAT models are kept as HDF5 (tfmot cannot reload its layers from the .keras zip format).
+            kept = KERAS_ARTIFACT if KERAS_ARTIFACT in artifacts else KERAS_H5_ARTIFACT
+            keras_id = artifacts.get(kept)
             keras = _read_artifact(artifact_store, keras_id) if keras_id else None
             if keras is not None:
-                trial_files.append(PlannedFile(f"{base}.keras", "keras", n, _constant(keras)))
+                suffix = ".keras" if kept == KERAS_ARTIFACT else ".h5"
+                trial_files.append(PlannedFile(f"{base}{suffix}", "keras", n, _constant(keras)))
             else:
-                reason = ("no .keras kept for this trial (the study does not keep Keras models)" if not keras_id
+                reason = ("no .keras kept for this trial (run the study with keep_keras = true to keep them)"
+                          if not keras_id
                           else f"its {KERAS_ARTIFACT} (artifact {keras_id}) is missing from "
                                f"{_store_where(artifact_store)}")
                 plan.skipped.append(Skipped(n, reason, "keras"))

@@ -44,6 +44,8 @@ class PipelineConfig:
         prune_initial_sparsity, prune_final_sparsity, prune_epochs: The schedule and its fine-tuning.
         qat: Quantization-aware training (pruning-preserving when pruning ran).
         qat_epochs: Its epochs.
+        keep_keras: Keep each complete trial's Keras model in the artifact store (for export): ``.keras``,
+            or ``.h5`` after QAT, whose layers tfmot reloads only from HDF5.
     """
 
     name: str = "quick"
@@ -71,6 +73,7 @@ class PipelineConfig:
     prune_epochs: int = 1
     qat: bool = False
     qat_epochs: int = 5
+    keep_keras: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -197,12 +197,17 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         metrics["tflite_sparsity"] = float(tflite_weight_sparsity(tflite))
         metrics["gzip_bytes"] = int(gzip_size(tflite))
 
-    path = os.path.join(state.config.scratch_dir, f"trial-{number}-{uuid.uuid4().hex[:8]}.tflite")
-    with open(path, "wb") as fh:
+    stem = os.path.join(state.config.scratch_dir, f"trial-{number}-{uuid.uuid4().hex[:8]}")
+    with open(stem + ".tflite", "wb") as fh:
         fh.write(tflite)
+    artifacts = {"model.tflite": stem + ".tflite"}
+    if cfg.keep_keras:
+        suffix = ".h5" if cfg.qat else ".keras"
+        model.save(stem + suffix)
+        artifacts["model" + suffix] = stem + suffix
     metrics.update(tflite_bytes=len(tflite), quantization=cfg.quantization, worker_rss_mb=_rss_mb())
     return TrialFinished(number, accuracy=float(accuracy), size_kb=len(tflite) / 1024.0,
-                         latency_ms=float(latency_ms), metrics=metrics, artifacts={"model.tflite": path})
+                         latency_ms=float(latency_ms), metrics=metrics, artifacts=artifacts)
 
 
 def _teacher(state: WorkerState, callback: Any) -> Any:
