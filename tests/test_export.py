@@ -156,7 +156,7 @@ def test_export_by_trial_numbers_writes_every_format(demo, capsys):
         assert (tmp / "out" / f"demo-trial-{n}.tflite").read_bytes() == models[n]  # byte-identical
         assert f"wrote out/demo-trial-{n}.tflite" in out.splitlines()
         # No .keras in this study: said for each trial, and the rest is still exported.
-        assert f"skipped trial {n}: no .keras kept for this trial (the study does not keep Keras models)" in out
+        assert f"skipped trial {n}: no .keras kept for this trial (run the study with keep_keras = true to keep them)" in out
     assert out.splitlines()[-1] == ("exported 2 of 2 trials of study 'demo' to out: 10 files written; "
                                     "2 files not available (.keras)")
 
@@ -388,7 +388,7 @@ def test_plan_then_write(demo):
     assert plan.trials == [0]
     assert list(plan.files) == ["demo-trial-0.tflite", "demo-trial-0.cc", "demo-trial-0.h"]
     assert [str(s) for s in plan.skipped] == [
-        "trial 0: no .keras kept for this trial (the study does not keep Keras models)",
+        "trial 0: no .keras kept for this trial (run the study with keep_keras = true to keep them)",
         f"trial 2: failed (train: {NAN_REASON})"]
     assert plan.conflicts == [] and not out.exists()  # planning writes nothing
     written = write_export(plan)

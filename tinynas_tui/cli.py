@@ -12,14 +12,16 @@ from tinynas_tui.errors import UsageError
 PROG = "tinynas-tui"
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineErrorParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, exit code 2."""
 
+    help_command = PROG
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{PROG}: {message} (see {PROG} --help)\n")
+        self.exit(2, f"{PROG}: {message} (see {self.help_command} --help)\n")
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -40,14 +42,14 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineErrorParser(
         prog=PROG,
         description="Neural architecture search for TinyML image classifiers (Optuna, int8 TFLite).",
     )
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     p.add_argument("--headless", action="store_true", help="run without the UI, printing one line per trial")
     p.add_argument("--paused", action="store_true", help="open the UI without starting the study")
-    p.add_argument("--trials", type=_positive_int, default=5, help="trials to add to the study (default 5)")
+    p.add_argument("--trials", type=positive_int, default=5, help="trials to add to the study (default 5)")
     p.add_argument("--verbose", action="store_true", help="show TensorFlow and converter logs")
     p.add_argument("--cpu", action="store_true", help="hide every GPU from the trial worker")
 
@@ -55,9 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dataset", metavar="NAME|PATH",
                    help="mnist-5k (default, offline), mnist, fashion-mnist, cifar10, cifar10-gray, or a .npz "
                         "with x_train, y_train, x_test, y_test")
-    g.add_argument("--train-samples", type=_positive_int, metavar="N",
+    g.add_argument("--train-samples", type=positive_int, metavar="N",
                    help="training images to use (keras datasets: default 5000; others: all)")
-    g.add_argument("--test-samples", type=_positive_int, metavar="N",
+    g.add_argument("--test-samples", type=positive_int, metavar="N",
                    help="test images to use (keras datasets: default 1000; others: all)")
 
     g = p.add_argument_group("search")
@@ -65,12 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--pipeline", metavar="NAME|PATH",
                    help="quick (default: train, int8 convert, measure), compress (quick filter, teacher + "
                         "distillation, pruning, QAT), or a pipeline .toml file")
-    g.add_argument("--epochs", type=_positive_int, metavar="N", help="training epochs (default 1)")
+    g.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs (default 1)")
     g.add_argument("--quantization", choices=("int8", "dynamic"),
                    help="int8 full-integer (default) or the seed's dynamic-range conversion")
     g.add_argument("--weights", default="100,0.01,0.1", metavar="ACC,SIZE,LATENCY",
                    help="score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default 100,0.01,0.1)")
-    g.add_argument("--top", type=_positive_int, default=5, metavar="N", help="best trials to print (default 5)")
+    g.add_argument("--top", type=positive_int, default=5, metavar="N", help="best trials to print (default 5)")
     g.add_argument("--seed", type=int, help="sampler seed (default: random)")
     g.add_argument("--sampler", metavar="NAME",
                    help="tpe (default), nsga2, random, or grid (every distinct model of the space, once)")
@@ -91,11 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("trial worker")
     g.add_argument("--trial-timeout", type=_positive_float, metavar="SECONDS",
                    help="fail a trial that runs longer (default: no limit)")
-    g.add_argument("--recycle-every", type=_positive_int, default=10, metavar="K",
+    g.add_argument("--recycle-every", type=positive_int, default=10, metavar="K",
                    help="start a fresh worker process after K trials (default 10)")
     g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
                    help="start a fresh worker when the worker's memory passes MB (default 4096)")
-    g.add_argument("--threads", type=_positive_int, metavar="N",
+    g.add_argument("--threads", type=positive_int, metavar="N",
                    help="TensorFlow threads in the worker (default: all cores)")
     return p
 

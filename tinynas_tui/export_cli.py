@@ -17,17 +17,18 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
+from tinynas_tui.cli import OneLineErrorParser
+from tinynas_tui.cli import positive_int as _positive_int
 from tinynas_tui.errors import UsageError
 
 PROG = "tinynas-tui"
 COMMAND = f"{PROG} export"
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, exit code 2."""
+class _Parser(OneLineErrorParser):
+    """The export command's parser: one-line errors that point at its own help."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{PROG}: {message} (see {COMMAND} --help)\n")
+    help_command = COMMAND
 
 
 def _trial_number(text: str) -> int:
@@ -37,16 +38,6 @@ def _trial_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a trial number (0, 1, ...), got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a trial number (0, 1, ...), got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return value
 
 

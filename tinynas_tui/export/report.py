@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from tinynas_tui.plot_scale import nice_ticks, padded_range, tick_label
 from tinynas_tui.search.records import Ranking, TrialRecord
 from tinynas_tui.search.scoring import Weights
 
@@ -86,44 +87,17 @@ class PlotPoint:
     exported: bool
 
 
-def _padded_range(values: list[float], fraction: float = 0.06) -> tuple[float, float]:
-    low, high = min(values), max(values)
-    pad = (high - low) * fraction
-    if pad <= 0:
-        pad = abs(low) * 0.05 or 0.5
-    return low - pad, high + pad
-
-
-def _ticks(low: float, high: float, wanted: int) -> list[float]:
-    """Round values (1, 2, 2.5 or 5 times a power of ten apart) inside ``[low, high]``, at least two."""
-    ticks: list[float] = []
-    for count in range(max(wanted, 2), max(wanted, 2) + 12):
-        raw = (high - low) / (count - 1)
-        magnitude = 10 ** math.floor(math.log10(raw))
-        step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
-        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-        ticks = [i * step for i in range(first, last + 1)]
-        if len(ticks) >= 2:
-            break
-    return ticks or [(low + high) / 2]
-
-
-def _label(value: float, step: float) -> str:
-    decimals = next((d for d in range(5) if abs(round(step, d) - step) <= step * 1e-6), 4)
-    return f"{value:.{decimals}f}"
-
-
 def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int = PLOT_WIDTH,
               height: int = PLOT_HEIGHT) -> str:
     """Accuracy (y) against ``x`` as plain text lines; an exported point is drawn over a front point,
     which is drawn over any other point in the same cell."""
     if not points:
         return "(no complete trials to plot)"
-    y_low, y_high = _padded_range([p.accuracy for p in points])
-    x_low, x_high = _padded_range([p.x for p in points])
-    y_ticks = _ticks(y_low, y_high, 5)
+    y_low, y_high = padded_range([p.accuracy for p in points])
+    x_low, x_high = padded_range([p.x for p in points])
+    y_ticks = nice_ticks(y_low, y_high, 5, minimum=2)
     y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else y_high - y_low
-    y_labels = [_label(v, y_step) for v in y_ticks]
+    y_labels = [tick_label(v, y_step) for v in y_ticks]
     margin = max(len(label) for label in y_labels) + 1
     plot_width = width - margin - 1
 
@@ -149,7 +123,7 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
                      + "".join(glyph for glyph, _ in grid[row]).rstrip())
     axis = [" "] * (margin - 1) + ["└"] + ["─"] * plot_width
     labels = [" "] * (width + 8)
-    x_ticks = _ticks(x_low, x_high, max(2, min(8, plot_width // 12)))
+    x_ticks = nice_ticks(x_low, x_high, max(2, min(8, plot_width // 12)), minimum=2)
     x_step = x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else x_high - x_low
     free_from = 0
     for value in x_ticks:
@@ -157,7 +131,7 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
         if not 0 <= col < plot_width:
             continue
         axis[margin + col] = "┬"
-        text = _label(value, x_step)
+        text = tick_label(value, x_step)
         start = max(margin + col - len(text) // 2, 0)
         if start >= free_from:
             labels[start:start + len(text)] = text

@@ -6,7 +6,6 @@ in x order; the highlighted trial is an accent ``◉`` drawn on top. The plot fi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,6 +14,8 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
+
+from tinynas_tui.plot_scale import nice_ticks, padded_range, tick_label  # noqa: E402,F401 (re-exported)
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_HIGHLIGHT = "·", "●", "◉"
 EMPTY_TEXT = "no complete trials yet"
@@ -29,38 +30,6 @@ class PlotPoint:
     accuracy: float
     x: float
     on_front: bool
-
-
-def padded_range(values: list[float], fraction: float = 0.06) -> tuple[float, float]:
-    """The span of `values` widened a little on each side; never empty, even for one value."""
-    low, high = min(values), max(values)
-    pad = (high - low) * fraction
-    if pad <= 0:
-        pad = abs(low) * 0.05 or 0.5
-    return low - pad, high + pad
-
-
-def nice_ticks(low: float, high: float, wanted: int, minimum: int = 3) -> list[float]:
-    """Round tick values (1, 2, 2.5 or 5 times a power of ten apart) inside ``[low, high]``.
-
-    Asks for about `wanted` ticks and tightens the step until there are at least `minimum`.
-    """
-    ticks: list[float] = []
-    for count in range(max(wanted, 2), max(wanted, 2) + 12):
-        raw_step = (high - low) / (count - 1)
-        magnitude = 10 ** math.floor(math.log10(raw_step))
-        step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step * (1 - 1e-9))
-        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-        ticks = [i * step for i in range(first, last + 1)]
-        if len(ticks) >= minimum:
-            break
-    return ticks or [(low + high) / 2]
-
-
-def tick_label(value: float, step: float) -> str:
-    """`value` with just enough decimals to tell ticks `step` apart."""
-    decimals = next((d for d in range(5) if abs(round(step, d) - step) <= step * 1e-6), 4)
-    return f"{value:.{decimals}f}"
 
 
 class ParetoPlot(Widget):
