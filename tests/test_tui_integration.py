@@ -32,7 +32,8 @@ async def test_real_app_runs_a_real_trial(tmp_path, monkeypatch):
                    if "spawn_main" in " ".join(p.cmdline())]
         assert workers  # the warm trial worker
         record = app.book.get(0)
-        assert record.state == "complete" and 0.2 < record.accuracy <= 1.0
+        assert record.state == "complete" and 0.0 <= record.accuracy <= 1.0
+        assert abs(record.accuracy - record.attrs["float_accuracy"]) < 0.1
         assert record.attrs["arena_bytes"] > 0 and record.attrs["fully_int8"] is True
         assert str(app.query_one(TrialTable).get_cell("0", "acc")) == f"{record.accuracy:.4f}"
         assert {"build", "train", "convert"} <= stages  # the running row showed the stages live
