@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from tinynas_tui.plot_scale import nice_ticks, padded_range, tick_label
+from tinynas_tui.plot_scale import plot_frame
 from tinynas_tui.search.records import Ranking, TrialRecord
 from tinynas_tui.search.scoring import Weights
 
@@ -93,19 +93,8 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
     which is drawn over any other point in the same cell."""
     if not points:
         return "(no complete trials to plot)"
-    y_low, y_high = padded_range([p.accuracy for p in points])
-    x_low, x_high = padded_range([p.x for p in points])
-    y_ticks = nice_ticks(y_low, y_high, 5, minimum=2)
-    y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else y_high - y_low
-    y_labels = [tick_label(v, y_step) for v in y_ticks]
-    margin = max(len(label) for label in y_labels) + 1
-    plot_width = width - margin - 1
-
-    def row_of(value: float) -> int:
-        return round((y_high - value) / (y_high - y_low) * (height - 1))
-
-    def col_of(value: float) -> int:
-        return round((value - x_low) / (x_high - x_low) * (plot_width - 1))
+    frame = plot_frame([p.accuracy for p in points], [p.x for p in points], width, height, 5, y_minimum=2)
+    margin, plot_width, row_of, col_of = frame.margin, frame.plot_width, frame.row_of, frame.col_of
 
     grid = [[(" ", 0)] * plot_width for _ in range(height)]
     for p in points:
@@ -115,27 +104,13 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
         if 0 <= row < height and 0 <= col < plot_width and grid[row][col][1] < priority:
             grid[row][col] = (glyph, priority)
 
-    tick_rows = {row_of(v): label for v, label in zip(y_ticks, y_labels)}
+    tick_rows = frame.y_label_rows()
     lines = ["accuracy ↑"]
     for row in range(height):
         label = tick_rows.get(row)
         lines.append((label or "").rjust(margin - 1) + ("┤" if label else "│")
                      + "".join(glyph for glyph, _ in grid[row]).rstrip())
-    axis = [" "] * (margin - 1) + ["└"] + ["─"] * plot_width
-    labels = [" "] * (width + 8)
-    x_ticks = nice_ticks(x_low, x_high, max(2, min(8, plot_width // 12)), minimum=2)
-    x_step = x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else x_high - x_low
-    free_from = 0
-    for value in x_ticks:
-        col = col_of(value)
-        if not 0 <= col < plot_width:
-            continue
-        axis[margin + col] = "┬"
-        text = tick_label(value, x_step)
-        start = max(margin + col - len(text) // 2, 0)
-        if start >= free_from:
-            labels[start:start + len(text)] = text
-            free_from = start + len(text) + 1
+    axis, labels = frame.x_axis(minimum=2, labels_width=width + 8, clamp=False)
     lines += ["".join(axis), "".join(labels).rstrip(), f"{x_label} →".rjust(width)]
     return "\n".join(lines)
 

@@ -7,7 +7,6 @@ in x order; the highlighted trial is an accent ``◉`` drawn on top. The plot fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 from rich.style import Style
 from rich.text import Text
@@ -15,7 +14,7 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from tinynas_tui.plot_scale import nice_ticks, padded_range, tick_label  # noqa: E402,F401 (re-exported)
+from tinynas_tui.plot_scale import nice_ticks, padded_range, plot_frame, tick_label  # noqa: E402,F401 (re-exported)
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_HIGHLIGHT = "·", "●", "◉"
 EMPTY_TEXT = "no complete trials yet"
@@ -126,19 +125,9 @@ class ParetoPlot(Widget):
     def _render_plot(self, width: int, height: int) -> Text:
         titles = height >= 9
         plot_height = height - 2 - (2 if titles else 0)
-        y_low, y_high = padded_range([p.accuracy for p in self.points])
-        x_low, x_high = padded_range([p.x for p in self.points])
-        y_ticks = nice_ticks(y_low, y_high, 5 if plot_height >= 12 else 4 if plot_height >= 7 else 3)
-        y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else (y_high - y_low)
-        y_labels = [tick_label(v, y_step) for v in y_ticks]
-        margin = max(len(label) for label in y_labels) + 1
-        plot_width = width - margin - 1
-
-        def row_of(value: float) -> int:
-            return round((y_high - value) / (y_high - y_low) * (plot_height - 1))
-
-        def col_of(value: float) -> int:
-            return round((value - x_low) / (x_high - x_low) * (plot_width - 1))
+        frame = plot_frame([p.accuracy for p in self.points], [p.x for p in self.points], width, plot_height,
+                           5 if plot_height >= 12 else 4 if plot_height >= 7 else 3)
+        margin, plot_width, row_of, col_of = frame.margin, frame.plot_width, frame.row_of, frame.col_of
 
         # Cell grid of (glyph, style, priority): the staircase under points, the highlight on top.
         grid: list[list[tuple[str, str, int]]] = [[(" ", "", 0)] * plot_width for _ in range(plot_height)]
@@ -171,7 +160,7 @@ class ParetoPlot(Widget):
 
         text = Text(no_wrap=True, overflow="crop", end="")
         axis = self._style("axis")
-        tick_rows = {row_of(v): label for v, label in zip(y_ticks, y_labels)}
+        tick_rows = frame.y_label_rows()
         if titles:
             text.append(f"{Y_LABEL} ↑".ljust(width)[:width] + "\n", axis)
         for row in range(plot_height):
@@ -180,28 +169,8 @@ class ParetoPlot(Widget):
             for glyph, style, _ in grid[row]:
                 text.append(glyph, self._style(style) if style else None)
             text.append(" \n")
-        text.append(self._x_axis(width, margin, plot_width, x_low, x_high, col_of), axis)
+        axis_line, labels = frame.x_axis(minimum=3, labels_width=width, clamp=True)
+        text.append("".join(axis_line + [" "])[:width] + "\n" + "".join(labels), axis)
         if titles:
             text.append("\n" + f"{self.x_label} →".center(width)[:width], axis)
         return text
-
-    def _x_axis(
-        self, width: int, margin: int, plot_width: int, low: float, high: float, col_of: Callable[[float], int]
-    ) -> str:
-        """The x axis line with tick marks, and the tick labels under it."""
-        ticks = nice_ticks(low, high, max(2, min(8, plot_width // 12)))
-        step = ticks[1] - ticks[0] if len(ticks) > 1 else (high - low)
-        line = [" "] * (margin - 1) + ["└"] + ["─"] * plot_width + [" "]
-        labels = [" "] * width
-        free_from = 0
-        for value in ticks:
-            col = col_of(value)
-            if not 0 <= col < plot_width:
-                continue
-            line[margin + col] = "┬"
-            label = tick_label(value, step)
-            start = min(max(margin + col - len(label) // 2, 0), width - len(label))
-            if start >= free_from:
-                labels[start:start + len(label)] = label
-                free_from = start + len(label) + 1
-        return "".join(line)[:width] + "\n" + "".join(labels)
