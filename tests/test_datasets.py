@@ -350,22 +350,49 @@ def _bad(tmp_path, case):
         np.savez(path, **{**good, "x_test": np.zeros((0, 8, 8), np.uint8), "y_test": np.zeros(0, np.int64)})
     elif case == "string_dtype":
         np.savez(path, **{**good, "y_train": np.array(["cat"] * 40)})
+    elif case == "rank_5":
+        np.savez(path, **{**good, "x_train": good["x_train"].reshape(40, 8, 8, 1, 1)})
+    elif case == "test_length_mismatch":
+        np.savez(path, **{**good, "x_test": good["x_test"][:5]})
+    elif case == "scalar_labels":
+        np.savez(path, **{**good, "y_train": np.int64(3)})
+    elif case == "fractional_label":
+        np.savez(path, **{**good, "y_train": good["y_train"] + 0.5})
+    elif case == "huge_label":
+        np.savez(path, **{**good, "y_train": np.where(good["y_train"] == 3, 10**9, good["y_train"])})
+    elif case == "label_gap":
+        np.savez(path, **{**good, "y_train": good["y_train"] + 1, "y_test": good["y_test"] + 1})
+    elif case == "one_hot_nan":
+        np.savez(path, **{**good, "y_train": np.eye(4)[good["y_train"]] * np.nan})
+    elif case == "one_hot_too_wide":
+        np.savez(path, **{**good, "y_train": np.eye(1001)[good["y_train"]]})
+    elif case == "one_hot_widths_differ":
+        np.savez(path, **{**good, "y_test": np.eye(10)[good["y_test"]]})
     return path
 
 
 BAD_CASES = {
-    "pickled": "pickled objects",
+    "pickled": "x_train holds pickled objects",
     "not_zip": "not a readable",
     "missing_key": "y_test",
-    "wrong_rank": "(N, H, W)",
+    "wrong_rank": "x_train has rank 2, shape (40, 64); expected images shaped (N, H, W) or (N, H, W, C)",
     "shape_mismatch": "image shapes differ",
-    "length_mismatch": "samples",
-    "negative_label": "negative",
-    "test_label_out_of_range": "outside",
-    "single_class": "fewer than 2 classes",
+    "length_mismatch": "x_train has 40 images but y_train has 39 labels; expected one label per image",
+    "negative_label": "y_train has negative label -1; expected class indices 0 or more",
+    "test_label_out_of_range": "y_test has label 10 but y_train's classes are 0..3",
+    "single_class": "y_train holds only class 0; expected at least 2 classes",
     "nan": "NaN",
     "empty": "empty",
     "string_dtype": "dtype",
+    "rank_5": "x_train has rank 5",
+    "test_length_mismatch": "x_test has 5 images but y_test has 12 labels",
+    "scalar_labels": "y_train is a single number; expected one label per image",
+    "fractional_label": "y_train holds non-integer label 0.5; expected whole-number class indices",
+    "huge_label": "y_train has label 1000000000; expected class indices below 1000",
+    "label_gap": "y_train has no sample of class 0, though its classes run 0..4",
+    "one_hot_nan": "y_train contains NaN or infinite values; expected one-hot rows",
+    "one_hot_too_wide": "y_train is one-hot with 1001 columns; expected at most 1000 classes",
+    "one_hot_widths_differ": "y_test is one-hot with 10 columns but y_train has 4 classes",
 }
 
 
@@ -376,6 +403,7 @@ def test_bad_npz_raises_one_line_usage_error(tmp_path, case):
         validate_npz(path)
     message = str(err.value)
     assert "\n" not in message
+    assert message.startswith(f"{path}: ")  # names the file first
     assert BAD_CASES[case] in message
     # parse_dataset_spec runs the same checks.
     with pytest.raises(UsageError):

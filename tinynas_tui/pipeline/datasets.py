@@ -19,11 +19,11 @@ import numpy as np
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.paths import dataset_cache_dir
+from tinynas_tui.pipeline.npz_dataset import read_npz
 
 KERAS_DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar10-gray")
 BUILTIN_DATASETS = ("mnist-5k",) + KERAS_DATASETS
 
-NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 # Keras datasets are large; without explicit sizes a search trains on a manageable slice.
 KERAS_DEFAULT_TRAIN = 5000
 KERAS_DEFAULT_TEST = 1000
@@ -143,9 +143,10 @@ def validate_npz(path) -> None:
     """Check that ``path`` is a usable dataset ``.npz``.
 
     Raises:
-        UsageError: With a one-line message naming the first problem found.
+        UsageError: With a one-line message naming the file and the first problem found (see
+            `tinynas_tui.pipeline.npz_dataset.read_npz` for the rules).
     """
-    _read_npz(path)
+    read_npz(path)
 
 
 def load_dataset(spec: DatasetSpec) -> Dataset:
@@ -169,7 +170,7 @@ def load_dataset(spec: DatasetSpec) -> Dataset:
         n_train = KERAS_DEFAULT_TRAIN if n_train is None else n_train
         n_test = KERAS_DEFAULT_TEST if n_test is None else n_test
     else:
-        x_tr, y_tr, x_te, y_te, num_classes = _read_npz(spec.name)
+        x_tr, y_tr, x_te, y_te, num_classes = read_npz(spec.name)
     # Subsample before scaling so a large uint8 dataset never becomes a large float32 copy.
     tr = _stratified_indices(y_tr, len(y_tr) if n_train is None else n_train, rng)
     te = _stratified_indices(y_te, len(y_te) if n_test is None else n_test, rng)
@@ -288,74 +289,3 @@ def _load_keras_raw(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
         detail = _one_line(exc)[:160]
         raise UsageError(f"could not load dataset {name!r} (it downloads on first use): {detail}") from exc
     return np.asarray(x_tr), np.asarray(y_tr).reshape(-1), np.asarray(x_te), np.asarray(y_te).reshape(-1)
-
-
-def _read_npz(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Load and validate a dataset ``.npz``; returns raw x arrays, int64 labels and the class count."""
-    where = _one_line(path)
-
-    def fail(msg: str):
-        raise UsageError(f"{where}: {msg}")
-
-    if not zipfile.is_zipfile(path):
-        fail("not a readable .npz (zip) file; expected arrays saved with numpy.savez")
-    arrays = {}
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in NPZ_KEYS if k not in f.files]
-            if missing:
-                fail(f"missing key(s) {', '.join(missing)}; expected {', '.join(NPZ_KEYS)}")
-            for key in NPZ_KEYS:
-                arrays[key] = f[key]
-    except UsageError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            fail("holds pickled objects; only plain numeric arrays are accepted")
-        fail(f"cannot read arrays ({_one_line(exc)[:120]})")
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        fail(f"not a readable .npz file ({type(exc).__name__})")
-
-    for key, arr in arrays.items():
-        if arr.dtype.kind not in "biuf":
-            fail(f"{key} has dtype {arr.dtype}; expected integer or float numbers")
-    x_tr, x_te = arrays["x_train"], arrays["x_test"]
-    for key in ("x_train", "x_test"):
-        if arrays[key].ndim not in (3, 4):
-            fail(f"{key} has shape {arrays[key].shape}; expected (N, H, W) or (N, H, W, C)")
-    if x_tr.shape[1:] != x_te.shape[1:]:
-        fail(f"image shapes differ: x_train {x_tr.shape[1:]} vs x_test {x_te.shape[1:]}")
-    for part in ("train", "test"):
-        x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
-        if len(x) == 0:
-            fail(f"x_{part} is empty; expected at least one sample")
-        if y.ndim == 0 or len(x) != len(y):
-            fail(f"x_{part} has {len(x)} samples but y_{part} has {y.shape}; expected the same count")
-        if x.dtype.kind == "f" and not np.isfinite(x).all():
-            fail(f"x_{part} contains NaN or infinite values")
-    y_tr, k_tr = _labels(arrays["y_train"], "y_train", fail)
-    y_te, k_te = _labels(arrays["y_test"], "y_test", fail)
-    if k_tr is not None and k_te is not None and k_tr != k_te:
-        fail(f"one-hot widths differ: y_train has {k_tr} columns, y_test has {k_te}")
-    num_classes = k_tr if k_tr is not None else int(y_tr.max()) + 1
-    if len(np.unique(y_tr)) < 2:
-        fail("y_train holds fewer than 2 classes; expected at least 2")
-    if y_te.max() >= num_classes:
-        fail(f"y_test has label {int(y_te.max())} outside the train classes 0..{num_classes - 1}")
-    return x_tr, y_tr, x_te, y_te, num_classes
-
-
-def _labels(y: np.ndarray, key: str, fail) -> tuple[np.ndarray, int | None]:
-    """Class indices from int labels (N,)/(N,1) or one-hot/probability rows (N,K); K when one-hot."""
-    if y.ndim == 2 and y.shape[1] > 1:
-        return np.argmax(y, axis=1).astype(np.int64), int(y.shape[1])
-    if y.ndim not in (1, 2):
-        fail(f"{key} has shape {y.shape}; expected (N,), (N, 1) or one-hot (N, K)")
-    y = y.reshape(-1)
-    if y.dtype.kind == "f":
-        # Float labels are fine if they hold whole numbers (common after pandas round trips).
-        if not (np.isfinite(y).all() and (y == np.round(y)).all()):
-            fail(f"{key} holds non-integer values; expected class indices or one-hot rows")
-    if y.min() < 0:
-        fail(f"{key} has negative label {int(y.min())}; expected class indices >= 0")
-    return y.astype(np.int64), None
