@@ -18,11 +18,20 @@ def test_parse_weights():
     assert Weights.parse(" 50 , 1 , 0 ") == Weights(50, 1, 0)
 
 
-@pytest.mark.parametrize("text", ["100,abc,0.1", "100,0.01", "1,2,3,4", "", "100,-1,0.1", "nan,1,1", "inf,1,1"])
-def test_bad_weights_are_refused(text):
+@pytest.mark.parametrize("text, words", [
+    ("100,abc,0.1", "--weights: SIZE 'abc' is not a number; expected three numbers ACC,SIZE,LATENCY"),
+    ("100,0.01", "--weights '100,0.01' has 2 values; expected three numbers"),
+    ("1,2,3,4", "has 4 values"),
+    ("", "--weights is empty"),
+    ("100,-1,0.1", "--weights: SIZE '-1' is negative"),
+    ("nan,1,1", "--weights: ACC 'nan' is not finite"),
+    ("1,1,inf", "--weights: LATENCY 'inf' is not finite"),
+    ("1,1e400,1", "--weights: SIZE '1e400' is not finite"),
+])
+def test_bad_weights_are_refused(text, words):
     with pytest.raises(UsageError) as err:
         Weights.parse(text)
-    assert "--weights" in str(err.value)
+    assert words in str(err.value) and "\n" not in str(err.value)
 
 
 def test_weights_change_the_ranking():

@@ -22,6 +22,10 @@ class TrialMetrics:
     latency_ms: float
 
 
+WEIGHT_NAMES = ("ACC", "SIZE", "LATENCY")
+"""How messages name the three weights, in ``--weights`` order."""
+
+
 @dataclass(frozen=True)
 class Weights:
     """Score weights; the defaults are the seed's ``100, 0.01, 0.1``."""
@@ -38,20 +42,28 @@ class Weights:
 
     @classmethod
     def parse(cls, text: str) -> Weights:
-        """Parse ``"100,0.01,0.1"``; anything else raises `UsageError`."""
+        """Parse ``"100,0.01,0.1"``: three finite numbers, 0 or more.
+
+        Raises:
+            UsageError: One line naming the value that is wrong, e.g. ``--weights: SIZE 'abc' is not a number``.
+        """
+        expected = "expected three numbers ACC,SIZE,LATENCY, e.g. 100,0.01,0.1"
+        if not text.strip():
+            raise UsageError(f"--weights is empty; {expected}")
         parts = [p.strip() for p in text.split(",")]
         if len(parts) != 3:
-            raise UsageError(
-                f"--weights needs three numbers ACC,SIZE,LATENCY (e.g. 100,0.01,0.1), got {text!r}"
-            )
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise UsageError(
-                f"--weights needs three numbers ACC,SIZE,LATENCY (e.g. 100,0.01,0.1), got {text!r}"
-            ) from None
-        if any(not math.isfinite(v) or v < 0 for v in values):
-            raise UsageError(f"--weights must be finite and not negative, got {text!r}")
+            raise UsageError(f"--weights {text!r} has {len(parts)} values; {expected}")
+        values = []
+        for name, part in zip(WEIGHT_NAMES, parts):
+            try:
+                value = float(part)
+            except ValueError:
+                raise UsageError(f"--weights: {name} {part!r} is not a number; {expected}") from None
+            if not math.isfinite(value):
+                raise UsageError(f"--weights: {name} {part!r} is not finite; expected finite numbers, 0 or more")
+            if value < 0:
+                raise UsageError(f"--weights: {name} {part!r} is negative; expected numbers 0 or more")
+            values.append(value)
         return cls(*values)
 
 
