@@ -42,7 +42,14 @@ def test_toml_round_trip_and_partial_files(tmp_path):
     ("prune_final_sparsity = 0.3\n", "prune_final_sparsity must be at least"),
     ("curriculum = true\n", "needs distill = true"),
     ("quantization = \"fp16\"\n", "unknown quantization 'fp16'"),
-    ("colour = \"red\"\n", "unknown key(s) colour"),
+    ("colour = \"red\"\n", "unknown key(s) 'colour'; expected settings: name, epochs, quantization,"),
+    ("epoch = 3\n", "unknown key(s) 'epoch' (did you mean 'epochs'?)"),
+    ("[distill]\nalpha = 0.5\n", "[distill] is a table, but a pipeline file has no tables; expected each "
+                                  "setting at the top level (e.g. distill_alpha = ...)"),
+    ("[train]\nepochs = 3\n", "[train] is a table, but a pipeline file has no tables; expected each setting "
+                               "at the top level (e.g. epochs = ...)"),
+    ("[train]\nwarmup = 3\n", "(key = value)"),
+    ("prune_initial_sparsity = 0.9\n", "prune_final_sparsity must be at least prune_initial_sparsity (0.9)"),
     ("epochs = \"many\"\n", "epochs must be a whole number"),
     ("not toml [", "not valid TOML"),
 ])
@@ -52,6 +59,7 @@ def test_invalid_pipeline_files_are_refused_in_one_line(tmp_path, text, words):
     with pytest.raises(UsageError) as err:
         resolve_pipeline(str(path))
     assert words in str(err.value) and "\n" not in str(err.value)
+    assert str(err.value).startswith(f"pipeline file {path}")
 
 
 def test_unknown_preset():

@@ -7,6 +7,7 @@ Any preset can be written to TOML, edited, and passed back as ``--pipeline PATH.
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
@@ -81,9 +82,10 @@ class PipelineConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "pipeline config") -> PipelineConfig:
         known = {f.name: f for f in fields(cls)}
+        _check_flat(data, known, source)
         unknown = sorted(set(data) - set(known))
         if unknown:
-            raise UsageError(f"{source}: unknown key(s) {', '.join(unknown)}")
+            raise UsageError(f"{source}: {_unknown_keys_message(unknown, known)}")
         values = {}
         for key, value in data.items():
             kind = known[key].type
@@ -158,6 +160,25 @@ class PipelineConfig:
             raise UsageError(f"pipeline file {path} is not valid TOML: {err}") from None
         data.setdefault("name", path.stem)
         return cls.from_dict(data, source=f"pipeline file {path}")
+
+
+def _check_flat(data: dict[str, Any], known: dict[str, Any], source: str) -> None:
+    """Refuse a ``[table]``: every setting is a top-level ``key = value`` (e.g. ``distill_alpha``)."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat = [name for inner in value for name in (f"{key}_{inner}", inner) if name in known]
+            hint = f"e.g. {flat[0]} = ..." if flat else "key = value"
+            raise UsageError(f"{source}: [{key}] is a table, but a pipeline file has no tables; "
+                             f"expected each setting at the top level ({hint})")
+
+
+def _unknown_keys_message(unknown: list[str], known: dict[str, Any]) -> str:
+    """``unknown key(s) ...``, with the closest setting for a typo, else every setting."""
+    guesses = {k: difflib.get_close_matches(k, known, n=1) for k in unknown}
+    named = ", ".join(f"{k!r} (did you mean {g[0]!r}?)" if g else repr(k) for k, g in guesses.items())
+    if all(guesses.values()):
+        return f"unknown key(s) {named}"
+    return f"unknown key(s) {named}; expected settings: {', '.join(known)}"
 
 
 def _has_type(value: Any, kind: str) -> bool:
