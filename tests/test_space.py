@@ -92,7 +92,10 @@ def space_text(**overrides):
 
 @pytest.mark.parametrize("text, words", [
     (space_text(dropout='type = "float"\nlow = 0.5\nhigh = 0.1'), "must not exceed"),
-    (space_text(num_filters='type = "categorical"\nchoices = []'), "non-empty list"),
+    (space_text(num_filters='type = "categorical"\nchoices = []'),
+     "parameter 'num_filters': choices is empty; expected a non-empty list"),
+    (space_text(num_filters='type = "categorical"'), "parameter 'num_filters': choices must be a list"),
+    (space_text(num_filters='type = "int"\nlow = 64\nhigh = 8'), "parameter 'num_filters': low (64) must not exceed"),
     (space_text(num_filters='type = "categorical"\nchoices = [8]\ncolour = "red"'), "unknown key(s) colour"),
     (space_text(lr='type = "float"\nlow = 0.0\nhigh = 1.0\nlog = true'), "log range needs low > 0"),
     (space_text(lr='type = "gaussian"'), "type must be categorical, int or float"),
@@ -100,7 +103,9 @@ def space_text(**overrides):
     (space_text(num_filters='type = "int"\nlow = 1.5\nhigh = 8'), "whole-number bounds"),
     (space_text(dropout='type = "float"\nlow = "a"\nhigh = 0.3'), "finite number"),
     (space_text().replace('model = "single-conv"', 'model = "resnet"'), "unknown model 'resnet'"),
-    (space_text() + "extra = 1\n", "unknown key(s) extra"),
+    (space_text() + "extra = 1\n", "parameter 'batch_size': unknown key(s) extra; expected choices, requires, type"),
+    ('colour = "red"\n' + space_text(), "unknown key(s) colour; expected model, name, params"),
+    (space_text() + "[training]\nepochs = 3\n", "unknown key(s) training; expected model, name, params"),
     ("this is = not toml [", "not valid TOML"),
 ])
 def test_invalid_space_files_are_refused_in_one_line(tmp_path, text, words):
@@ -110,6 +115,7 @@ def test_invalid_space_files_are_refused_in_one_line(tmp_path, text, words):
         SearchSpace.load(path)
     assert words in str(err.value)
     assert "\n" not in str(err.value)
+    assert str(err.value).startswith(f"space file {path}")
 
 
 def test_unknown_space_name_and_missing_file():

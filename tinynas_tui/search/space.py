@@ -254,8 +254,10 @@ def _param_from_dict(name: str, spec: Any, source: str) -> Param:
     if kind == "categorical":
         _check_keys(spec, {"type", "choices", "requires"}, where)
         choices = spec.get("choices")
-        if not isinstance(choices, list) or not choices:
-            raise UsageError(f"{where}: choices must be a non-empty list")
+        if not isinstance(choices, list):
+            raise UsageError(f"{where}: choices must be a list, like choices = [8, 16], got {choices!r}")
+        if not choices:
+            raise UsageError(f"{where}: choices is empty; expected a non-empty list, like choices = [8, 16]")
         if any(not isinstance(c, (int, float, str, bool)) for c in choices):
             raise UsageError(f"{where}: choices must be numbers, strings or booleans")
         if len(set(map(repr, choices))) != len(choices):
