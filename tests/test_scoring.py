@@ -69,3 +69,18 @@ def test_pareto_front_matches_brute_force_on_random_trials():
                    for o in trials)
 
     assert [t.number for t in pareto_front(trials)] == [t.number for t in trials if not dominated(t)]
+
+
+def test_pareto_front_matches_brute_force_with_many_ties():
+    """Coarse values give equal accuracies, sizes and latencies: the sweep's group logic must hold."""
+    import random
+
+    from tinynas_tui.search.scoring import dominates
+
+    for seed in range(60):
+        rng = random.Random(seed)
+        q = rng.choice([1, 2, 3, 10])
+        trials = [TrialMetrics(i, rng.randint(0, q) / q, rng.randint(0, q), rng.randint(0, q))
+                  for i in range(rng.randint(0, 80))]
+        brute = [t.number for t in trials if not any(dominates(o, t) for o in trials)]
+        assert [t.number for t in pareto_front(trials)] == brute, seed
