@@ -4,6 +4,9 @@
    and timed from process start until its output holds the status bar. Repeated, median reported.
 2. Event-loop lag: the app runs a real study (tiny data) under Textual's headless driver with a 10 ms
    timer; lateness of each tick past its due time is recorded while trials run. p50 / p99 / max.
+   The bench only sleeps while it waits (a Pilot ``pause`` would post a callback to every widget and
+   add its own lag). For scale, a bare asyncio loop in another process measures the machine's floor
+   (the scheduler's own lateness while the trial worker keeps the cores busy) over the same time.
 
 Usage: python bench/tui_latency.py [--frames 5] [--trials 3]
 """
@@ -53,8 +56,39 @@ def time_to_first_frame(workdir: str) -> float:
     return elapsed
 
 
-async def loop_lag(trials: int, workdir: str) -> list[float]:
-    """Lateness (ms) of a 10 ms timer while the app runs ``trials`` real trials."""
+FLOOR_CODE = """
+import asyncio, statistics, sys, time
+async def main():
+    lat, period = [], 0.010
+    reader = asyncio.StreamReader()
+    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    stop = asyncio.ensure_future(reader.read())
+    due = time.perf_counter() + period
+    while not stop.done():
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        now = time.perf_counter()
+        lat.append(max(0.0, (now - due) * 1000))
+        due = now + period
+    q = statistics.quantiles(lat, n=100)
+    print(f"{q[49]:.2f} {q[98]:.2f} {max(lat):.2f}")
+asyncio.run(main())
+"""
+
+
+def start_floor() -> subprocess.Popen:
+    """A bare asyncio loop with the same 10 ms timer, in its own process, until its stdin closes."""
+    return subprocess.Popen([sys.executable, "-c", FLOOR_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+
+
+def stop_floor(proc: subprocess.Popen) -> str:
+    out, _ = proc.communicate("", timeout=30)
+    p50, p99, worst = out.split()
+    return f"p50 {p50} ms, p99 {p99} ms, max {worst} ms"
+
+
+async def loop_lag(trials: int, workdir: str) -> tuple[list[float], str]:
+    """Lateness (ms) of a 10 ms timer while the app runs ``trials`` real trials, and the floor."""
     from tinynas_tui.run_setup import RunOptions, validate
     from tinynas_tui.study_engine import StudyEngine
     from tinynas_tui.tui.factory import create_app
@@ -63,7 +97,7 @@ async def loop_lag(trials: int, workdir: str) -> list[float]:
     app = create_app(StudyEngine(validate(RunOptions(train_samples=500, test_samples=200))), trials=trials)
     lateness: list[float] = []
     period = 0.010
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(160, 48)):
         due = time.perf_counter() + period
 
         def tick() -> None:
@@ -75,25 +109,30 @@ async def loop_lag(trials: int, workdir: str) -> list[float]:
 
         app.set_interval(period, tick)
         deadline = time.monotonic() + 600
+        floor = None
         while app.state not in ("finished", "stopped", "failed") and time.monotonic() < deadline:
-            await pilot.pause(0.2)
-    return lateness
+            if floor is None and app.state == "running":
+                floor = start_floor()
+            await asyncio.sleep(0.2)
+    return lateness, stop_floor(floor) if floor is not None else "not measured"
 
 
 def main() -> None:
+    print("command: python " + " ".join(sys.argv))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=5)
     parser.add_argument("--trials", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         frames = [time_to_first_frame(workdir) for _ in range(args.frames)]
-        lags = asyncio.run(loop_lag(args.trials, workdir))
+        lags, floor = asyncio.run(loop_lag(args.trials, workdir))
     print(f"time to first frame (pty, {args.frames} runs): median {statistics.median(frames):.3f} s, "
           f"min {min(frames):.3f} s, max {max(frames):.3f} s")
     if lags:
         q = statistics.quantiles(lags, n=100)
         print(f"event-loop lag while {args.trials} real trials ran ({len(lags)} ticks of 10 ms): "
               f"p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms, max {max(lags):.2f} ms")
+        print(f"machine floor (bare asyncio loop in another process, same time): {floor}")
     else:
         print("event-loop lag: no ticks recorded (the study did not run)")
 
