@@ -73,6 +73,7 @@ def trained():
     keras_acc = float(model.evaluate(x_test, y_test, verbose=0)[1])
     return {
         "model": model,
+        "x_train": x_train,
         "x_test": x_test,
         "y_test": y_test,
         "keras_acc": keras_acc,
@@ -98,6 +99,57 @@ def test_dynamic_conversion_is_not_reported_as_int8(trained):
     assert report["input_dtype"] == "float32"
     assert report["float_tensors"] > 0
     assert report["fully_int8"] is False
+
+
+def _int8_outputs(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model_bytes)
+    details = interpreter.get_input_details()[0]
+    interpreter.resize_tensor_input(details["index"], list(x.shape))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(details["index"], quantize_input(x, interpreter.get_input_details()[0]))
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
+
+
+def _ops_and_quantization(model_bytes: bytes) -> list:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model_bytes)
+    ops = [op["op_name"] for op in interpreter._get_ops_details()]
+    tensors = [(t["dtype"], tuple(t["shape"]), t["quantization"]) for t in interpreter.get_tensor_details()]
+    return [ops, tensors]
+
+
+def test_int8_conversion_equals_the_from_keras_model_route(trained):
+    """The in-memory route gives what ``from_keras_model`` (SavedModel round trip) gives."""
+    import tensorflow as tf
+
+    x_train, x_test = trained["x_train"], trained["x_test"]
+    converter = tf.lite.TFLiteConverter.from_keras_model(trained["model"])
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([x_train[i : i + 1]] for i in range(100))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    reference = converter.convert()
+
+    assert _ops_and_quantization(trained["int8"]) == _ops_and_quantization(reference)
+    np.testing.assert_array_equal(_int8_outputs(trained["int8"], x_test), _int8_outputs(reference, x_test))
+
+
+def test_conversion_of_a_model_without_inputs_fails_plainly():
+    from tinynas_tui.pipeline.convert import ConversionError
+
+    keras = _keras()
+
+    class Unbuilt(keras.Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(ConversionError, match="no known inputs"):
+        convert_to_tflite(Unbuilt(), np.zeros((1, 4), np.float32))
 
 
 def test_unknown_mode_is_rejected(trained):
