@@ -176,6 +176,18 @@ def test_batched_accuracy_equals_one_by_one(trained):
         assert 0.0 < batched < 1.0
 
 
+def test_keras_accuracy_equals_evaluate(trained):
+    from tinynas_tui.pipeline.models import keras_accuracy
+
+    model, x, y = trained["model"], trained["x_test"], trained["y_test"].copy()
+    y[::3] = (y[::3] + 1) % NUM_CLASSES  # not a saturated figure
+    evaluated = float(model.evaluate(x, y, batch_size=256, verbose=0)[1])
+    assert keras_accuracy(model, x, y, batch_size=64) == pytest.approx(evaluated, abs=1e-6)
+    assert keras_accuracy(model, x, np.eye(NUM_CLASSES)[y]) == keras_accuracy(model, x, y, batch_size=7)
+    with pytest.raises(ValueError):
+        keras_accuracy(model, x, y[:-1])
+
+
 def test_latency_is_positive_and_runs_validated(trained):
     latency = tflite_latency_ms(trained["int8"], runs=20, warmup=2)
     assert math.isfinite(latency)

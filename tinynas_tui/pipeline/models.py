@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 def build_model(family: str, params: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> Any:
     """Build and compile the model of ``family`` for the dataset's input shape and class count."""
@@ -98,3 +100,36 @@ def layer_summary(model: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def keras_accuracy(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> float:
+    """Top-1 accuracy of a Keras model's inference call (``training=False``), run eagerly in batches.
+
+    The figure ``model.evaluate`` reports as ``accuracy`` for a sparse-label classifier, without tracing a
+    test function for each new model (which costs most of ``evaluate``'s time on small test sets).
+
+    Args:
+        model: A tf_keras classifier with one input and a (N, classes) output.
+        x: Inputs, shape (N, ...).
+        y: Integer class indices, shape (N,) (one-hot (N, C) is accepted too).
+        batch_size: Samples per call, bounding the activation memory.
+
+    Returns:
+        Fraction of samples whose argmax output equals the label.
+
+    Raises:
+        ValueError: Empty data, mismatched lengths or a non-positive batch size.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        y = np.argmax(y, axis=1)
+    y = y.reshape(-1)
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(f"need matching non-empty x and y, got {len(x)} and {len(y)} samples")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    correct = 0
+    for start in range(0, len(x), batch_size):
+        output = np.asarray(model(x[start : start + batch_size], training=False))
+        correct += int(np.sum(np.argmax(output.reshape(output.shape[0], -1), axis=1) == y[start : start + batch_size]))
+    return correct / len(y)

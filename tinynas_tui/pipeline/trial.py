@@ -86,7 +86,7 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         tflite_latency_ms,
         tflm_arena_bytes,
     )
-    from tinynas_tui.pipeline.models import build_model, layer_summary
+    from tinynas_tui.pipeline.models import build_model, keras_accuracy, layer_summary
     from tinynas_tui.pipeline.preflight import estimate
     from tinynas_tui.pipeline.sparsity import gzip_size, tflite_weight_sparsity
 
@@ -181,7 +181,7 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         raise TrialError("train", "weights are not finite after training; the model is not converted")
 
     with stage("evaluate"):
-        metrics["float_accuracy"] = float(model.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0)[1])
+        metrics["float_accuracy"] = keras_accuracy(model, data.x_test, data.y_test, batch_size=256)
     with stage("convert"):
         tflite = convert_to_tflite(model, data.x_train, cfg.quantization, cfg.representative_samples)
     with stage("measure"):
