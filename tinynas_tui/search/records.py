@@ -161,6 +161,8 @@ class TrialBook:
         self._complete: dict[int, TrialRecord] = {}
         self._front: set[int] | None = set()  # None: recompute on demand
         self._complete_sorted = True  # _complete is in trial-number order
+        self.complete_changes = 0
+        """Counts changes to the set of complete trials or their values: a ranking older than that is stale."""
         self._added = 0
 
     def __len__(self) -> int:
@@ -184,12 +186,15 @@ class TrialBook:
             if was is None and self._complete and rec.number < next(reversed(self._complete)):
                 self._complete_sorted = False
             self._complete[rec.number] = rec
+            if was is None or was.values != rec.values or was.attrs.get("arena_bytes") != rec.attrs.get("arena_bytes"):
+                self.complete_changes += 1
             if was is None or was.values != rec.values:
                 if was is not None:
                     self._front = None  # values changed: start again
                 self._front_add(rec)
         elif was is not None:
             del self._complete[rec.number]
+            self.complete_changes += 1
             self._front = None
 
     def _front_add(self, rec: TrialRecord) -> None:

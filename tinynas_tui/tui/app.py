@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from typing import Any
+from typing import Any, Iterable
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
@@ -96,6 +96,7 @@ class TinyNasApp(App[None]):
         self._stop_requested = False
         self._trial_started_at: dict[int, float] = {}
         self._durations: list[float] = []
+        self._ranked_at = self.book.complete_changes
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -213,15 +214,16 @@ class TinyNasApp(App[None]):
         self.info = info
         if message.fresh:
             self.book = TrialBook()
+            self._ranked_at = -1
             self.query_one(TrialTable).reset()  # another study: a new table, not an update
-        self.book.merge(message.records)
+        changed = self.book.merge(message.records)
         self.target = self._finished() + self.requested_trials
         status = self.query_one(StatusBar)
         status.study, status.dataset, status.sampler, status.storage = (
             info.study_name, info.dataset, info.sampler, info.storage)
         self.query_one(SpaceEditor).set_definition(info.space, info.pipeline)
         self.query_one(LogPane).follow(info.log_path)
-        self._rerank()
+        self._rerank(changed)
         if not message.fresh:
             self.set_interval(POLL_INTERVAL_S, self._poll)
         self._set_state("paused")
@@ -245,15 +247,13 @@ class TinyNasApp(App[None]):
             started = self._trial_started_at.pop(number, None)
             if started is not None:
                 self._durations.append(time.monotonic() - started)
-            self._rerank()
-        else:
-            self._show_row(number)
+        self._rerank((number,))
         self._update_status()
 
     def on_trials_polled(self, message: TrialsPolled) -> None:
         changed = self.book.merge(message.records)
         if changed:
-            self._rerank()
+            self._rerank(changed)
 
     def on_study_run_ended(self, message: StudyRunEnded) -> None:
         if self.quitting:
@@ -276,12 +276,12 @@ class TinyNasApp(App[None]):
                 self._set_state("stopped")
             self.push_screen(ErrorScreen(f"The {worker.group} thread failed", str(error), details))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_trial_table_highlighted(self, event: TrialTable.Highlighted) -> None:
         self._show_detail()
 
     def on_weights_panel_changed(self, message: Any) -> None:
         self.weights, self.budgets = message.weights, message.budgets
-        self._rerank()
+        self._rerank(())
 
     def on_space_editor_applied(self, message: SpaceEditor.Applied) -> None:
         if self.state in ("running", "pausing", "stopping"):
@@ -419,25 +419,23 @@ class TinyNasApp(App[None]):
         """True while the app shuts down: late messages must not touch removed widgets."""
         return not self.query(TrialTable)
 
-    def _rerank(self) -> None:
-        self.ranking = self.book.rank(self.weights, self.budgets)
+    def _rerank(self, changed: Iterable[int]) -> None:
+        """Show the trials ``changed`` (numbers); rank again first if the complete trials or weights changed."""
+        stale = (self.book.complete_changes != self._ranked_at or self.ranking.weights != self.weights
+                 or self.ranking.budgets != self.budgets)
+        if stale:
+            self.ranking = self.book.rank(self.weights, self.budgets)
+            self._ranked_at = self.book.complete_changes
         if self._screen_gone():
             return
         table = self.query_one(TrialTable)
-        records = self.book.ordered()
-        for record in records:
-            table.upsert(record, self.ranking)
-        table.resort()
-        self.query_one(ScoreSpark).show(self.book.complete(), self.ranking)
-        self._show_detail()
+        records = [r for r in map(self.book.get, changed) if r is not None]
+        table.update_rows(records, self.ranking)
+        if stale:
+            self.query_one(ScoreSpark).show(self.book.complete(), self.ranking)
+        if stale or table.highlighted_number in changed:
+            self._show_detail()
         self._update_status()
-
-    def _show_row(self, number: int) -> None:
-        record = self.book.get(number)
-        if record is not None and not self._screen_gone():
-            self.query_one(TrialTable).upsert(record, self.ranking)
-            if self.query_one(TrialTable).highlighted_number == number:
-                self._show_detail()
 
     def _show_detail(self) -> None:
         table = self.query_one(TrialTable)

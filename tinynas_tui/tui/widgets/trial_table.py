@@ -1,68 +1,82 @@
-"""The live table of trials: updated cell by cell by row key, sortable, with marks for export."""
+"""The live table of trials: a virtual table that renders only the rows on screen.
+
+Rows are keyed by trial number and updated in place (never cleared, except for another study), so
+the cursor stays on its trial across updates and sorts. The model (`TrialRows`) keeps the display
+order; this widget draws the header and the visible rows with the Line API, caching each row's strip
+until that row changes. 50,000 trials cost what 40 do on screen.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tinynas_tui.search.records import Ranking, TrialRecord
+from tinynas_tui.tui.widgets.trial_rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
 
-# (key, header, width) in display order: what decides a ranking first, so 80 columns show it all.
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("mark", "✓", 1),
-    ("number", "#", 4),
-    ("state", "state", 12),
-    ("acc", "acc", 6),
-    ("size", "size KB", 7),
-    ("latency", "lat ms", 6),
-    ("score", "score", 6),
-    ("rank", "rank", 4),
-    ("pareto", "P", 1),
-    ("float_acc", "f.acc", 6),
-    ("arena", "arena KB", 8),
-    ("macs", "MACs", 7),
-)
-SORTABLE = tuple(key for key, _, _ in COLUMNS)
-# Rich renders the cells, so ANSI colour names: they follow the terminal's own palette.
-STATE_STYLES = {"running": "bold cyan", "complete": "green", "pruned": "yellow", "failed": "red", "waiting": "dim"}
-MARK_STYLE = "bold cyan"
-FRONT_STYLE = "bold yellow"
+__all__ = ["COLUMNS", "TrialTable", "human_count"]
+WIDTHS = [width + 2 for _, _, width in COLUMNS]  # one cell of padding each side
+TOTAL_WIDTH = sum(WIDTHS)
+CACHE_LIMIT = 2000
 
 
-def _num(value: float | None, fmt: str) -> Text:
-    return Text("—" if value is None else format(value, fmt), justify="right")
-
-
-def human_count(n: int | None) -> str:
-    if n is None:
-        return "—"
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit}"
-    return str(n)
-
-
-class TrialTable(DataTable):
-    """One row per trial, keyed by trial number.
-
-    Rows are added with ``add_row(key=...)`` and changed with ``update_cell``; the table is never
-    cleared, so the cursor and the scroll position survive every update.
-    """
+class TrialTable(ScrollView, can_focus=True):
+    """One row per trial under a fixed header; a row cursor, marks for export, sorting by column."""
 
     DEFAULT_CSS = """
-    TrialTable { height: 1fr; }
+    TrialTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .trial-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .trial-table--header { background-tint: $foreground 5%; }
+        }
+        &:dark > .trial-table--even-row { background: $surface-darken-1 40%; }
+        & > .trial-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .trial-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .trial-table--even-row { background: $surface-lighten-1 50%; }
+        & > .trial-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
     """
+
+    COMPONENT_CLASSES = {"trial-table--header", "trial-table--cursor", "trial-table--even-row"}
 
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="table.mark", tooltip="Mark the trial for export"),
         Binding("s", "cycle_sort", "Sort", id="table.sort", tooltip="Sort by the next column"),
-        Binding("S", "reverse_sort", "Reverse", show=False, id="table.reverse",
-                tooltip="Reverse the sort order"),
+        Binding("S", "reverse_sort", "Reverse", show=False, id="table.reverse", tooltip="Reverse the sort order"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="table.up", tooltip="Previous trial"),
+        Binding("down", "cursor(1)", "Down", show=False, id="table.down", tooltip="Next trial"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up", tooltip="One page up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down", tooltip="One page down"),
+        Binding("home", "ends(-1)", "First", show=False, id="table.first", tooltip="First trial"),
+        Binding("end", "ends(1)", "Last", show=False, id="table.last", tooltip="Last trial"),
     ]
+
+    class Highlighted(Message):
+        """The cursor is on another trial (or on none)."""
+
+        def __init__(self, number: int | None) -> None:
+            super().__init__()
+            self.number = number
 
     class MarksChanged(Message):
         """The set of marked trials changed."""
@@ -72,136 +86,258 @@ class TrialTable(DataTable):
             self.marked = marked
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.marked: set[int] = set()
-        self.sort_column: str = "number"
-        self.sort_reverse = False
-        # What each row shows now, so an update touches only the cells that changed.
-        self._shown: dict[int, dict[str, str]] = {}
-        self._raw: dict[int, dict[str, Any]] = {}
-
-    def on_mount(self) -> None:
-        for key, header, width in COLUMNS:
-            self.add_column(header, key=key, width=width)
+        super().__init__(**kwargs)
+        self.rows = TrialRows()
+        self._cursor_number: int | None = None
+        self._cursor_index = 0
+        self._announced: int | None = None
+        self._strips: dict[tuple, Strip] = {}
+        self._style_key: tuple = ()
 
     # -- updates -------------------------------------------------------------------------------
 
+    def update_rows(self, records: Iterable[TrialRecord], ranking: Ranking) -> None:
+        """Add or update these trials' rows and show ``ranking``; other rows keep their order."""
+        changed = self.rows.update(records, ranking)
+        if changed is None:
+            self._strips.clear()
+        else:
+            self._drop(changed)
+        self._after_change()
+
     def upsert(self, record: TrialRecord, ranking: Ranking) -> None:
-        """Add the trial's row, or update the cells of it that changed."""
-        cells, raw = self._cells(record, ranking)
-        self._raw[record.number] = raw
-        key = str(record.number)
-        shown = self._shown.get(record.number)
-        if shown is None:
-            self.add_row(*(cells[k] for k, _, _ in COLUMNS), key=key)
-            self._shown[record.number] = {k: str(v) for k, v in cells.items()}
-            return
-        for column, cell in cells.items():
-            text = str(cell)
-            if shown.get(column) != text:
-                shown[column] = text
-                self.update_cell(key, column, cell)
-
-    def refresh_ranking(self, records: list[TrialRecord], ranking: Ranking) -> None:
-        """Re-score every row after the weights or budgets changed."""
-        for record in records:
-            if record.number in self._shown:
-                self.upsert(record, ranking)
-
-    def _cells(self, r: TrialRecord, ranking: Ranking) -> tuple[dict[str, Any], dict[str, Any]]:
-        score = ranking.scores.get(r.number)
-        rank = ranking.ranks.get(r.number)
-        state = r.state if r.state != "running" else f"▶ {r.stage or 'starting'}"
-        on_front = r.number in ranking.front
-        feasible = r.number in ranking.feasible or r.state != "complete"
-        macs = r.attrs.get("macs")
-        raw = {
-            "mark": r.number in self.marked, "number": r.number, "state": r.state, "acc": r.accuracy,
-            "float_acc": r.attrs.get("float_accuracy"), "size": r.size_kb, "latency": r.latency_ms,
-            "arena": r.arena_kb, "macs": macs, "score": score, "rank": rank, "pareto": on_front,
-        }
-        cells = {
-            "mark": Text("✓" if r.number in self.marked else " ", style=MARK_STYLE),
-            "number": Text(str(r.number), justify="right"),
-            "state": Text(state, style=STATE_STYLES.get(r.state, "")),
-            "acc": _num(r.accuracy, ".4f"),
-            "float_acc": _num(r.attrs.get("float_accuracy"), ".4f"),
-            "size": _num(r.size_kb, ".1f"),
-            "latency": _num(r.latency_ms, ".2f"),
-            "arena": _num(r.arena_kb, ".1f"),
-            "macs": Text(human_count(macs) if macs is not None else "—", justify="right"),
-            "score": _num(score, ".2f"),
-            "rank": Text("—" if rank is None else str(rank) + ("" if feasible else "✗"), justify="right"),
-            "pareto": Text("★" if on_front else " ", style=FRONT_STYLE),
-        }
-        return cells, raw
+        """Add the trial's row, or update it."""
+        self.update_rows((record,), ranking)
 
     def reset(self) -> None:
-        """Empty the table for another study (columns stay)."""
-        self.clear()
-        self.marked.clear()
-        self._shown.clear()
-        self._raw.clear()
+        """Empty the table for another study (the sort stays)."""
+        self.rows.clear()
+        self._strips.clear()
+        self._cursor_number = None
+        self._after_change()
 
-    # -- cursor, marks, sorting ------------------------------------------------------------------
+    def _drop(self, numbers: Iterable[int]) -> None:
+        strips = self._strips
+        for number in numbers:
+            for cursor in (False, True):
+                for parity in (0, 1):
+                    strips.pop((number, cursor, parity), None)
+
+    def _after_change(self) -> None:
+        """Re-find the cursor's trial after the order changed, then repaint (no layout unless it grew)."""
+        order, before = self.rows.order, self._cursor_index
+        if self._cursor_number is None and order:
+            self._cursor_number = order[0]
+        if self._cursor_number is not None and order:
+            self._cursor_index = order.index(self._cursor_number)
+        else:
+            self._cursor_index = 0
+        size = Size(TOTAL_WIDTH, len(order) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        if self._cursor_index != before and self.is_mounted:
+            # Rows came or went above the cursor: scroll with it, so its row stays on the same line.
+            self.scroll_to(y=max(0, round(self.scroll_y) + self._cursor_index - before), animate=False,
+                           immediate=True)
+        self.refresh()
+        self._announce()
+
+    def _announce(self) -> None:
+        number = self.highlighted_number
+        if number != self._announced:
+            self._announced = number
+            self.post_message(self.Highlighted(number))
+
+    # -- the DataTable-like queries the app and tests use ------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def marked(self) -> set[int]:
+        return self.rows.marked
+
+    @property
+    def sort_column(self) -> str:
+        return self.rows.sort_column
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self.rows.sort_reverse
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor_index
 
     @property
     def highlighted_number(self) -> int | None:
-        if self.row_count == 0:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return int(row_key.value) if row_key.value is not None else None
+        return self._cursor_number if self.rows.order else None
+
+    def get_cell(self, row_key: str | int, column: str) -> str:
+        """The text shown in a trial's cell."""
+        return self.rows.cell_text(int(row_key), column)
+
+    def get_row_at(self, index: int) -> list[str]:
+        """The texts of the row at a display position."""
+        return [text for text, _, _ in self.rows.cells(self.rows.order[index])]
+
+    # -- cursor ------------------------------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on the row at display position ``row`` (clamped) and keep it in view."""
+        order = self.rows.order
+        if not order:
+            return
+        index = min(max(row, 0), len(order) - 1)
+        old = self._cursor_index
+        self._cursor_index, self._cursor_number = index, order[index]
+        self._refresh_row(old)
+        self._refresh_row(index)
+        self._scroll_to_cursor()
+        self._announce()
 
     def move_to(self, number: int) -> None:
         """Put the cursor on a trial's row."""
-        key = str(number)
-        if number in self._shown:
-            self.move_cursor(row=self.get_row_index(key))
+        if number in self.rows.records:
+            self.move_cursor(self.rows.order.index(number))
+
+    @property
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top, page = round(self.scroll_y), self._page
+        if self._cursor_index < top:
+            self.scroll_to(y=self._cursor_index, animate=False, immediate=True)
+        elif self._cursor_index >= top + page:
+            self.scroll_to(y=self._cursor_index - page + 1, animate=False, immediate=True)
+
+    def _refresh_row(self, index: int) -> None:
+        self.refresh_line(index + 1)
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self._cursor_index + step)
+
+    def action_page(self, step: int) -> None:
+        self.move_cursor(self._cursor_index + step * self._page)
+
+    def action_ends(self, step: int) -> None:
+        self.move_cursor(0 if step < 0 else len(self.rows) - 1)
+
+    # -- marks and sorting -------------------------------------------------------------------------
 
     def action_toggle_mark(self) -> None:
         number = self.highlighted_number
         if number is None:
             return
-        self.marked ^= {number}
-        self.update_cell(str(number), "mark", Text("✓" if number in self.marked else " ", style=MARK_STYLE))
-        self._shown[number]["mark"] = "✓" if number in self.marked else " "
-        self.post_message(self.MarksChanged(frozenset(self.marked)))
+        self.rows.toggle_mark(number)
+        self._drop((number,))
+        self._after_change()
+        self.post_message(self.MarksChanged(frozenset(self.rows.marked)))
 
     def action_cycle_sort(self) -> None:
-        order = list(SORTABLE)
-        self.sort_by(order[(order.index(self.sort_column) + 1) % len(order)], self.sort_reverse)
+        self.sort_by(SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)], self.sort_reverse)
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_column, not self.sort_reverse)
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
-        reverse = not self.sort_reverse if column == self.sort_column else False
-        self.sort_by(column, reverse)
-
     def sort_by(self, column: str, reverse: bool = False) -> None:
         """Sort by a column's values (missing values last), keeping the cursor on its trial."""
-        self.sort_column, self.sort_reverse = column, reverse
-        self._apply_sort()
-        header = dict((k, h) for k, h, _ in COLUMNS)[column]
-        self.notify(f"sorted by {header}" + (" (reversed)" if reverse else ""), timeout=2)
+        self.rows.sort(column, reverse)
+        self._after_sort()
+        self.notify(f"sorted by {HEADERS[column]}" + (" (reversed)" if reverse else ""), timeout=2)
 
     def resort(self) -> None:
-        """Apply the current sort again after new rows arrived."""
-        if self.sort_column != "number" or self.sort_reverse:
-            self._apply_sort()
+        """Sort all rows again (rows are kept sorted as they change, so this is rarely needed)."""
+        self.rows.sort()
+        self._after_sort()
 
-    def _apply_sort(self) -> None:
-        keep = self.highlighted_number
-        column, reverse = self.sort_column, self.sort_reverse
+    def _after_sort(self) -> None:
+        self._strips.clear()  # zebra stripes follow positions
+        self._after_change()
+        self._scroll_to_cursor()
 
-        def key(cell: Any) -> tuple:
-            number = int(str(cell))
-            value = self._raw.get(number, {}).get(column)
-            missing = value is None
-            # Missing values sort last whichever the direction.
-            return (missing != reverse, 0 if missing else value, number)
+    # -- mouse ----------------------------------------------------------------------------------------
 
-        self.sort("number", key=key, reverse=reverse)
-        if keep is not None:
-            self.move_to(keep)
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = offset.x + round(self.scroll_x)
+            for (key, _, _), width in zip(COLUMNS, WIDTHS):
+                if x < width:
+                    self.sort_by(key, not self.sort_reverse if key == self.sort_column else False)
+                    return
+                x -= width
+            return
+        self.move_cursor(round(self.scroll_y) + offset.y - 1)
+
+    # -- rendering ----------------------------------------------------------------------------------
+
+    def _check_styles(self) -> None:
+        key = (self.rich_style, self.get_pseudo_class_state(), self.app.current_theme.name)
+        if key != self._style_key:
+            self._style_key = key
+            self._strips.clear()
+        elif len(self._strips) > CACHE_LIMIT:
+            self._strips.clear()
+
+    def render_lines(self, crop: Any) -> list[Strip]:
+        self._check_styles()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        if y == 0:
+            strip = self._header_strip()
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self.rows):
+                return Strip.blank(width, self.rich_style)
+            strip = self._row_strip(index)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _header_strip(self) -> Strip:
+        key = ("header", self.sort_column, self.sort_reverse)
+        strip = self._strips.get(key)
+        if strip is None:
+            style = self.rich_style + self.get_component_rich_style("trial-table--header")
+            text = "".join(" " + header.ljust(width) + " " for _, header, width in COLUMNS)
+            strip = self._strips[key] = Strip([Segment(text, style)], TOTAL_WIDTH)
+        return strip
+
+    def _row_strip(self, index: int) -> Strip:
+        number = self.rows.order[index]
+        cursor = index == self._cursor_index
+        key = (number, cursor, index % 2)
+        strip = self._strips.get(key)
+        if strip is not None:
+            return strip
+        base = self.rich_style
+        row_style = base + self.get_component_rich_style("trial-table--even-row") if index % 2 == 0 else base
+        post = Style.null()
+        if cursor:
+            cursor_style = self.get_component_rich_style("trial-table--cursor")
+            row_style += cursor_style
+            post = Style.from_color(color=cursor_style.color)  # the cursor's colour wins, like DataTable's
+        segments = []
+        for (text, style, right), (_, _, width) in zip(self.rows.cells(number), COLUMNS):
+            if len(text) > width:
+                text = text[: width - 1] + "…"
+            cell = text.rjust(width) if right else text.ljust(width)
+            segments.append(Segment(" " + cell + " ", row_style + _style(style) + post))
+        strip = self._strips[key] = Strip(segments, TOTAL_WIDTH).simplify()
+        return strip
+
+
+_STYLES: dict[str, Style] = {}
+
+
+def _style(name: str) -> Style:
+    style = _STYLES.get(name)
+    if style is None:
+        style = _STYLES[name] = Style.parse(name) if name else Style.null()
+    return style
