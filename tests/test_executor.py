@@ -128,3 +128,18 @@ def test_abort_from_another_thread_ends_the_running_trial(tmp_path):
     assert (stopped.stage, stopped.reason) == ("stopped", "stopped by the user")
     assert (refused.stage, refused.reason) == ("stopped", "stopped by the user")
     assert isinstance(after, TrialFinished)
+
+
+def test_trial_over_the_memory_limit_fails_and_a_fresh_worker_goes_on(tmp_path):
+    # The hook allocates 32 MB every 50 ms without end; the parent must notice and kill the worker.
+    with make_executor(tmp_path, memory_limit_mb=400, faults={1: "oom"}) as ex:
+        before = ex.run(0, {}, lambda e: None)
+        failed = ex.run(1, {}, lambda e: None)
+        after = ex.run(2, {}, lambda e: None)
+    assert isinstance(failed, TrialFailed) and failed.stage == "memory"
+    used = int(failed.reason.split("used ")[1].split(" MB")[0])
+    assert used > 400 and "over the 400 MB limit" in failed.reason
+    assert isinstance(after, TrialFinished)
+    assert before.metrics["worker_pid"] != after.metrics["worker_pid"]
+    assert not alive(before.metrics["worker_pid"])
+    assert ex.workers_started == 2

@@ -106,7 +106,7 @@ def add_trials(study, store, tmp: Path, specs=TRIALS) -> dict[int, bytes]:
 
 def make_study(tmp: Path, name: str = "demo", specs=TRIALS):
     target = resolve_storage(None, tmp / "tinynas-runs")
-    storage = open_storage(target, heartbeat=False)
+    storage = open_storage(target, heartbeat=None)
     definition = studies.StudyDefinition(SINGLE_CONV, PIPELINE, DATASET, BUDGETS)
     study = studies.create(storage, name, definition, seed=0)
     store = open_artifact_store(target)
@@ -128,7 +128,7 @@ def demo(demo_template, tmp_path, monkeypatch):
     shutil.copytree(runs, tmp_path / "tinynas-runs")
     monkeypatch.chdir(tmp_path)
     target = resolve_storage(None, tmp_path / "tinynas-runs")
-    study = optuna.load_study(study_name="demo", storage=open_storage(target, heartbeat=False))
+    study = optuna.load_study(study_name="demo", storage=open_storage(target, heartbeat=None))
     return study, open_artifact_store(target), models, tmp_path
 
 

@@ -8,6 +8,8 @@ from typing import Sequence
 
 from tinynas_tui import __version__
 from tinynas_tui.errors import UsageError
+from tinynas_tui.executor.protocol import DEFAULT_TRIAL_MEMORY_MB
+from tinynas_tui.search.storage import DEFAULT_HEARTBEAT_GRACE_S, DEFAULT_HEARTBEAT_INTERVAL_S
 
 PROG = "tinynas-tui"
 
@@ -39,6 +41,35 @@ def _positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+def add_storage_options(p: argparse.ArgumentParser, study_help: str) -> None:
+    g = p.add_argument_group("storage")
+    g.add_argument("--storage", metavar="URL",
+                   help="Optuna RDB URL (default sqlite:///tinynas-runs/tinynas.db); for several machines "
+                        "postgresql://user:password@host/dbname")
+    g.add_argument("--study", metavar="NAME", help=study_help)
+    g.add_argument("--runs-dir", metavar="DIR",
+                   help="folder for artifacts and logs (default: the SQLite file's folder, or ./tinynas-runs)")
+    g.add_argument("--heartbeat", type=positive_int, default=DEFAULT_HEARTBEAT_INTERVAL_S, metavar="SECONDS",
+                   help=f"a running trial records that it is alive this often (default {DEFAULT_HEARTBEAT_INTERVAL_S})")
+    g.add_argument("--heartbeat-grace", type=positive_int, default=DEFAULT_HEARTBEAT_GRACE_S, metavar="SECONDS",
+                   help="a running trial silent this long (its process died or was stopped) is failed and its "
+                        f"parameters retried once (default {DEFAULT_HEARTBEAT_GRACE_S})")
+
+
+def add_worker_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("trial worker")
+    g.add_argument("--trial-timeout", type=_positive_float, metavar="SECONDS",
+                   help="fail a trial that runs longer (default: no limit)")
+    g.add_argument("--trial-memory-mb", type=_positive_float, default=DEFAULT_TRIAL_MEMORY_MB, metavar="MB",
+                   help=f"fail a trial whose worker uses more memory (default {DEFAULT_TRIAL_MEMORY_MB:g})")
+    g.add_argument("--recycle-every", type=positive_int, default=10, metavar="K",
+                   help="start a fresh worker process after K trials (default 10)")
+    g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
+                   help="start a fresh worker after a trial that left it above MB (default 4096)")
+    g.add_argument("--threads", type=positive_int, metavar="N",
+                   help="TensorFlow threads in the worker (default: all cores)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,21 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-ram-kb", type=_positive_float, metavar="KB", help="TFLite-Micro arena limit")
     g.add_argument("--max-latency-ms", type=_positive_float, metavar="MS", help="measured latency limit")
 
-    g = p.add_argument_group("storage")
-    g.add_argument("--storage", metavar="URL", help="Optuna RDB URL (default sqlite:///tinynas-runs/tinynas.db)")
-    g.add_argument("--study", metavar="NAME", help="study name (default: DATASET-SPACE-PIPELINE)")
-    g.add_argument("--runs-dir", metavar="DIR",
-                   help="folder for artifacts and logs (default: the SQLite file's folder, or ./tinynas-runs)")
-
-    g = p.add_argument_group("trial worker")
-    g.add_argument("--trial-timeout", type=_positive_float, metavar="SECONDS",
-                   help="fail a trial that runs longer (default: no limit)")
-    g.add_argument("--recycle-every", type=positive_int, default=10, metavar="K",
-                   help="start a fresh worker process after K trials (default 10)")
-    g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
-                   help="start a fresh worker when the worker's memory passes MB (default 4096)")
-    g.add_argument("--threads", type=positive_int, metavar="N",
-                   help="TensorFlow threads in the worker (default: all cores)")
+    add_storage_options(p, study_help="study name (default: DATASET-SPACE-PIPELINE)")
+    add_worker_options(p)
     return p
 
 
@@ -129,6 +147,9 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         trial_timeout=args.trial_timeout,
         recycle_every=args.recycle_every,
         worker_max_rss_mb=args.worker_max_rss_mb,
+        trial_memory_mb=args.trial_memory_mb,
+        heartbeat_interval=args.heartbeat,
+        heartbeat_grace=args.heartbeat_grace,
     )
 
 
@@ -151,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tinynas_tui.export_cli import run_export
 
         return run_export(argv[1:])
+    if argv[:1] == ["worker"]:
+        from tinynas_tui.worker_cli import run_worker
+
+        return run_worker(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if not args.headless:

@@ -83,7 +83,7 @@ def _open_study(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         raise UsageError(f"no study database at {target.sqlite_path}: run a search first, or pass --storage URL")
     runs_existed = target.runs_dir.exists()
     try:
-        storage = open_storage(target, heartbeat=False)
+        storage = open_storage(target, heartbeat=None)
     finally:
         if not runs_existed:  # open_storage makes the runs folder; an export leaves no trace outside --out
             try:

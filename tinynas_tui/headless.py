@@ -16,7 +16,7 @@ from tinynas_tui.run_setup import (
     validate,
 )
 from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import EpochEnded, StageStarted
+from tinynas_tui.search.events import EpochEnded, StageStarted, TrialLost, TrialStale
 from tinynas_tui.search.grid import grid_size_note
 from tinynas_tui.search.records import TrialBook, TrialRecord
 from tinynas_tui.search.scoring import Weights
@@ -101,18 +101,36 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | None = None) -> int:
-    """Run ``trials`` more trials of the study; return the process exit code."""
+def storage_wait_line(reason: str, seconds: float) -> str:
+    return f"tinynas-tui: storage busy ({reason}); retrying in {seconds:.1f} s"
+
+
+def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: TextIO | None = None,
+                 join_existing: bool = False) -> int:
+    """Run ``trials`` more trials of the study (None: until stopped); return the process exit code.
+
+    Args:
+        options: What the user asked for.
+        trials: How many trials this process runs; None runs until interrupted (or a grid is used up).
+        top: Best trials to print at the end.
+        out: Where the trial lines go (default stdout).
+        join_existing: Work on a study some other process created (``tinynas-tui worker``): it must exist.
+    """
     from tinynas_tui.executor.trial_executor import WorkerStartError
 
     out = out or sys.stdout
     validated = validate(options)  # raises UsageError before anything is written
     quiet_libraries(options.verbose)
-    run = open_run(validated)
+
+    def on_retry(reason: str, seconds: float) -> None:
+        print(storage_wait_line(reason, seconds), file=sys.stderr, flush=True)
+
+    run = open_run(validated, on_retry=on_retry, join_existing=join_existing)
     before = len(run.study.trials)
+    what = "until stopped" if trials is None else f"{trials} more"
     print(
         f"Study {run.study_name} in {run.validated.target.display}: "
-        f"{'new' if run.created else f'{before} trials so far'}; running {trials} more",
+        f"{'new' if run.created else f'{before} trials so far'}; running {what}",
         file=out,
         flush=True,
     )
@@ -124,6 +142,17 @@ def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | N
         print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
 
     progress = ProgressLine(sys.stderr)
+
+    def on_event(event: object) -> None:
+        if isinstance(event, TrialStale):
+            progress.clear()
+            print(f"Trial {event.number:2d}: FAIL: its process stopped beating (died or was stopped); "
+                  "its parameters are queued again once", file=out, flush=True)
+        elif isinstance(event, TrialLost):
+            progress.clear()
+            print(f"Trial {event.number:2d}: result LOST: {event.reason}", file=out, flush=True)
+        else:
+            progress(event)
 
     def on_recorded(trial: Any) -> None:
         progress.clear()
@@ -137,11 +166,11 @@ def run_headless(options: RunOptions, trials: int, top: int = 5, out: TextIO | N
         print(line, file=out, flush=True)
 
     executor = make_executor(run)
-    runner = make_runner(run, executor, on_recorded=on_recorded, on_event=progress)
+    runner = make_runner(run, executor, on_recorded=on_recorded, on_event=on_event)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     code = 0
     try:
-        runner.run(trials)
+        runner.run(sys.maxsize if trials is None else trials)
     except KeyboardInterrupt:
         progress.clear()
         code = 130

@@ -14,7 +14,7 @@ from typing import Any
 
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
-from tinynas_tui.executor.protocol import DEFAULT_ENTRY, WorkerConfig
+from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
 from tinynas_tui.pipeline.datasets import DatasetSpec, parse_dataset_spec
@@ -22,7 +22,15 @@ from tinynas_tui.search import study as studies
 from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.search.space import SearchSpace, resolve_space
-from tinynas_tui.search.storage import StorageTarget, open_artifact_store, open_storage, resolve_storage
+from tinynas_tui.search.storage import (
+    DEFAULT_HEARTBEAT_GRACE_S,
+    DEFAULT_HEARTBEAT_INTERVAL_S,
+    HeartbeatSettings,
+    StorageTarget,
+    open_artifact_store,
+    open_storage,
+    resolve_storage,
+)
 
 DEFAULT_DATASET = "mnist-5k"
 DEFAULT_SPACE = "single-conv"
@@ -57,6 +65,10 @@ class RunOptions:
     trial_timeout: float | None = None
     recycle_every: int = 10
     worker_max_rss_mb: float = 4096.0
+    trial_memory_mb: float | None = DEFAULT_TRIAL_MEMORY_MB
+    heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL_S
+    heartbeat_grace: int = DEFAULT_HEARTBEAT_GRACE_S
+    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,7 @@ class ValidatedRun:
     faults: dict[int, str] = field(default_factory=dict)
     sampler: str | None = None
     budgets: Budgets | None = None
+    heartbeat: HeartbeatSettings = HeartbeatSettings()
 
 
 @dataclass
@@ -93,7 +106,7 @@ class OpenRun:
 def validate(options: RunOptions) -> ValidatedRun:
     """Check every option; raise `UsageError` on the first problem. Writes nothing."""
     weights = Weights.parse(options.weights)
-    for name in ("trial_timeout", "recycle_every", "worker_max_rss_mb", "threads"):
+    for name in ("trial_timeout", "recycle_every", "worker_max_rss_mb", "threads", "trial_memory_mb", "jobs"):
         value = getattr(options, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
@@ -116,7 +129,9 @@ def validate(options: RunOptions) -> ValidatedRun:
         distinct_count(space or resolve_space(DEFAULT_SPACE))  # a space with no grid is refused now
     runs_dir = Path(options.runs_dir) if options.runs_dir else None
     target = resolve_storage(options.storage, runs_dir)
-    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults(), sampler, budgets)
+    heartbeat = HeartbeatSettings(options.heartbeat_interval, options.heartbeat_grace)
+    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults(), sampler, budgets,
+                        heartbeat)
 
 
 def _parse_faults() -> dict[int, str]:
@@ -147,13 +162,26 @@ def quiet_libraries(verbose: bool) -> None:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
-def open_run(v: ValidatedRun) -> OpenRun:
-    """Create the runs folder, connect, and create or resume the study."""
-    storage = open_storage(v.target)
+def open_run(v: ValidatedRun, on_retry: Any = None, join_existing: bool = False) -> OpenRun:
+    """Create the runs folder, connect, and create or resume the study.
+
+    Args:
+        v: The validated options.
+        on_retry: Told about each wait for a locked or unreachable database (reason, seconds).
+        join_existing: The study must exist already (a worker joining it); without ``--study`` the
+            storage must hold exactly one.
+    """
+    if join_existing and v.target.sqlite_path is not None and not v.target.sqlite_path.is_file():
+        raise UsageError(f"no study database at {v.target.sqlite_path}: create the study first (tinynas-tui "
+                         "--storage URL --study NAME), or pass the --storage URL it lives in")
+    storage = open_storage(v.target, heartbeat=v.heartbeat, on_retry=on_retry)
     dataset = v.dataset or parse_dataset_spec(DEFAULT_DATASET)
     space = v.space or resolve_space(DEFAULT_SPACE)
     pipeline = v.pipeline or resolve_pipeline(DEFAULT_PIPELINE)
-    name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
+    if join_existing:
+        name = _existing_study_name(storage, v)
+    else:
+        name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
     study = studies.load_existing(storage, name)
     if study is None:
         budgets = (v.budgets or Budgets()).to_dict()
@@ -165,6 +193,24 @@ def open_run(v: ValidatedRun) -> OpenRun:
         definition = _resumed_definition(study, name, v)
         created = False
     return OpenRun(v, storage, study, definition, open_artifact_store(v.target), created)
+
+
+def _existing_study_name(storage: Any, v: ValidatedRun) -> str:
+    import optuna
+
+    names = sorted(optuna.get_all_study_names(storage))
+    where = v.target.display
+    if v.options.study is None:
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise UsageError(f"storage {where} holds no study yet: create one first (tinynas-tui --study NAME "
+                             "--storage URL on one machine), then start workers")
+        raise UsageError(f"storage {where} holds {len(names)} studies ({', '.join(names)}): choose one with "
+                         "--study NAME")
+    if v.options.study not in names:
+        raise UsageError(f"no study {v.options.study!r} in {where}: it holds {', '.join(names) or 'no study'}")
+    return v.options.study
 
 
 def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.StudyDefinition:
@@ -221,5 +267,6 @@ def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool
         trial_timeout=o.trial_timeout,
         recycle_every=o.recycle_every,
         max_rss_mb=o.worker_max_rss_mb,
+        memory_limit_mb=o.trial_memory_mb,
         faults=run.validated.faults,
     )

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_ENTRY = "tinynas_tui.pipeline.trial"
+# A trial whose worker passes this resident memory is failed (a runaway model, a leak): a guard far
+# above a normal trial's few hundred MB.
+DEFAULT_TRIAL_MEMORY_MB = 8192.0
 
 
 @dataclass(frozen=True)

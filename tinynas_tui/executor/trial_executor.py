@@ -21,6 +21,18 @@ from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, W
 
 STARTUP_TIMEOUT_S = 600.0
 STOP_GRACE_S = 10.0
+# How often a running trial's memory is checked against the limit.
+MEMORY_CHECK_INTERVAL_S = 0.25
+
+
+def resident_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (Linux /proc), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 class WorkerStartError(RuntimeError):
@@ -34,7 +46,9 @@ class ProcessTrialExecutor:
         config: The worker's fixed configuration.
         trial_timeout: Seconds one trial may take (None: no limit).
         recycle_every: Replace the worker after this many trials.
-        max_rss_mb: Replace the worker when its resident memory passes this many MB.
+        max_rss_mb: Replace the worker after a trial when its resident memory passes this many MB.
+        memory_limit_mb: Fail a trial, killing its worker, when the worker's resident memory passes this
+            many MB while the trial runs (None: no limit).
         faults: Test hook: trial number -> fault the worker should inject.
     """
 
@@ -44,12 +58,14 @@ class ProcessTrialExecutor:
         trial_timeout: float | None = None,
         recycle_every: int = 10,
         max_rss_mb: float = 4096.0,
+        memory_limit_mb: float | None = None,
         faults: dict[int, str] | None = None,
     ) -> None:
         self.config = config
         self.trial_timeout = trial_timeout
         self.recycle_every = recycle_every
         self.max_rss_mb = max_rss_mb
+        self.memory_limit_mb = memory_limit_mb
         self.faults = dict(faults or {})
         self._ctx = multiprocessing.get_context("spawn")
         self._process: Any = None
@@ -130,10 +146,19 @@ class ProcessTrialExecutor:
         deadline = None if self.trial_timeout is None else time.monotonic() + self.trial_timeout
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if self.memory_limit_mb is not None:
+                remaining = MEMORY_CHECK_INTERVAL_S if remaining is None else min(remaining, MEMORY_CHECK_INTERVAL_S)
             message = self._receive(remaining)
             if isinstance(message, (TrialFinished, TrialFailed, TrialPruned)):
                 return message
+            over = self._over_memory_limit()
+            if over is not None:
+                self._kill("over its memory limit", on_event)
+                return TrialFailed(number, "memory", f"the worker used {over:.0f} MB, over the "
+                                                     f"{self.memory_limit_mb:g} MB limit")
             if message == "timeout":
+                if deadline is None or time.monotonic() < deadline:
+                    continue  # only a memory check was due
                 self._kill("timed out", on_event)
                 return TrialFailed(number, "timeout", f"timed out after {self.trial_timeout:g} s")
             if isinstance(message, str):
@@ -171,6 +196,12 @@ class ProcessTrialExecutor:
         if self.config.log_path:
             text += f"; its output is in {self.config.log_path}"
         return text
+
+    def _over_memory_limit(self) -> float | None:
+        if self.memory_limit_mb is None or not self._alive():
+            return None
+        rss = resident_mb(self._process.pid)
+        return rss if rss is not None and rss > self.memory_limit_mb else None
 
     def _should_recycle(self, outcome: TrialFinished | TrialFailed | TrialPruned) -> bool:
         if self._trials_in_worker >= self.recycle_every:

@@ -81,6 +81,16 @@ def _inject_fault(fault: str | None, number: int) -> None:
         threading.Event().wait()
     elif fault == "raise":
         raise RuntimeError("injected fault")
+    elif fault == "oom":
+        _grow_without_end()
+
+
+def _grow_without_end() -> None:
+    """Test hook: keep allocating (and touching) memory, as a runaway trial does."""
+    hoard = []
+    while True:
+        hoard.append(b"\x01" * (32 * 2**20))
+        time.sleep(0.05)  # grow at a pace the parent's memory check can observe
 
 
 def _one_line(err: BaseException) -> str:

@@ -68,6 +68,21 @@ class TrialPruned:
 
 
 @dataclass(frozen=True)
+class TrialStale:
+    """A RUNNING trial of this study stopped beating (its process died or stopped); now FAIL, retried once."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class TrialLost:
+    """This process finished a trial whose result the storage can no longer take (already failed as stale)."""
+
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class WorkerStarted:
     pid: int
 

@@ -1,21 +1,30 @@
-"""Drives an Optuna study whose trials run elsewhere, through an executor.
+"""Drives an Optuna study whose trials run elsewhere, through one executor per parallel job.
 
-The runner samples parameters, hands them to the executor, and records what comes back: objectives,
-every other figure as user attributes, and the trial's files in the artifact store. It knows nothing
-of TensorFlow or of any UI; both sides talk to it through callbacks and events.
+The runner asks Optuna for parameters, hands them to an executor, and records what comes back:
+objectives, every other figure as user attributes, and the trial's files in the artifact store. It knows
+nothing of TensorFlow or of any UI; both sides talk to it through callbacks and events.
+
+It runs its own ask-and-tell loop rather than `study.optimize`, because a trial's result can outlive
+its claim on the trial: when this process was stopped past the heartbeat grace period, another process
+has already failed the trial and queued its parameters again. Such a result is reported as lost and
+the study goes on; `optimize` would end the whole run with an exception.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Protocol
+import warnings
+from typing import Any, Callable, Protocol, Sequence
 
 from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
+from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialLost, TrialPruned, TrialStale, TrialStarted
 from tinynas_tui.search.space import SearchSpace
 
 EventCallback = Callable[[object], None]
+
+# Optuna warns when heartbeats are used outside `optimize`; this loop records them itself (heartbeat.py).
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
 
 
 class TrialExecutor(Protocol):
@@ -35,9 +44,9 @@ class StudyRunner:
     Args:
         study: The Optuna study (already created or resumed).
         space: The study's search space.
-        executor: Where trials run.
+        executor: Where trials run: one executor, or several to run that many trials at once.
         artifact_store: Optuna artifact store for each complete trial's files.
-        on_event: Receives every progress event (called from the optimizing thread).
+        on_event: Receives every progress event (called from the thread running that trial).
         on_recorded: Receives each trial's `FrozenTrial` once the storage holds its final state.
         budgets: The study's hardware budgets, recorded on each trial as Optuna constraints.
     """
@@ -46,7 +55,7 @@ class StudyRunner:
         self,
         study: Any,
         space: SearchSpace,
-        executor: TrialExecutor,
+        executor: TrialExecutor | Sequence[TrialExecutor],
         artifact_store: Any,
         on_event: EventCallback | None = None,
         on_recorded: Callable[[Any], None] | None = None,
@@ -54,37 +63,120 @@ class StudyRunner:
     ) -> None:
         self.study = study
         self.space = space
-        self.executor = executor
+        self.executors = list(executor) if isinstance(executor, (list, tuple)) else [executor]
         self.artifact_store = artifact_store
         self.on_event = on_event or (lambda event: None)
         self.on_recorded = on_recorded or (lambda trial: None)
         self.budgets = budgets or Budgets()
-        # study.stop() only works from the optimizing thread, so other threads set this instead.
+        # Set from any thread (the UI, a signal handler): no new trial starts once it is set.
         self.stop_requested = threading.Event()
+        self._claim_lock = threading.Lock()
+        self._to_start = 0
+
+    @property
+    def executor(self) -> TrialExecutor:
+        return self.executors[0]
 
     def run(self, n_trials: int) -> None:
-        """Run ``n_trials`` more trials (fewer if a stop is requested)."""
-        self.study.optimize(
-            self._objective,
-            n_trials=n_trials,
-            catch=(TrialFailedError,),
-            callbacks=[self._after_trial],
-        )
+        """Run ``n_trials`` more trials (fewer if a stop is requested or a grid is used up).
 
-    def _after_trial(self, study: Any, trial: Any) -> None:
+        With several executors, that many trials run at once, each on its own thread; an error in one
+        job stops the others from starting new trials and is raised here once all have ended.
+        """
+        self._to_start = n_trials
+        if len(self.executors) == 1:
+            self._job(self.executors[0])
+            return
+        errors: list[BaseException] = []
+        threads = [threading.Thread(target=self._job_collecting, args=(ex, errors), name=f"trial-job-{i}")
+                   for i, ex in enumerate(self.executors)]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                t.join()
+        except KeyboardInterrupt:
+            self.stop_requested.set()
+            for ex in self.executors:
+                ex.abort("interrupted by the user")
+            for t in threads:
+                t.join()
+            raise
+        if errors:
+            raise errors[0]
+
+    def _job_collecting(self, executor: TrialExecutor, errors: list[BaseException]) -> None:
+        try:
+            self._job(executor)
+        except BaseException as err:  # noqa: BLE001 - handed to the thread that called run()
+            self.stop_requested.set()
+            errors.append(err)
+
+    def _claim(self) -> bool:
+        with self._claim_lock:
+            if self._to_start <= 0 or self.stop_requested.is_set():
+                return False
+            self._to_start -= 1
+            return True
+
+    def _job(self, executor: TrialExecutor) -> None:
+        from tinynas_tui.search.heartbeat import fail_stale_trials
         from tinynas_tui.search.study import grid_remaining, stored_sampler
 
-        self.on_recorded(trial)
-        if self.stop_requested.is_set():
-            study.stop()
-        elif stored_sampler(study) == "grid" and grid_remaining(study) == 0:
-            study.stop()  # every distinct model has run
+        grid = stored_sampler(self.study) == "grid"
+        while self._claim():
+            for number in fail_stale_trials(self.study):
+                self.on_event(TrialStale(number))
+            if grid and grid_remaining(self.study) == 0:
+                return  # every distinct model has run
+            frozen = self._run_one(executor)
+            if frozen is not None:
+                self.on_recorded(frozen)
 
-    def _objective(self, trial: Any) -> tuple[float, float, float]:
+    def _run_one(self, executor: TrialExecutor) -> Any:
+        """Ask, run, tell; the trial as stored, or None when its result was lost."""
+        import optuna
+        from optuna.exceptions import UpdateFinishedTrialError
+        from optuna.trial import TrialState
+
+        from tinynas_tui.search.heartbeat import TrialHeartbeat
+
+        trial = self.study.ask()
+        values = None
+        with TrialHeartbeat(self.study._storage, trial._trial_id):
+            try:
+                values = self._objective(trial, executor)
+                state = TrialState.COMPLETE
+            except optuna.TrialPruned:
+                state = TrialState.PRUNED
+            except TrialFailedError:
+                state = TrialState.FAIL
+            except UpdateFinishedTrialError:
+                return self._lost(trial)
+            except BaseException:
+                self._tell(trial, None, TrialState.FAIL)
+                raise
+        return self._tell(trial, values, state)
+
+    def _tell(self, trial: Any, values: Any, state: Any) -> Any:
+        stored = self.study._storage.get_trial(trial._trial_id)
+        if stored.state.is_finished():
+            return self._lost(trial)
+        # Optuna itself may record FAIL instead (e.g. a NaN objective), so the stored trial is returned.
+        return self.study.tell(trial, values, state=state, skip_if_finished=True)
+
+    def _lost(self, trial: Any) -> None:
+        stored = self.study._storage.get_trial(trial._trial_id)
+        reason = (f"trial {trial.number} was already {stored.state.name} in the storage (no heartbeat within "
+                  "the grace period, e.g. this process was stopped); its parameters are queued again")
+        self.on_event(TrialLost(trial.number, reason))
+        return None
+
+    def _objective(self, trial: Any, executor: TrialExecutor) -> tuple[float, float, float]:
         params = self.space.suggest(trial)
         self.on_event(TrialStarted(trial.number, params))
         try:
-            outcome = self.executor.run(trial.number, params, self.on_event)
+            outcome = executor.run(trial.number, params, self.on_event)
         except KeyboardInterrupt:
             trial.set_user_attr("fail_stage", "interrupted")
             trial.set_user_attr("fail_reason", "interrupted by the user")

@@ -5,20 +5,27 @@ Validation is split from creation so that bad input is refused before anything i
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
 
-HEARTBEAT_INTERVAL_S = 30
-# A trial whose process has not beaten for this long is stale: failed, then retried once.
-GRACE_PERIOD_S = 120
-SQLITE_BUSY_TIMEOUT_S = 60
+if TYPE_CHECKING:
+    from tinynas_tui.search.storage_retry import RetryListener
+
+DEFAULT_HEARTBEAT_INTERVAL_S = 30
+# A trial that has not beaten for this long is stale: failed, then retried once.
+DEFAULT_HEARTBEAT_GRACE_S = 120
+# Less free space than this in the runs folder at start is refused: artifacts, logs and the database grow.
+MIN_FREE_MB = 50
+# SQLite's own wait for a lock; past it, storage_retry backs off and says so.
+SQLITE_BUSY_TIMEOUT_S = 10
 
 _USERINFO_PASSWORD = re.compile(r"(//[^/:@]*:)([^@/]*)(@)")
 _QUERY_PASSWORD = re.compile(r"(?i)(password=)([^&\s]*)")
@@ -47,6 +54,23 @@ def scrub(text: str, url: str) -> str:
 def _query_passwords(url: str) -> list[str]:
     _, _, query = url.partition("?")
     return [v for k, v in parse_qsl(query) if k.lower() == "password"]
+
+
+@dataclass(frozen=True)
+class HeartbeatSettings:
+    """How often a running trial beats, and how long silence is tolerated (whole seconds, Optuna's unit).
+
+    Every process working on one study should use the same settings: the grace period is applied by
+    whichever process looks for stale trials.
+    """
+
+    interval: int = DEFAULT_HEARTBEAT_INTERVAL_S
+    grace: int = DEFAULT_HEARTBEAT_GRACE_S
+
+    def __post_init__(self) -> None:
+        if self.interval < 1 or self.grace <= self.interval:
+            raise UsageError(f"--heartbeat-grace ({self.grace} s) must be longer than --heartbeat "
+                             f"({self.interval} s)")
 
 
 @dataclass(frozen=True)
@@ -95,18 +119,26 @@ def resolve_storage(url: str | None, runs_dir: Path | None = None) -> StorageTar
     return StorageTarget(url=url, runs_dir=runs_dir or paths.DEFAULT_RUNS_DIR, sqlite_path=None)
 
 
-def open_storage(target: StorageTarget, *, heartbeat: bool = True) -> Any:
+def open_storage(target: StorageTarget, *, heartbeat: HeartbeatSettings | None = HeartbeatSettings(),
+                 on_retry: RetryListener | None = None) -> Any:
     """Connect (creating the runs folder); an unreachable database raises `UsageError`.
 
     The runs folder is left behind only when the connection succeeded.
+
+    Args:
+        target: Where the study lives.
+        heartbeat: Heartbeat settings for running trials; None turns heartbeats off (read-only use).
+        on_retry: Told about each wait for a locked or unreachable database.
     """
     created = not target.runs_dir.exists()
     try:
         # SQLite needs its folder before connecting; server databases are reached first.
         if target.sqlite_path is not None:
             _make_runs_dir(target)
-        storage = _connect(target, heartbeat)
+            check_writable(target.sqlite_path.parent)
+        storage = _connect(target, heartbeat, on_retry)
         _make_runs_dir(target)
+        check_writable(target.runs_dir)
         return storage
     except UsageError:
         if created and target.runs_dir.is_dir():
@@ -121,8 +153,33 @@ def _make_runs_dir(target: StorageTarget) -> None:
         raise UsageError(f"cannot create runs folder {target.runs_dir}: {err.strerror}") from None
 
 
-def _connect(target: StorageTarget, heartbeat: bool) -> Any:
-    import optuna
+def check_writable(folder: Path, min_free_mb: float = MIN_FREE_MB) -> None:
+    """Refuse, before a study starts, a folder that cannot be written or has almost no space left.
+
+    Checked by writing a small file for real (permissions, read-only mounts and quotas all show), and by
+    the free space the file system reports.
+    """
+    probe = folder / f".tinynas-write-check-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"\0" * 65536)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
+        free_mb = shutil.disk_usage(folder).free / 2**20
+    except OSError as err:
+        raise UsageError(f"cannot write to {folder}: {err.strerror or err} (choose another folder with "
+                         "--runs-dir, or free some space)") from None
+    if free_mb < min_free_mb:
+        raise UsageError(f"only {free_mb:.1f} MB free in {folder}; a study needs at least {min_free_mb:g} MB "
+                         "for its database, models and logs (free some space, or choose --runs-dir)")
+
+
+def _connect(target: StorageTarget, heartbeat: HeartbeatSettings | None, on_retry: RetryListener | None) -> Any:
+    from tinynas_tui.search.heartbeat import StaleTrialRetry
+    from tinynas_tui.search.storage_retry import RetryingRDBStorage, call_with_retry
 
     engine_kwargs: dict[str, Any] = {}
     if target.sqlite_path is not None:
@@ -130,17 +187,17 @@ def _connect(target: StorageTarget, heartbeat: bool) -> Any:
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         engine_kwargs["pool_pre_ping"] = True
-    kwargs: dict[str, Any] = {}
-    if heartbeat:
-        kwargs = dict(
-            heartbeat_interval=HEARTBEAT_INTERVAL_S,
-            grace_period=GRACE_PERIOD_S,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                max_retry=1
-            ),
+    kwargs: dict[str, Any] = {"on_retry": on_retry}
+    if heartbeat is not None:
+        kwargs.update(
+            heartbeat_interval=heartbeat.interval,
+            grace_period=heartbeat.grace,
+            heartbeat_stale_trial_callback=StaleTrialRetry(),
         )
     try:
-        return optuna.storages.RDBStorage(target.url, engine_kwargs=engine_kwargs, **kwargs)
+        # Creating the schema writes too, so a locked SQLite file is waited out here as well.
+        return call_with_retry(lambda: RetryingRDBStorage(target.url, engine_kwargs=engine_kwargs, **kwargs),
+                               on_retry, locks_only=True)
     except ModuleNotFoundError as err:
         raise UsageError(
             f"cannot use storage {target.display}: database driver {err.name!r} is not installed"
