@@ -7,36 +7,14 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
-import optuna
 import psutil
 import pytest
+from processes import TINY, load_study, run_cli, wait_for
 
 pytestmark = pytest.mark.tf
 
-TINY = ["--train-samples", "300", "--test-samples", "100"]
 LINE = re.compile(r"^Trial +(\d+): acc=(\d\.\d{4}), size= *(\d+\.\d)KB, latency= *(\d+\.\d{2})ms$")
-# Runs the CLI in a child interpreter and then proves TensorFlow never entered that process.
-CHILD = (
-    "import sys\n"
-    "from tinynas_tui.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'keras'))\n"
-    "print('TF-IN-PARENT' if leaked else 'TF-FREE-PARENT', leaked[:3])\n"
-    "sys.exit(code)\n"
-)
-
-
-def run_cli(cwd, *args, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-c", CHILD, "--headless", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
-
-
-def load_study(cwd):
-    storage = f"sqlite:///{cwd}/tinynas-runs/tinynas.db"
-    (name,) = optuna.get_all_study_names(storage)
-    return optuna.load_study(study_name=name, storage=storage)
 
 
 def test_headless_run_measures_everything_then_resumes(tmp_path):
@@ -77,29 +55,19 @@ def test_headless_run_measures_everything_then_resumes(tmp_path):
     assert [t.number for t in load_study(tmp_path).trials] == [0, 1, 2]
 
 
-def test_crash_hang_and_nan_fail_their_trial_and_the_study_goes_on(tmp_path):
-    result = run_cli(tmp_path, "--trials", "5", "--trial-timeout", "25", *TINY,
-                     env={"TINYNAS_TEST_FAULTS": "1:crash,2:hang,3:nan"})
+def test_crash_hang_nan_and_memory_fail_their_trial_and_the_study_goes_on(tmp_path):
+    result = run_cli(tmp_path, "--trials", "6", "--trial-timeout", "25", "--trial-memory-mb", "1500", *TINY,
+                     env={"TINYNAS_TEST_FAULTS": "1:crash,2:hang,3:nan,4:oom"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert re.search(r"^Trial  1: FAIL at worker: worker process crashed \(SIGSEGV\)", out, re.M)
     assert re.search(r"^Trial  2: FAIL at timeout: timed out after 25 s$", out, re.M)
     assert re.search(r"^Trial  3: FAIL at train: loss became NaN at epoch 1", out, re.M)
-    assert [m.group(1) for m in map(LINE.match, out.splitlines()) if m] == ["0", "4"]
-    states = [t.state.name for t in load_study(tmp_path).trials]
-    assert states == ["COMPLETE", "FAIL", "FAIL", "FAIL", "COMPLETE"]
+    assert re.search(r"^Trial  4: FAIL at memory: the worker used \d+ MB, over the 1500 MB limit$", out, re.M)
+    assert [m.group(1) for m in map(LINE.match, out.splitlines()) if m] == ["0", "5"]
+    trials = load_study(tmp_path).trials
+    assert [t.state.name for t in trials] == ["COMPLETE", "FAIL", "FAIL", "FAIL", "FAIL", "COMPLETE"]
     assert "TF-FREE-PARENT []" in out
-
-
-def wait_for(predicate, timeout=120.0, what="condition"):
-    """Poll until ``predicate`` holds; the state is outside this process, so polling is the only way."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_ctrl_c_marks_the_running_trial_failed_and_leaves_no_process(tmp_path):

@@ -26,6 +26,7 @@ from tinynas_tui.executor.protocol import (
 from tinynas_tui.search.events import TrialFailed, TrialPruned
 
 PARENT_CHECK_INTERVAL_S = 1.0
+SLOW_FAULT_S = 10.0
 
 
 def worker_main(conn: Any, config: WorkerConfig, parent_pid: int) -> None:
@@ -81,6 +82,8 @@ def _inject_fault(fault: str | None, number: int) -> None:
         threading.Event().wait()
     elif fault == "raise":
         raise RuntimeError("injected fault")
+    elif fault == "slow":
+        time.sleep(SLOW_FAULT_S)  # then the trial runs as usual
     elif fault == "oom":
         _grow_without_end()
 

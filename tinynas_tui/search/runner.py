@@ -13,6 +13,7 @@ the study goes on; `optimize` would end the whole run with an exception.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import warnings
 from typing import Any, Callable, Protocol, Sequence
@@ -174,6 +175,8 @@ class StudyRunner:
 
     def _objective(self, trial: Any, executor: TrialExecutor) -> tuple[float, float, float]:
         params = self.space.suggest(trial)
+        # Which machine and process ran it: several workers may share one study.
+        trial.set_user_attr("worker_host", f"{socket.gethostname()}:{os.getpid()}")
         self.on_event(TrialStarted(trial.number, params))
         try:
             outcome = executor.run(trial.number, params, self.on_event)
