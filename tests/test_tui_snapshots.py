@@ -22,6 +22,10 @@ async def opened(pilot):
         await pilot.pause(0.01)
     pilot.app.query_one("#trials").move_to(2)
     await pilot.pause()
+    for _ in range(400):  # the detail is rendered in a worker thread
+        if pilot.app.query_one("#detail").up_to_date:
+            break
+        await pilot.pause(0.01)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -97,6 +97,11 @@ class TinyNasApp(App[None]):
         self._trial_started_at: dict[int, float] = {}
         self._durations: list[float] = []
         self._ranked_at = self.book.complete_changes
+        # The widgets every update touches, kept at hand: a DOM query walks the whole tree.
+        self._status = StatusBar(id="status")
+        self._table = TrialTable(id="trials")
+        self._spark = ScoreSpark(id="spark")
+        self._detail = TrialDetail(id="detail")
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -104,7 +109,7 @@ class TinyNasApp(App[None]):
         from tinynas_tui.pipeline.config import PipelineConfig
         from tinynas_tui.search.space import SINGLE_CONV
 
-        yield StatusBar(id="status")
+        yield self._status
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 with TabbedContent(initial="tab-space"):
@@ -115,9 +120,9 @@ class TinyNasApp(App[None]):
 
                         yield WeightsPanel(self.weights, self.budgets, id="weights")
             with Vertical(id="main"):
-                yield TrialTable(id="trials")
-                yield ScoreSpark(id="spark")
-                yield TrialDetail(id="detail")
+                yield self._table
+                yield self._spark
+                yield self._detail
         yield LogPane(id="log")
         yield Footer(compact=True)
 
@@ -417,7 +422,7 @@ class TinyNasApp(App[None]):
 
     def _screen_gone(self) -> bool:
         """True while the app shuts down: late messages must not touch removed widgets."""
-        return not self.query(TrialTable)
+        return not self._table.is_attached
 
     def _rerank(self, changed: Iterable[int]) -> None:
         """Show the trials ``changed`` (numbers); rank again first if the complete trials or weights changed."""
@@ -428,21 +433,20 @@ class TinyNasApp(App[None]):
             self._ranked_at = self.book.complete_changes
         if self._screen_gone():
             return
-        table = self.query_one(TrialTable)
+        table = self._table
         records = [r for r in map(self.book.get, changed) if r is not None]
         table.update_rows(records, self.ranking)
         if stale:
-            self.query_one(ScoreSpark).show(self.book.complete(), self.ranking)
+            self._spark.show(self.book.complete(), self.ranking)
         if stale or table.highlighted_number in changed:
             self._show_detail()
         self._update_status()
 
     def _show_detail(self) -> None:
-        table = self.query_one(TrialTable)
-        number = table.highlighted_number
+        number = self._table.highlighted_number
         record = self.book.get(number) if number is not None else None
         order = self.info.space.names if self.info else ()
-        self.query_one(TrialDetail).show(record, self.ranking, self.budgets, order)
+        self._detail.show(record, self.ranking, self.budgets, order)
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -451,7 +455,7 @@ class TinyNasApp(App[None]):
     def _update_status(self) -> None:
         if self._screen_gone():
             return
-        status = self.query_one(StatusBar)
+        status = self._status
         status.state = self.state
         status.done = self._finished()
         status.target = self.target

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import io
+
 from rich.columns import Columns
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual import events, work
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tinynas_tui.search.records import Budgets, Ranking, TrialRecord
-from tinynas_tui.tui.widgets.trial_table import human_count
+from tinynas_tui.tui.widgets.trial_rows import human_count
 
 
 def _fmt(value: Any) -> str:
@@ -103,34 +108,95 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
     return Group(*parts)
 
 
-class TrialDetail(VerticalScroll):
-    """Everything known about the highlighted trial."""
+PLACEHOLDER = "Highlight a trial to see its details."
 
-    DEFAULT_CSS = """
-    TrialDetail { height: 1fr; padding: 0 1; }
-    TrialDetail > Static { width: 1fr; }
+
+class TrialDetail(ScrollView):
+    """Everything known about the highlighted trial.
+
+    A Line-API view. The description is rendered to lines in a worker thread (Rich lays out its
+    columns and tables in ~10 ms, too long for the event loop while a study runs); several changes
+    before the lines arrive cost one rendering. Repaints and scrolling only copy lines, and a layout
+    happens only when the number of lines changes.
     """
 
-    renderable: Any = "Highlight a trial to see its details."
+    DEFAULT_CSS = """
+    TrialDetail { height: 1fr; padding: 0 1; overflow-x: hidden; scrollbar-gutter: stable; }
+    """
 
-    def compose(self):
-        yield Static("Highlight a trial to see its details.", id="detail-body")
+    class Rendered(Message):
+        """Lines rendered by the worker for ``key`` (renderable, width, style)."""
+
+        def __init__(self, key: tuple, lines: list[Strip]) -> None:
+            super().__init__()
+            self.key = key
+            self.lines = lines
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.renderable: Any = PLACEHOLDER
+        self._shown: tuple = ()
+        self._lines: list[Strip] = []
+        self._wanted: tuple = ()  # (renderable, width, style) last sent to the worker
+        self._have: tuple = ()  # what self._lines are of
+        self._pending = False
+
+    @property
+    def up_to_date(self) -> bool:
+        """True once the lines on screen are those of the current description."""
+        return not self._pending and self._have == self._wanted
 
     def show(self, record: TrialRecord | None, ranking: Ranking, budgets: Budgets,
              param_order: tuple[str, ...]) -> None:
-        body = self.query_one("#detail-body", Static)
-        self.renderable = (
-            "Highlight a trial to see its details." if record is None
-            else describe(record, ranking, budgets, param_order)
-        )
-        body.update(self.renderable)
+        """Describe ``record`` (None: the placeholder); nothing happens if what it shows is unchanged."""
+        n = record.number if record is not None else None
+        key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order)
+        if key == self._shown:
+            return
+        self._shown = key
+        self.renderable = PLACEHOLDER if record is None else describe(record, ranking, budgets, param_order)
+        if not self._pending:
+            self._pending = True
+            self.call_later(self._request)
+
+    def _request(self) -> None:
+        self._pending = False
+        width = self.scrollable_content_region.width
+        key = (self.renderable, width, self.rich_style)
+        if width <= 0 or key == self._wanted:
+            return
+        self._wanted = key
+        self._render_lines(key)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _render_lines(self, key: tuple) -> None:
+        renderable, width, style = key
+        console = Console(width=width, file=io.StringIO(), force_terminal=True, legacy_windows=False)
+        lines = console.render_lines(renderable, console.options.update_width(width), style=style, pad=False)
+        self.post_message(self.Rendered(key, [Strip(line) for line in lines]))
+
+    def on_trial_detail_rendered(self, message: Rendered) -> None:
+        message.stop()
+        if message.key != self._wanted:
+            return  # a newer rendering is on its way
+        self._have, self._lines = message.key, message.lines
+        size = Size(message.key[1], len(self._lines))
+        if size != self.virtual_size:
+            self.virtual_size = size
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._request()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_y) + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(0, width, self.rich_style)
 
     def plain_text(self, width: int = 120) -> str:
         """What the view shows, as plain text (for tests and logs)."""
-        from io import StringIO
-
-        from rich.console import Console
-
-        console = Console(width=width, file=StringIO(), color_system=None)
+        console = Console(width=width, file=io.StringIO(), color_system=None)
         console.print(self.renderable)
         return console.file.getvalue()

@@ -66,6 +66,8 @@ class TrialRows:
         self.order: list[int] = []
         self.sort_column = "number"
         self.sort_reverse = False
+        self.moves = 0
+        """Counts changes to the order (a row added, moved or removed, a sort)."""
 
     def __len__(self) -> int:
         return len(self.order)
@@ -137,6 +139,7 @@ class TrialRows:
 
     def sort(self, column: str | None = None, reverse: bool | None = None) -> None:
         """Sort every row (by ``column`` and direction, if given)."""
+        self.moves += 1
         if column is not None:
             self.sort_column = column
         if reverse is not None:
@@ -148,6 +151,7 @@ class TrialRows:
 
     def _insert(self, number: int, key: Callable[[int], tuple]) -> None:
         """Put ``number`` where it belongs in the sorted order (binary search)."""
+        self.moves += 1
         order, k, lo, hi = self.order, key(number), 0, len(self.order)
         while lo < hi:
             mid = (lo + hi) // 2
@@ -203,6 +207,7 @@ class TrialRows:
         for number in sorted(new):
             if not self.sort_reverse and self.order and self.sort_column == "number" and number > self.order[-1]:
                 self.order.append(number)  # the usual case: the next trial
+                self.moves += 1
             else:
                 self._insert(number, key)
 
@@ -217,4 +222,5 @@ class TrialRows:
         self.records.clear()
         self.marked.clear()
         self.order.clear()
+        self.moves += 1
         self.ranking = EMPTY_RANKING

@@ -98,12 +98,21 @@ class TrialTable(ScrollView, can_focus=True):
 
     def update_rows(self, records: Iterable[TrialRecord], ranking: Ranking) -> None:
         """Add or update these trials' rows and show ``ranking``; other rows keep their order."""
+        moves = self.rows.moves
         changed = self.rows.update(records, ranking)
         if changed is None:
             self._strips.clear()
-        else:
-            self._drop(changed)
-        self._after_change()
+            self._after_change()
+            return
+        self._drop(changed)
+        if moves != self.rows.moves:
+            self._after_change()
+            return
+        # Same rows in the same order: repaint only the changed rows that are on screen.
+        top = round(self.scroll_y)
+        for index, number in enumerate(self.rows.order[top: top + self._page], start=top):
+            if number in changed:
+                self._refresh_row(index)
 
     def upsert(self, record: TrialRecord, ranking: Ranking) -> None:
         """Add the trial's row, or update it."""
