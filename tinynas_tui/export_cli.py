@@ -73,17 +73,15 @@ def build_export_parser() -> argparse.ArgumentParser:
 def _open_study(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """(study, artifact store, storage target); creates no database, folder or study."""
     import optuna
-    from optuna.artifacts import FileSystemArtifactStore
 
-    from tinynas_tui import paths
-    from tinynas_tui.search.storage import open_storage, resolve_storage
+    from tinynas_tui.search.storage import open_artifact_store, open_storage, resolve_storage
 
     target = resolve_storage(args.storage, Path(args.runs_dir) if args.runs_dir else None)
     if target.sqlite_path is not None and not target.sqlite_path.is_file():
         raise UsageError(f"no study database at {target.sqlite_path}: run a search first, or pass --storage URL")
     runs_existed = target.runs_dir.exists()
     try:
-        storage = open_storage(target, heartbeat=None)
+        storage = open_storage(target, heartbeat=None, check_space=False)
     finally:
         if not runs_existed:  # open_storage makes the runs folder; an export leaves no trace outside --out
             try:
@@ -102,8 +100,7 @@ def _open_study(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     elif name not in names:
         raise UsageError(f"no study {name!r} in {target.display}: it holds {', '.join(names) or 'no study'}")
     study = optuna.load_study(study_name=name, storage=storage, sampler=optuna.samplers.RandomSampler())
-    # Not open_artifact_store: that creates the folder, and an export only reads it.
-    store = FileSystemArtifactStore(base_path=paths.artifacts_dir(target.runs_dir))
+    store = open_artifact_store(target, storage, create=False)  # an export only reads
     return study, store, target
 
 

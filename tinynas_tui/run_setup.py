@@ -192,7 +192,7 @@ def open_run(v: ValidatedRun, on_retry: Any = None, join_existing: bool = False)
     else:
         definition = _resumed_definition(study, name, v)
         created = False
-    return OpenRun(v, storage, study, definition, open_artifact_store(v.target), created)
+    return OpenRun(v, storage, study, definition, open_artifact_store(v.target, storage), created)
 
 
 def _existing_study_name(storage: Any, v: ValidatedRun) -> str:

@@ -279,7 +279,7 @@ def _read_artifact(store: Any, artifact_id: str) -> bytes | None:
 
 def _store_where(store: Any) -> str:
     base = getattr(store, "_base_path", None)
-    return f"the artifact store at {base}" if base is not None else "the artifact store"
+    return f"the artifact store at {base}" if base is not None else repr(store)
 
 
 def _finite(value: Any) -> Any:

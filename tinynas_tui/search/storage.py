@@ -120,7 +120,7 @@ def resolve_storage(url: str | None, runs_dir: Path | None = None) -> StorageTar
 
 
 def open_storage(target: StorageTarget, *, heartbeat: HeartbeatSettings | None = HeartbeatSettings(),
-                 on_retry: RetryListener | None = None) -> Any:
+                 on_retry: RetryListener | None = None, check_space: bool = True) -> Any:
     """Connect (creating the runs folder); an unreachable database raises `UsageError`.
 
     The runs folder is left behind only when the connection succeeded.
@@ -129,16 +129,20 @@ def open_storage(target: StorageTarget, *, heartbeat: HeartbeatSettings | None =
         target: Where the study lives.
         heartbeat: Heartbeat settings for running trials; None turns heartbeats off (read-only use).
         on_retry: Told about each wait for a locked or unreachable database.
+        check_space: Check that the runs folder (and the SQLite file's folder) can be written and has
+            room, so a study fails at start rather than midway; readers pass False.
     """
     created = not target.runs_dir.exists()
     try:
         # SQLite needs its folder before connecting; server databases are reached first.
         if target.sqlite_path is not None:
             _make_runs_dir(target)
-            check_writable(target.sqlite_path.parent)
+            if check_space:
+                check_writable(target.sqlite_path.parent)
         storage = _connect(target, heartbeat, on_retry)
         _make_runs_dir(target)
-        check_writable(target.runs_dir)
+        if check_space:
+            check_writable(target.runs_dir)
         return storage
     except UsageError:
         if created and target.runs_dir.is_dir():
@@ -187,7 +191,11 @@ def _connect(target: StorageTarget, heartbeat: HeartbeatSettings | None, on_retr
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     else:
         engine_kwargs["pool_pre_ping"] = True
-    kwargs: dict[str, Any] = {"on_retry": on_retry}
+    def scrubbed_on_retry(reason: str, seconds: float) -> None:
+        if on_retry is not None:
+            on_retry(scrub(reason, target.url), seconds)  # driver messages may quote the URL
+
+    kwargs: dict[str, Any] = {"on_retry": scrubbed_on_retry}
     if heartbeat is not None:
         kwargs.update(
             heartbeat_interval=heartbeat.interval,
@@ -197,7 +205,7 @@ def _connect(target: StorageTarget, heartbeat: HeartbeatSettings | None, on_retr
     try:
         # Creating the schema writes too, so a locked SQLite file is waited out here as well.
         return call_with_retry(lambda: RetryingRDBStorage(target.url, engine_kwargs=engine_kwargs, **kwargs),
-                               on_retry, locks_only=True)
+                               scrubbed_on_retry, locks_only=True)
     except ModuleNotFoundError as err:
         raise UsageError(
             f"cannot use storage {target.display}: database driver {err.name!r} is not installed"
@@ -207,11 +215,24 @@ def _connect(target: StorageTarget, heartbeat: HeartbeatSettings | None, on_retr
         raise UsageError(f"cannot open storage {target.display}: {scrub(first, target.url)}") from None
 
 
-def open_artifact_store(target: StorageTarget) -> Any:
-    """The file-system artifact store beside the database (inside the runs folder)."""
+def open_artifact_store(target: StorageTarget, storage: Any = None, *, create: bool = True) -> Any:
+    """Where each trial's files go.
+
+    SQLite: a file-system store in the runs folder beside the database. A server database (PostgreSQL):
+    a table in that database, so every machine working on the study can read every trial's model.
+
+    Args:
+        target: The storage location.
+        storage: The open `RDBStorage` (needed for a server database).
+        create: Create the folder or table if missing; False for read-only use (export).
+    """
+    if target.sqlite_path is None and storage is not None:
+        from tinynas_tui.search.db_artifacts import DatabaseArtifactStore
+
+        return DatabaseArtifactStore(storage.engine, create=create)
     from optuna.artifacts import FileSystemArtifactStore
 
     folder = paths.artifacts_dir(target.runs_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return FileSystemArtifactStore(base_path=str(folder))
-
