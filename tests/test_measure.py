@@ -262,3 +262,24 @@ def test_quantize_input_int8_and_float():
     out = quantize_input(x, {"dtype": np.float32})
     assert out.dtype == np.float32
     assert np.array_equal(out, x.astype(np.float32))
+
+
+def test_fused_adam_trains_like_keras_adam():
+    """The builders' fused Adam is the same algorithm: same seed, same epoch, same weights up to rounding."""
+    from tinynas_tui.pipeline.models import adam, build_model
+
+    keras = _keras()
+    x, y = _synthetic(256, seed=3)
+    params = {"num_filters": 4, "kernel_size": 3, "dense_units": 16, "dropout": 0.0, "lr": 1e-3}
+    weights = []
+    for optimizer in (adam(1e-3), keras.optimizers.Adam(learning_rate=1e-3)):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(0)
+        model = build_model("single-conv", params, (28, 28, 1), NUM_CLASSES)
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=1, batch_size=32, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    built = build_model("single-conv", params, (28, 28, 1), NUM_CLASSES).optimizer
+    assert type(built) is type(adam(1.0)) and float(built.learning_rate) == pytest.approx(1e-3)
+    for fused, reference in zip(*weights, strict=True):
+        np.testing.assert_allclose(fused, reference, atol=1e-4)

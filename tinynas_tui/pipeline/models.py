@@ -17,6 +17,19 @@ def build_model(family: str, params: dict[str, Any], input_shape: tuple[int, ...
     return builder(params, input_shape, num_classes)
 
 
+def adam(learning_rate: float) -> Any:
+    """Adam with the given learning rate, as tf_keras' fused (``legacy``) implementation.
+
+    The same algorithm and defaults as ``keras.optimizers.Adam`` (beta 0.9 / 0.999, epsilon 1e-7; the
+    weights after an epoch agree to float rounding), but one fused kernel per variable instead of a
+    handful of small ops: a new model's train function traces in about two-thirds of the time and
+    each step is cheaper, which matters when every trial trains a fresh model for one epoch.
+    """
+    import tf_keras as keras
+
+    return keras.optimizers.legacy.Adam(learning_rate=learning_rate)
+
+
 def build_single_conv(params: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> Any:
     """The first seed's CNN: Conv2D, MaxPool 2x2, Flatten, Dense, Dropout, softmax head."""
     import tf_keras as keras
@@ -35,7 +48,7 @@ def build_single_conv(params: dict[str, Any], input_shape: tuple[int, ...], num_
         name="single_conv",
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(params["lr"])),
+        optimizer=adam(float(params["lr"])),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -76,7 +89,7 @@ def build_blocks(params: dict[str, Any], input_shape: tuple[int, ...], num_class
         model.add(layers.Dense(int(params["dense_units"]), activation="relu"))
     model.add(layers.Dense(num_classes, activation="softmax"))
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(params.get("lr", 1e-3))),
+        optimizer=adam(float(params.get("lr", 1e-3))),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
