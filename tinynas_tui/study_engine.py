@@ -13,6 +13,7 @@ from tinynas_tui.pipeline.config import PipelineConfig
 from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, make_runner, open_run, quiet_libraries
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.budgets import Budgets
+from tinynas_tui.search.events import StorageBusy
 from tinynas_tui.search.records import TrialRecord
 from tinynas_tui.search.runner import StudyRunner
 from tinynas_tui.search.space import SearchSpace
@@ -61,11 +62,15 @@ class StudyEngine:
         self._executor: Any = None
         self._max_trial_id = -1
         self._unfinished_ids: set[int] = set()
+        self._on_event: Callable[[object], None] = lambda event: None
+
+    def _storage_busy(self, reason: str, seconds: float) -> None:
+        self._on_event(StorageBusy(reason, seconds))
 
     def open(self) -> tuple[EngineInfo, list[TrialRecord]]:
         # The UI owns the terminal: library log lines would only land in Textual's capture.
         quiet_libraries(verbose=False)
-        self._attach(open_run(self.validated))
+        self._attach(open_run(self.validated, on_retry=self._storage_busy))
         return self.info(), self.poll()
 
     def _attach(self, run: OpenRun) -> None:
@@ -95,6 +100,11 @@ class StudyEngine:
 
         run = self._require()
         storage, study_id = run.storage, run.study._study_id
+        from tinynas_tui.search.heartbeat import fail_stale_trials
+
+        # A worker that died elsewhere leaves its trial RUNNING; fail it (and queue its retry) here too,
+        # so the table does not show it running forever while this UI runs nothing.
+        fail_stale_trials(run.study)
         try:
             frozen = storage._get_trials(study_id, None, set(self._unfinished_ids), self._max_trial_id)
         except AttributeError:  # a storage without the incremental read
@@ -111,6 +121,7 @@ class StudyEngine:
         runner = self._runner
         assert runner is not None
         runner.on_event = on_event
+        self._on_event = on_event
         runner.stop_requested.clear()
         self._executor.resume()
         runner.run(n_trials)

@@ -83,6 +83,14 @@ class TrialLost:
 
 
 @dataclass(frozen=True)
+class StorageBusy:
+    """A storage call failed for a passing reason (a lock, a dropped connection) and will be retried."""
+
+    reason: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class WorkerStarted:
     pid: int
 

@@ -61,6 +61,10 @@ class TrialRecord:
             stage, reason = self.attrs.get(f"{kind}_stage"), self.attrs.get(f"{kind}_reason")
             if reason is not None:
                 return f"{stage}: {reason}" if stage else reason
+        if self.state == "failed":
+            # Failed by another process's stale-trial check: nothing recorded why, the heartbeat stopped.
+            where = self.attrs.get("worker_host")
+            return f"heartbeat: its process{f' ({where})' if where else ''} died or was stopped"
         return None
 
     @classmethod

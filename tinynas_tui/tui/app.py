@@ -18,7 +18,15 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, TrialStarted
+from tinynas_tui.search.events import (
+    StorageBusy,
+    TrialFailed,
+    TrialFinished,
+    TrialLost,
+    TrialPruned,
+    TrialStale,
+    TrialStarted,
+)
 from tinynas_tui.search.records import Budgets, TrialBook
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.study_engine import Engine, EngineInfo
@@ -243,6 +251,9 @@ class TinyNasApp(App[None]):
 
     def on_trial_event_arrived(self, message: TrialEventArrived) -> None:
         event = message.event
+        if isinstance(event, (StorageBusy, TrialStale, TrialLost)):
+            self._notify_fault(event)
+            return
         number = self.book.apply(event)
         if number is None:
             return
@@ -254,6 +265,17 @@ class TinyNasApp(App[None]):
                 self._durations.append(time.monotonic() - started)
         self._rerank((number,))
         self._update_status()
+
+    def _notify_fault(self, event: StorageBusy | TrialStale | TrialLost) -> None:
+        if isinstance(event, StorageBusy):
+            self.notify(f"Storage busy ({event.reason}); retrying in {event.seconds:.1f} s",
+                        title="Storage", severity="warning", timeout=max(3.0, event.seconds + 1))
+        elif isinstance(event, TrialStale):
+            self.notify(f"Trial {event.number} stopped beating (its process died or was stopped): "
+                        "failed, its parameters queued again once", title="Stale trial", severity="warning")
+        else:
+            self.notify(f"Trial {event.number}: result lost. {event.reason}", title="Result lost",
+                        severity="error", timeout=15)
 
     def on_trials_polled(self, message: TrialsPolled) -> None:
         changed = self.book.merge(message.records)
