@@ -5,7 +5,10 @@ to exit, on the same machine, one after the other. This project measures more pe
 accuracy on the converted model, median latency of 200 invokes, TFLM arena, MACs) and keeps every trial
 in SQLite with its .tflite.
 
-Usage: python bench/throughput.py [--trials N] [--extra "--threads 2"]
+Usage: python bench/throughput.py [--trials N] [--extra "--jobs 2"] [--extra "..."]
+
+Each ``--extra`` adds one tinynas-tui run with those flags (default: one plain run and one ``--jobs 2``);
+the seed loop runs once. The ratio is each run's trials per hour over the seed loop's.
 """
 
 from __future__ import annotations
@@ -34,22 +37,28 @@ def timed(cmd: list[str], cwd: str) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--extra", default="", help="extra tinynas-tui flags")
+    parser.add_argument("--extra", action="append", help="extra tinynas-tui flags for one run (repeatable)")
     args = parser.parse_args()
     n = args.trials
-    with tempfile.TemporaryDirectory() as ours_dir, tempfile.TemporaryDirectory() as seed_dir:
-        # Warm the dataset cache so neither side pays the one-time CSV parse.
-        subprocess.run([sys.executable, "-c", "from tinynas_tui.pipeline.datasets import *;"
-                        "load_dataset(DatasetSpec('mnist-5k'))"], check=True)
-        ours_s, ours_out = timed([sys.executable, "-m", "tinynas_tui", "--headless", "--trials", str(n),
-                                  *shlex.split(args.extra)], ours_dir)
-        seed_s, seed_out = timed([sys.executable, str(HERE / "seed_loop.py"), "--trials", str(n)], seed_dir)
-    ours_rate, seed_rate = n / ours_s * 60, n / seed_s * 60
-    print(f"trials: {n} each, cores: {os.cpu_count()}, extra flags: {args.extra or '(none)'}")
-    print(f"{'run':<34}{'seconds':>10}{'trials/min':>12}")
-    print(f"{'tinynas-tui --headless':<34}{ours_s:>10.1f}{ours_rate:>12.2f}")
-    print(f"{'seed loop (in-process)':<34}{seed_s:>10.1f}{seed_rate:>12.2f}")
-    print(f"ratio (tinynas-tui / seed): {ours_rate / seed_rate:.2f}x")
+    configs = args.extra if args.extra is not None else ["", "--jobs 2"]
+    # Warm the dataset cache so no side pays the one-time CSV parse.
+    subprocess.run([sys.executable, "-c", "from tinynas_tui.pipeline.datasets import *;"
+                    "load_dataset(DatasetSpec('mnist-5k'))"], check=True)
+    rows = []
+    for extra in configs:
+        with tempfile.TemporaryDirectory() as ours_dir:
+            seconds, _ = timed([sys.executable, "-m", "tinynas_tui", "--headless", "--trials", str(n),
+                                *shlex.split(extra)], ours_dir)
+        rows.append((f"tinynas-tui --headless {extra}".strip(), seconds))
+    with tempfile.TemporaryDirectory() as seed_dir:
+        seed_s, _ = timed([sys.executable, str(HERE / "seed_loop.py"), "--trials", str(n)], seed_dir)
+    seed_rate = n / seed_s * 3600
+    print(f"trials: {n} per run, cores: {os.cpu_count()}; command: python bench/throughput.py --trials {n}")
+    print(f"{'run':<40}{'seconds':>9}{'trials/hour':>13}{'vs seed':>9}")
+    for label, seconds in rows:
+        rate = n / seconds * 3600
+        print(f"{label:<40}{seconds:>9.1f}{rate:>13.0f}{rate / seed_rate:>8.2f}x")
+    print(f"{'seed loop (in-process)':<40}{seed_s:>9.1f}{seed_rate:>13.0f}{1:>8.2f}x")
 
 
 if __name__ == "__main__":

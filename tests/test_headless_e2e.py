@@ -112,3 +112,14 @@ def test_grid_sampler_with_a_board_target(tmp_path):
     for t in done:
         if t.state.name == "COMPLETE":
             assert set(t.system_attrs) >= {"constraints:flash_kb", "constraints:ram_kb"}
+
+
+def test_two_jobs_run_two_trials_at_once(tmp_path):
+    result = run_cli(tmp_path, "--trials", "4", "--jobs", "2", *TINY)
+    assert result.returncode == 0, result.stderr
+    assert sorted(int(m.group(1)) for m in map(LINE.match, result.stdout.splitlines()) if m) == [0, 1, 2, 3]
+    trials = load_study(tmp_path).trials
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 4
+    spans = sorted((t.datetime_start, t.datetime_complete) for t in trials)
+    assert any(later_start < earlier_end for (_, earlier_end), (later_start, _) in zip(spans, spans[1:]))
+    assert "TF-FREE-PARENT []" in result.stdout

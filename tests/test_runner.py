@@ -97,3 +97,23 @@ def test_executor_failure_is_recorded_on_the_trial(setup):
     assert trial.state.name == "FAIL"
     assert trial.user_attrs["fail_stage"] == "executor"
     assert "cannot load the data" in trial.user_attrs["fail_reason"]
+
+
+def test_several_executors_run_trials_at_the_same_time(tmp_path):
+    space = SearchSpace("fake", "single-conv", (Categorical("x", (1, 2, 3, 4)), Categorical("sleep", (0.5,))))
+    target = resolve_storage(None, tmp_path / "runs")
+    study = studies.create(open_storage(target), "jobs", studies.StudyDefinition(space, {"name": "fake"},
+                                                                                 {"name": "fake"}), seed=0)
+    config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), log_path=str(tmp_path / "w.log"))
+    recorded = []
+    with ProcessTrialExecutor(config) as one, ProcessTrialExecutor(config) as two:
+        StudyRunner(study, space, [one, two], open_artifact_store(target), on_recorded=recorded.append).run(5)
+        assert one.workers_started == 1 and two.workers_started == 1
+    trials = study.get_trials()
+    assert sorted(t.number for t in trials) == [0, 1, 2, 3, 4]  # exactly the count asked for
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 5
+    assert sorted(t.number for t in recorded) == [0, 1, 2, 3, 4]
+    pids = {t.user_attrs["worker_pid"] for t in trials}
+    assert len(pids) == 2  # both workers ran trials
+    spans = sorted((t.datetime_start, t.datetime_complete) for t in trials)
+    assert any(later_start < earlier_end for (_, earlier_end), (later_start, _) in zip(spans, spans[1:]))

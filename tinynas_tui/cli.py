@@ -68,8 +68,10 @@ def add_worker_options(p: argparse.ArgumentParser) -> None:
                    help="start a fresh worker process after K trials (default 10)")
     g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
                    help="start a fresh worker after a trial that left it above MB (default 4096)")
+    g.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="trials to run at once, each in its own worker process (default 1)")
     g.add_argument("--threads", type=positive_int, metavar="N",
-                   help="TensorFlow threads in the worker (default: all cores)")
+                   help="TensorFlow threads in each worker (default: the cores divided among the jobs)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +150,7 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         recycle_every=args.recycle_every,
         worker_max_rss_mb=args.worker_max_rss_mb,
         trial_memory_mb=args.trial_memory_mb,
+        jobs=args.jobs,
         heartbeat_interval=args.heartbeat,
         heartbeat_grace=args.heartbeat_grace,
     )

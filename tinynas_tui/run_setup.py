@@ -15,6 +15,7 @@ from typing import Any
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
+from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
 from tinynas_tui.pipeline.datasets import DatasetSpec, parse_dataset_spec
@@ -143,11 +144,11 @@ def _parse_faults() -> dict[int, str]:
     return faults
 
 
-def make_runner(run: OpenRun, executor: ProcessTrialExecutor, **callbacks: Any) -> Any:
-    """The study runner for this run: its executor, artifact store and budgets as constraints."""
+def make_runner(run: OpenRun, executor: ExecutorGroup, **callbacks: Any) -> Any:
+    """The study runner for this run: its executors, artifact store and budgets as constraints."""
     from tinynas_tui.search.runner import StudyRunner
 
-    return StudyRunner(run.study, run.definition.space, executor, run.artifact_store,
+    return StudyRunner(run.study, run.definition.space, executor.members, run.artifact_store,
                        budgets=Budgets.from_dict(run.definition.budgets), **callbacks)
 
 
@@ -238,8 +239,8 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
     )
 
 
-def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> ProcessTrialExecutor:
-    """The process executor for this run's trials.
+def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> ExecutorGroup:
+    """The process executors for this run's trials: ``--jobs`` of them, sharing the cores.
 
     Worker output goes to ``logs/worker.log`` unless ``--verbose`` (headless) lets it through to the
     terminal; ``to_log_file`` forces the file, as the UI owns the terminal.
@@ -259,14 +260,17 @@ def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool
         log_path=log_path,
         verbose=o.verbose,
         cpu_only=o.cpu,
-        threads=o.threads,
+        threads=threads_per_worker(o.jobs, o.threads),
         budgets=run.definition.budgets,
     )
-    return ProcessTrialExecutor(
-        config,
-        trial_timeout=o.trial_timeout,
-        recycle_every=o.recycle_every,
-        max_rss_mb=o.worker_max_rss_mb,
-        memory_limit_mb=o.trial_memory_mb,
-        faults=run.validated.faults,
-    )
+    return ExecutorGroup([
+        ProcessTrialExecutor(
+            config,
+            trial_timeout=o.trial_timeout,
+            recycle_every=o.recycle_every,
+            max_rss_mb=o.worker_max_rss_mb,
+            memory_limit_mb=o.trial_memory_mb,
+            faults=run.validated.faults,
+        )
+        for _ in range(o.jobs)
+    ])

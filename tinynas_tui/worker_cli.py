@@ -47,7 +47,7 @@ def run_worker(argv: Sequence[str] | None = None) -> int:
         storage=args.storage, study=args.study, runs_dir=args.runs_dir, weights=args.weights,
         verbose=args.verbose, cpu=args.cpu, threads=args.threads, trial_timeout=args.trial_timeout,
         recycle_every=args.recycle_every, worker_max_rss_mb=args.worker_max_rss_mb,
-        trial_memory_mb=args.trial_memory_mb, heartbeat_interval=args.heartbeat,
+        trial_memory_mb=args.trial_memory_mb, jobs=args.jobs, heartbeat_interval=args.heartbeat,
         heartbeat_grace=args.heartbeat_grace,
     )
     try:

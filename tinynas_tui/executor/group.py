@@ -1,0 +1,57 @@
+"""Several trial executors that act as one: ``--jobs N`` trial workers on one machine.
+
+The runner drives each member from its own thread; the rest of the program (pause, stop, close, the
+log path) treats the group as the single executor it was before.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
+
+
+def threads_per_worker(jobs: int, threads: int | None, cores: int | None = None) -> int | None:
+    """TensorFlow intra-op threads for each of ``jobs`` workers, so that together they share the cores.
+
+    An explicit ``--threads`` wins; one job keeps TensorFlow's own default (all cores).
+    """
+    if threads is not None or jobs == 1:
+        return threads
+    return max(1, (cores or os.cpu_count() or 1) // jobs)
+
+
+class ExecutorGroup:
+    """``members`` run trials at the same time; aborting, resuming and closing apply to all of them."""
+
+    def __init__(self, members: list[ProcessTrialExecutor]) -> None:
+        if not members:
+            raise ValueError("an executor group needs at least one executor")
+        self.members = members
+
+    @property
+    def config(self) -> Any:
+        return self.members[0].config
+
+    @property
+    def workers_started(self) -> int:
+        return sum(m.workers_started for m in self.members)
+
+    def abort(self, reason: str = "stopped by the user") -> None:
+        for member in self.members:
+            member.abort(reason)
+
+    def resume(self) -> None:
+        for member in self.members:
+            member.resume()
+
+    def close(self) -> None:
+        for member in self.members:
+            member.close()
+
+    def __enter__(self) -> ExecutorGroup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
