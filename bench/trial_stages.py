@@ -1,14 +1,16 @@
 """Per-stage seconds of trials run in-process through the pipeline (prepare once, run_trial N times).
 
-The seed-000 search on mnist-5k (4,000 / 1,000, 1 epoch, int8, single-conv): parameters are drawn from the
-seed's space with a fixed random generator, so two runs of this script train the same N models. Prints
-each trial's stage seconds, then the median per stage over the trials after the first (the first pays
-one-time tracing and library warm-up) and the first trial's figures apart. With ``--breakdown`` each
-trial's model is measured again, one measurement at a time, to split the ``measure`` stage.
+The seed-000 search on mnist-5k (4,000 / 1,000, 1 epoch, int8, single-conv): parameters are drawn
+from the seed's space with a fixed random generator, so two runs of this script train the same N
+models. Prints each trial's stage seconds, then the median per stage over the trials after the first
+(the first pays one-time tracing and library warm-up) and the first trial's figures apart.
+``trial_cpu`` is the process CPU time of a trial (all threads), steadier than wall time on a busy
+machine. With ``--breakdown`` each trial's model is measured again, one measurement at a time, to
+split the ``measure`` stage.
 
 Usage:
-    python bench/trial_stages.py [--trials N] [--threads T] [--set representative_samples=50 ...]
-        [--breakdown] [--seed S]
+    python bench/trial_stages.py [--trials N] [--threads T [--inter I]] [--breakdown] [--seed S]
+        [--set representative_samples=50 ...]
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default: TF's own)")
+    parser.add_argument("--inter", type=int, default=None, help="inter-op threads (default: configure_threads')")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="pipeline override")
     parser.add_argument("--breakdown", action="store_true", help="time each measurement apart")
     parser.add_argument("--seed", type=int, default=0, help="parameter sampling seed")
@@ -88,6 +91,7 @@ def main() -> None:
 
     from tinynas_tui.executor.protocol import TrialRequest, WorkerConfig
     from tinynas_tui.pipeline.config import PRESETS
+    from tinynas_tui.pipeline.threads import configure_threads
     from tinynas_tui.pipeline.trial import prepare, run_trial
 
     pipeline = PRESETS["quick"].with_overrides(**parse_overrides(args.set))
@@ -98,15 +102,18 @@ def main() -> None:
         config = WorkerConfig(dataset={"name": "mnist-5k"}, pipeline=pipeline.to_dict(), model="single-conv",
                               scratch_dir=scratch, threads=args.threads)
         started = time.perf_counter()
+        configure_threads(args.threads, args.inter)
         state = prepare(config)
         print(f"prepare: {time.perf_counter() - started:.2f} s (data {state.load_seconds:.2f} s); "
-              f"threads={args.threads or 'default'}; overrides={parse_overrides(args.set) or 'none'}")
+              f"threads={args.threads or 'default'} inter={args.inter or 'default'}; "
+              f"overrides={parse_overrides(args.set) or 'none'}")
         for number in range(args.trials):
             params = seed_params(rng)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = run_trial(TrialRequest(number, params), state, lambda _event: None)
             row = dict(result.metrics["timings"])
             row["trial"] = time.perf_counter() - started
+            row["trial_cpu"] = time.process_time() - cpu
             if args.breakdown:
                 with open(result.artifacts["model.tflite"], "rb") as fh:
                     row.update(breakdown(fh.read(), state.data, pipeline))

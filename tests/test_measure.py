@@ -283,3 +283,38 @@ def test_fused_adam_trains_like_keras_adam():
     assert type(built) is type(adam(1.0)) and float(built.learning_rate) == pytest.approx(1e-3)
     for fused, reference in zip(*weights, strict=True):
         np.testing.assert_allclose(fused, reference, atol=1e-4)
+
+
+def test_configure_threads_sizes_the_pools_before_the_first_op():
+    """In a fresh process: the pools take the sizes; after the first op they cannot change."""
+    import subprocess
+    import sys
+
+    script = (
+        "import tensorflow as tf\n"
+        "from tinynas_tui.pipeline.threads import configure_threads\n"
+        "configure_threads(1)\n"
+        "t = tf.config.threading\n"
+        "print(t.get_intra_op_parallelism_threads(), t.get_inter_op_parallelism_threads())\n"
+        "tf.constant(1.0) + 1.0\n"
+        "configure_threads(1)\n"  # same sizes: nothing to change
+        "try:\n"
+        "    configure_threads(2)\n"
+        "except RuntimeError as err:\n"
+        "    print('refused:', err)\n"
+    )
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1 1"
+    assert lines[1].startswith("refused: cannot size TensorFlow's thread pools to 2 intra-op and 2 inter-op")
+
+
+def test_configure_threads_validates_and_none_keeps_defaults():
+    from tinynas_tui.pipeline.threads import configure_threads
+
+    configure_threads(None)  # leaves TensorFlow alone
+    with pytest.raises(ValueError, match=">= 1"):
+        configure_threads(0)
+    with pytest.raises(ValueError, match=">= 1"):
+        configure_threads(2, inter_op=0)

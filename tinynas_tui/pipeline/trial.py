@@ -46,9 +46,9 @@ def prepare(config: WorkerConfig) -> WorkerState:
     """Import TensorFlow and load the dataset once for all the trials of this worker."""
     import tensorflow as tf
 
-    if config.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(config.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(min(2, config.threads))
+    from tinynas_tui.pipeline.threads import configure_threads
+
+    configure_threads(config.threads)
     if not config.verbose:
         tf.get_logger().setLevel("ERROR")
     started = time.perf_counter()
