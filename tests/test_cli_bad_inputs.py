@@ -1,0 +1,163 @@
+"""Bad files and values, for real: each is refused in one line with exit code 2, headless and in UI mode,
+before anything is written (no runs folder, no database, no cache)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinynas_tui.cli import main
+
+
+def _good_arrays(n_train: int = 40, n_test: int = 12, classes: int = 4) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {
+        "x_train": rng.integers(0, 256, (n_train, 8, 8), dtype=np.uint8),
+        "y_train": np.arange(n_train) % classes,
+        "x_test": rng.integers(0, 256, (n_test, 8, 8), dtype=np.uint8),
+        "y_test": np.arange(n_test) % classes,
+    }
+
+
+def _bad_npz_files() -> dict[str, dict[str, np.ndarray]]:
+    good = _good_arrays()
+    return {
+        "mismatched.npz": {**good, "y_train": good["y_train"][:-1]},
+        "rank2.npz": {**good, "x_train": good["x_train"].reshape(40, 64)},
+        "rank5.npz": {**good, "x_train": good["x_train"].reshape(40, 8, 8, 1, 1)},
+        "negative.npz": {**good, "y_train": good["y_train"] - 1},
+        "fractional.npz": {**good, "y_train": good["y_train"] + 0.5},
+        "huge-label.npz": {**good, "y_train": np.where(good["y_train"] == 3, 10**9, good["y_train"])},
+        "from-one.npz": {**good, "y_train": good["y_train"] + 1, "y_test": good["y_test"] + 1},
+        "test-outside.npz": {**good, "y_test": good["y_test"] + 4},
+        "widths-differ.npz": {**good, "y_test": np.eye(10)[good["y_test"]]},
+    }
+
+
+SPACE_PARAMS = {
+    "num_filters": 'type = "categorical"\nchoices = [8]',
+    "kernel_size": 'type = "categorical"\nchoices = [3]',
+    "dense_units": 'type = "categorical"\nchoices = [32]',
+    "dropout": 'type = "float"\nlow = 0.0\nhigh = 0.3',
+    "lr": 'type = "float"\nlow = 1e-4\nhigh = 1e-2\nlog = true',
+    "batch_size": 'type = "categorical"\nchoices = [16]',
+}
+
+
+def _space_toml(head: str = "", **params: str) -> str:
+    merged = {**SPACE_PARAMS, **params}
+    return head + 'model = "single-conv"\n' + "".join(f"[params.{k}]\n{v}\n" for k, v in merged.items())
+
+
+BAD_TEXT_FILES = {
+    "space-low-above-high.toml": _space_toml(dropout='type = "float"\nlow = 0.5\nhigh = 0.1'),
+    "space-empty-choices.toml": _space_toml(num_filters='type = "categorical"\nchoices = []'),
+    "space-unknown-key.toml": _space_toml('colour = "red"\n'),
+    "space-unknown-param-key.toml": _space_toml(kernel_size='type = "categorical"\nchoices = [3]\nstride = 2'),
+    "pipeline-sparsity.toml": "prune = true\nprune_initial_sparsity = 0.9\nprune_final_sparsity = 0.5\n",
+    "pipeline-unknown-key.toml": 'colour = "red"\n',
+    "pipeline-typo.toml": "epoch = 3\n",
+    "pipeline-stage-table.toml": "distill = true\n[distill_stage]\nepochs = 4\n",
+}
+
+BAD_INPUTS = [
+    (["--dataset", "pickled.npz"], "pickled.npz: x_train holds pickled objects, which are never loaded"),
+    (["--dataset", "mismatched.npz"],
+     "mismatched.npz: x_train has 40 images but y_train has 39 labels; expected one label per image"),
+    (["--dataset", "rank2.npz"],
+     "rank2.npz: x_train has rank 2, shape (40, 64); expected images shaped (N, H, W) or (N, H, W, C)"),
+    (["--dataset", "rank5.npz"], "rank5.npz: x_train has rank 5, shape (40, 8, 8, 1, 1); expected images"),
+    (["--dataset", "negative.npz"], "negative.npz: y_train has negative label -1; expected class indices 0 or more"),
+    (["--dataset", "fractional.npz"],
+     "fractional.npz: y_train holds non-integer label 0.5; expected whole-number class indices"),
+    (["--dataset", "huge-label.npz"],
+     "huge-label.npz: y_train has label 1000000000; expected class indices below 1000 (at most 1000 classes)"),
+    (["--dataset", "from-one.npz"],
+     "from-one.npz: y_train has no sample of class 0, though its classes run 0..4; expected every class"),
+    (["--dataset", "test-outside.npz"],
+     "test-outside.npz: y_test has label 7 but y_train's classes are 0..3; expected test labels among"),
+    (["--dataset", "widths-differ.npz"],
+     "widths-differ.npz: y_test is one-hot with 10 columns but y_train has 4 classes"),
+    (["--space", "space-low-above-high.toml"],
+     "space file space-low-above-high.toml: parameter 'dropout': low (0.5) must not exceed high (0.1)"),
+    (["--space", "space-empty-choices.toml"],
+     "space file space-empty-choices.toml: parameter 'num_filters': choices is empty; expected a non-empty list"),
+    (["--space", "space-unknown-key.toml"],
+     "space file space-unknown-key.toml: unknown key(s) colour; expected model, name, params"),
+    (["--space", "space-unknown-param-key.toml"],
+     "parameter 'kernel_size': unknown key(s) stride; expected choices, requires, type"),
+    (["--pipeline", "pipeline-sparsity.toml"],
+     "pipeline file pipeline-sparsity.toml: prune_final_sparsity must be at least prune_initial_sparsity (0.9)"),
+    (["--pipeline", "pipeline-unknown-key.toml"],
+     "pipeline file pipeline-unknown-key.toml: unknown key(s) 'colour'; expected settings: name, epochs,"),
+    (["--pipeline", "pipeline-typo.toml"], "unknown key(s) 'epoch' (did you mean 'epochs'?)"),
+    (["--pipeline", "pipeline-stage-table.toml"],
+     "[distill_stage] is a table, but a pipeline file has no tables; expected each setting at the top level"),
+    (["--weights=100,abc,0.1"], "--weights: SIZE 'abc' is not a number; expected three numbers ACC,SIZE,LATENCY"),
+    (["--weights=100,0.01"], "--weights '100,0.01' has 2 values; expected three numbers ACC,SIZE,LATENCY"),
+    (["--weights=1,2,3,4"], "--weights '1,2,3,4' has 4 values"),
+    (["--weights=nan,0.01,0.1"], "--weights: ACC 'nan' is not finite; expected finite numbers, 0 or more"),
+    (["--weights=100,inf,0.1"], "--weights: SIZE 'inf' is not finite"),
+    (["--weights=100,0.01,-1"], "--weights: LATENCY '-1' is negative; expected numbers 0 or more"),
+    (["--target", "pdp11"], "unknown target 'pdp11': expected one of m0plus-256k, m4-256k, m4-1m, m7-1m"),
+]
+IDS = [" ".join(args) for args, _ in BAD_INPUTS]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A working folder holding every bad file; the cache points inside it so a write would show."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name, arrays in _bad_npz_files().items():
+        np.savez(tmp_path / name, **arrays)
+    pickled = {**_good_arrays(), "x_train": np.array([{"a": 1}] * 40, dtype=object)}
+    np.savez(tmp_path / "pickled.npz", **pickled, allow_pickle=True)
+    for name, text in BAD_TEXT_FILES.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def _tree(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def _assert_refused(workdir, capsys, argv: list[str], words: str) -> None:
+    before = _tree(workdir)
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("tinynas-tui: ") and err.count("\n") == 1, err
+    assert words in err
+    assert "Traceback" not in err
+    assert _tree(workdir) == before  # no runs folder, no database, no cache
+
+
+@pytest.mark.parametrize("args, words", BAD_INPUTS, ids=IDS)
+def test_headless_refuses_bad_input_in_one_line(workdir, capsys, args, words):
+    _assert_refused(workdir, capsys, ["--headless", *args], words)
+
+
+@pytest.mark.parametrize("args, words", BAD_INPUTS, ids=IDS)
+def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys, monkeypatch, args, words):
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("the input passed validation: the UI mode went on to open the study and the app")
+
+    monkeypatch.setattr("tinynas_tui.study_engine.StudyEngine", must_not_open)
+    monkeypatch.setattr("tinynas_tui.tui.factory.create_app", must_not_open)
+    _assert_refused(workdir, capsys, list(args), words)
+
+
+def test_the_unbroken_inputs_pass_validation(workdir):
+    """Each bad input differs from these by one change, so each refusal above is down to that change."""
+    from tinynas_tui.run_setup import RunOptions, validate
+
+    np.savez(workdir / "good.npz", **_good_arrays())
+    (workdir / "good-space.toml").write_text(_space_toml())
+    (workdir / "good-pipeline.toml").write_text("prune = true\nprune_initial_sparsity = 0.5\nepochs = 3\n")
+    before = _tree(workdir)
+    run = validate(RunOptions(dataset="good.npz", space="good-space.toml", pipeline="good-pipeline.toml",
+                              weights="100,0.01,0.1", target="m4-1m"))
+    assert run.dataset.is_npz and run.space.model == "single-conv" and run.pipeline.epochs == 3
+    assert run.budgets.max_flash_kb == 1024
+    assert _tree(workdir) == before
