@@ -1,4 +1,8 @@
-"""The score weights and the hardware budgets; every valid change re-ranks at once."""
+"""The score weights and the hardware budgets; every valid change re-ranks at once.
+
+A field whose text is not a usable number is flagged (the input turns invalid and the error line under the
+fields names it) and nothing is applied until it is fixed; pressing Enter on it also notifies.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import math
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Static
 
 from tinynas_tui.search.records import Budgets
@@ -21,6 +26,51 @@ FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("b-ram", "max RAM KB", True),
     ("b-latency", "max latency ms", True),
 )
+
+
+def read_field(label: str, text: str, optional: bool) -> float | None:
+    """The number in one field's text; None for a blank optional field.
+
+    Args:
+        label: The field's label, used to name it in the error.
+        text: What the field holds.
+        optional: Whether blank means "none" (budgets) rather than an error (weights).
+
+    Raises:
+        ValueError: One line naming the field and saying what it needs.
+    """
+    name, text = label.rstrip(" ×"), text.strip()
+    needs = "a number above 0, or blank for none" if optional else "a number, 0 or more"
+    if not text:
+        if optional:
+            return None
+        raise ValueError(f"{name}: empty; expected {needs}")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number; expected {needs}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: {text!r} is not finite; expected {needs}")
+    if number < 0:
+        raise ValueError(f"{name}: {text!r} is negative; it must be 0 or more")
+    if optional and number == 0:
+        raise ValueError(f"{name}: {text!r} is not above 0; expected {needs}")
+    return number
+
+
+class _FieldCheck(Validator):
+    """Marks an input invalid (Textual's ``-invalid`` class) exactly when `read_field` refuses its text."""
+
+    def __init__(self, label: str, optional: bool) -> None:
+        super().__init__()
+        self._label, self._optional = label, optional
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            read_field(self._label, value, self._optional)
+        except ValueError as err:
+            return self.failure(str(err), value)
+        return self.success()
 
 
 class WeightsPanel(Vertical):
@@ -62,8 +112,8 @@ class WeightsPanel(Vertical):
             with Horizontal(classes="row"):
                 yield Label(label)
                 yield Input("" if value is None else f"{value:g}", id=field_id, type="number",
-                            placeholder="none" if optional else "0")
-        yield Static("", id="weights-error")
+                            placeholder="none" if optional else "0", validators=[_FieldCheck(label, optional)])
+        yield Static("", id="weights-error", markup=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -71,29 +121,24 @@ class WeightsPanel(Vertical):
         try:
             weights, budgets = self._read()
         except ValueError as err:
-            error.update(str(err))
+            error.update(f"✗ {err} (not applied)")
             return
         error.update("")
         if (weights, budgets) != (self.weights, self.budgets):
             self.weights, self.budgets = weights, budgets
             self.post_message(self.Changed(weights, budgets))
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter on a bad field: say so in a notification too, as the error line may be out of sight."""
+        event.stop()
+        try:
+            self._read()
+        except ValueError as err:
+            self.notify(str(err), title="Not applied", severity="error")
+
     def _read(self) -> tuple[Weights, Budgets]:
-        values: dict[str, float | None] = {}
-        for field_id, label, optional in FIELDS:
-            text = self.query_one(f"#{field_id}", Input).value.strip()
-            if not text and optional:
-                values[field_id] = None
-                continue
-            try:
-                number = float(text)
-            except ValueError:
-                raise ValueError(f"{label.rstrip(' ×')}: a number is needed") from None
-            if not math.isfinite(number) or number < 0:
-                raise ValueError(f"{label.rstrip(' ×')}: must be 0 or more")
-            if optional and number == 0:
-                raise ValueError(f"{label}: must be above 0 (blank for none)")
-            values[field_id] = number
+        values = {field_id: read_field(label, self.query_one(f"#{field_id}", Input).value, optional)
+                  for field_id, label, optional in FIELDS}
         weights = Weights(values["w-acc"], values["w-size"], values["w-latency"])
         budgets = Budgets(values["b-flash"], values["b-ram"], values["b-latency"])
         return weights, budgets
