@@ -15,7 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tinynas_tui.search.events import (
@@ -45,7 +45,7 @@ from tinynas_tui.tui.screens.confirm import ConfirmScreen
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
-from tinynas_tui.tui.widgets.space_editor import SpaceEditor
+from tinynas_tui.tui.widgets.side_panel import SidePanel
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
@@ -110,23 +110,14 @@ class TinyNasApp(App[None]):
         self._table = TrialTable(id="trials")
         self._spark = ScoreSpark(id="spark")
         self._detail = TrialDetail(id="detail")
+        self._side = SidePanel(self.weights, self.budgets, id="sidebar")
 
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from tinynas_tui.pipeline.config import PipelineConfig
-        from tinynas_tui.search.space import SINGLE_CONV
-
         yield self._status
         with Horizontal(id="body"):
-            with Vertical(id="sidebar"):
-                with TabbedContent(initial="tab-space"):
-                    with TabPane("Space", id="tab-space"):
-                        yield SpaceEditor(SINGLE_CONV, PipelineConfig(), id="space-editor")
-                    with TabPane("Weights", id="tab-weights"):
-                        from tinynas_tui.tui.widgets.weights_panel import WeightsPanel
-
-                        yield WeightsPanel(self.weights, self.budgets, id="weights")
+            yield self._side
             with Vertical(id="main"):
                 yield self._table
                 yield self._spark
@@ -135,7 +126,7 @@ class TinyNasApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(TrialTable).focus()
+        self._table.focus()
         self._open_engine()
 
     def on_unmount(self) -> None:
@@ -222,19 +213,19 @@ class TinyNasApp(App[None]):
     def on_export_failed(self, message: ExportFailed) -> None:
         self.notify(message.reason, title="Export failed", severity="error", timeout=8)
 
-    def on_engine_opened(self, message: EngineOpened) -> None:
+    async def on_engine_opened(self, message: EngineOpened) -> None:
         info: EngineInfo = message.info  # type: ignore[assignment]
         self.info = info
         if message.fresh:
             self.book = TrialBook()
             self._ranked_at = -1
-            self.query_one(TrialTable).reset()  # another study: a new table, not an update
+            self._table.reset()  # another study: a new table, not an update
         changed = self.book.merge(message.records)
         self.target = self._finished() + self.requested_trials
-        status = self.query_one(StatusBar)
+        status = self._status
         status.study, status.dataset, status.sampler, status.storage = (
             info.study_name, info.dataset, info.sampler, info.storage)
-        self.query_one(SpaceEditor).set_definition(info.space, info.pipeline)
+        await self._side.show_study(info.space, info.pipeline)
         self.query_one(LogPane).follow(info.log_path)
         self._rerank(changed)
         if not message.fresh:
@@ -310,7 +301,7 @@ class TinyNasApp(App[None]):
         self.weights, self.budgets = message.weights, message.budgets
         self._rerank(())
 
-    def on_space_editor_applied(self, message: SpaceEditor.Applied) -> None:
+    def on_space_editor_applied(self, message: Any) -> None:
         if self.state in ("running", "pausing", "stopping"):
             self.notify("Pause the study before changing its space.", severity="warning")
             return
@@ -389,7 +380,7 @@ class TinyNasApp(App[None]):
     def action_pareto(self) -> None:
         from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
 
-        table = self.query_one(TrialTable)
+        table = self._table
 
         def chosen(number: int | None) -> None:
             if number is not None:
@@ -400,7 +391,7 @@ class TinyNasApp(App[None]):
     def action_export(self) -> None:
         from tinynas_tui.tui.screens.export_screen import ExportScreen
 
-        table = self.query_one(TrialTable)
+        table = self._table
         numbers = tuple(sorted(table.marked)) or (
             (table.highlighted_number,) if table.highlighted_number is not None else ())
         if not numbers:
@@ -426,16 +417,13 @@ class TinyNasApp(App[None]):
         self._show_sidebar_tab("tab-weights")
 
     def action_focus_table(self) -> None:
-        self.query_one(TrialTable).focus()
+        self._table.focus()
 
     def _show_sidebar_tab(self, tab: str) -> None:
         narrow = self.screen.has_class("-narrow")
         if narrow != self.screen.has_class("-sidebar-toggled"):
             self.screen.toggle_class("-sidebar-toggled")
-        self.query_one(TabbedContent).active = tab
-        inputs = self.query_one(f"#{tab}", TabPane).query("Input")
-        if inputs:
-            self.call_after_refresh(inputs.first().focus)
+        self._side.show_tab(tab)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -166,6 +166,11 @@ class TrialDetail(ScrollView):
         if width <= 0 or key == self._wanted:
             return
         self._wanted = key
+        if isinstance(self.renderable, str):  # the placeholder: no layout to compute, draw it now
+            console = Console(width=width, file=io.StringIO(), force_terminal=True, legacy_windows=False)
+            lines = console.render_lines(self.renderable, console.options.update_width(width), style=key[2])
+            self.on_trial_detail_rendered(self.Rendered(key, [Strip(line) for line in lines]))
+            return
         self._render_lines(key)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
