@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Select, Static, Switch
+from textual.widgets import Input, Select, Static, Switch
 
 from tinynas_tui.pipeline.config import PipelineConfig
 from tinynas_tui.search.space import SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
@@ -220,6 +220,8 @@ async def test_labels_go_above_fields_when_narrow():
 
 def test_snapshot_with_an_invalid_field(snap_compare):
     async def make_dropout_invalid(pilot) -> None:
+        for field in pilot.app.query(Input):
+            field.cursor_blink = False  # the focused field's cursor always shows: the picture is stable
         row(pilot.app, "dropout").field.value = "0.5..0.1"
         await pilot.pause()
 
@@ -256,3 +258,78 @@ async def test_pipeline_rows_follow_the_config_fields():
         assert row(app, "prune").field.value is False
     [applied] = app.applied
     assert applied.pipeline == ExtendedPipeline(prune=False, distill_weight=0.25)
+
+
+# --- bad input: flagged where it is typed, refused by Apply, never applied ---------------------------
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("num_filters", "64..8", "low (64) must not exceed high (8)"),
+    ("dropout", "0.3..0.1 step 0.1", "low (0.3) must not exceed high (0.1)"),
+    ("num_filters", "", "empty; expected choices like '8, 16' or a range like '4..64'"),
+    ("num_filters", "8, , 16", "empty choice 2; check the commas"),
+    ("num_filters", "4..64 stride 2", "unexpected 'stride' after the range; expected 'step N' or 'log'"),
+    ("lr", "0..0.1 log", "a log range needs low > 0, got 0"),
+    ("epochs", "0", "epochs must be a positive whole number, got 0"),
+    ("prune_final_sparsity", "1.5", "prune_final_sparsity must be at least prune_initial_sparsity (0.5) and below 1"),
+], ids=["int-low-above-high", "float-low-above-high", "empty-choices", "empty-choice", "unknown-word",
+        "log-from-0", "zero-epochs", "sparsity-above-1"])
+@pytest.mark.asyncio
+async def test_a_bad_field_is_flagged_inline_and_never_applied(name, text, message):
+    app = EditorHost()
+    async with app.run_test(size=(60, 40)) as pilot:
+        await type_into(pilot, name, text)
+        await pilot.pause()
+        bad = row(app, name)
+        assert bad.has_class("-invalid") and bad.field.has_class("-invalid")
+        assert error_text(app, name).startswith(f"✗ {message}")
+        assert app.edited[-1] == (False, True)  # the app is told the edits cannot be applied
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.notes[-1] == (f"Fix the invalid field(s) first: {name}", "error")
+        editor = app.query_one(SpaceEditor)
+        assert (editor.space, editor.pipeline) == (SINGLE_CONV, PipelineConfig())
+    assert app.applied == []
+
+
+@pytest.mark.asyncio
+async def test_an_upside_down_sparsity_range_flags_both_ends_until_either_is_fixed():
+    app = EditorHost()
+    message = "✗ prune_final_sparsity must be at least prune_initial_sparsity (0.7) and below 1, got 0.6"
+    async with app.run_test(size=(60, 40)) as pilot:
+        await type_into(pilot, "prune_initial_sparsity", "0.7")
+        await type_into(pilot, "prune_final_sparsity", "0.6")  # each valid against the applied 0.5..0.8
+        await pilot.pause()
+        for end in ("prune_initial_sparsity", "prune_final_sparsity"):
+            assert row(app, end).has_class("-invalid") and error_text(app, end) == message
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.applied == []
+        assert app.notes[-1] == ("Fix the invalid field(s) first: prune_initial_sparsity, prune_final_sparsity",
+                                 "error")
+
+        await type_into(pilot, "prune_initial_sparsity", "0.5")  # fixing one end clears both flags
+        await pilot.pause()
+        assert not row(app, "prune_initial_sparsity").has_class("-invalid")
+        assert not row(app, "prune_final_sparsity").has_class("-invalid")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [applied] = app.applied
+    assert (applied.pipeline.prune_initial_sparsity, applied.pipeline.prune_final_sparsity) == (0.5, 0.6)
+
+
+@pytest.mark.asyncio
+async def test_a_range_moved_past_its_old_end_applies_whichever_end_is_typed_first():
+    app = EditorHost()
+    async with app.run_test(size=(60, 40)) as pilot:
+        await type_into(pilot, "prune_initial_sparsity", "0.9")  # above the final 0.8 for now
+        await pilot.pause()
+        assert row(app, "prune_initial_sparsity").has_class("-invalid")
+        await type_into(pilot, "prune_final_sparsity", "0.95")
+        await pilot.pause()
+        assert not row(app, "prune_initial_sparsity").has_class("-invalid")
+        assert not row(app, "prune_final_sparsity").has_class("-invalid")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [applied] = app.applied
+    assert (applied.pipeline.prune_initial_sparsity, applied.pipeline.prune_final_sparsity) == (0.9, 0.95)

@@ -5,93 +5,28 @@ from __future__ import annotations
 import functools
 import typing
 from dataclasses import fields
-from typing import Any, Callable
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Input, Select, Static, Switch
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.pipeline.config import QUANTIZATION_MODES, PipelineConfig
 from tinynas_tui.search.space import SearchSpace
 from tinynas_tui.search.space_text import SOURCE, param_from_text, param_kind, param_to_text, space_with_params
+from tinynas_tui.tui.widgets.field_row import FieldRow, TextCheck
 
 FIELD_CHOICES: dict[str, tuple[str, ...]] = {"quantization": QUANTIZATION_MODES}
 """Pipeline settings edited with a `Select` over these values instead of a free input."""
 
-KIND_LABELS = {"categorical": "cat", "int": "int", "float": "float"}
 MIN_INPUT_WIDTH = 16
 """Below this many columns beside the labels, each label goes above its field."""
-
-
-class _TextCheck(Validator):
-    """Validates an input's text with a parse function; its `UsageError` is the failure."""
-
-    def __init__(self, parse: Callable[[str], object]) -> None:
-        super().__init__()
-        self._parse = parse
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            self._parse(value)
-        except UsageError as err:
-            return self.failure(str(err), value)
-        return self.success()
-
-
-class FieldRow(Vertical):
-    """One labelled field, with a one-line error under it shown while the field is invalid."""
-
-    DEFAULT_CSS = """
-    FieldRow {
-        height: auto;
-        & > .field-line { height: auto; }
-        & .field-head { width: auto; padding-right: 1; color: $text-muted; }
-        &:focus-within .field-head { color: $text; text-style: bold; }
-        & Input, & Select { width: 1fr; }
-        & Switch { border: none; padding: 0; height: 1; }
-        & Switch:focus { border: none; background-tint: $foreground 10%; }
-        & > .field-error { display: none; color: $text-error; padding-left: 2; }
-        &.-invalid > .field-error { display: block; }
-    }
-    """
-
-    def __init__(self, name: str, field: Widget, head_width: int, kind: str | None = None) -> None:
-        super().__init__(classes="field-row")
-        self.field_name = name
-        self.field = field
-        self.kind = kind
-        self._head_width = head_width
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="field-line"):
-            yield Label(self._head(), classes="field-head")
-            yield self.field
-        yield Static("", classes="field-error", markup=False)
-
-    def _head(self) -> Content:
-        if self.kind is None:
-            return Content(self.field_name.ljust(self._head_width))
-        name = self.field_name.ljust(self._head_width - 6)
-        return Content.assemble(name, " ", (KIND_LABELS[self.kind].ljust(5), "dim"))
-
-    def show_kind(self, kind: str) -> None:
-        """Relabel the row with the kind its text now parses to."""
-        if kind != self.kind:
-            self.kind = kind
-            self.query_one(".field-head", Label).update(self._head())
-
-    def show_error(self, message: str | None) -> None:
-        """Show ``message`` under the field, or hide the error line when it is None."""
-        self.set_class(message is not None, "-invalid")
-        self.query_one(".field-error", Static).update(f"✗ {message}" if message else "")
 
 
 class SpaceEditor(VerticalScroll, can_focus=False):
@@ -141,6 +76,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
         self._set_applied(space, pipeline)
         self._narrow_below = 0
         self._edit_state = (True, False)  # (valid, changed) as last posted in `Edited`
+        self._valid_alone: tuple[Any, dict[str, Any]] = (None, {})  # see `_settings_valid_alone`
 
     @property
     def space(self) -> SearchSpace:
@@ -157,7 +93,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
         head_width = max([len(p.name) + 6 for p in self._space.params] + [len(s) for s in settings])
         yield Static("Search space", classes="section-title")
         for param in self._space.params:
-            check = _TextCheck(lambda text, name=param.name: self._param_from_text(name, text))
+            check = TextCheck(lambda text, name=param.name: self._param_from_text(name, text))
             field = Input(param_to_text(param), compact=True, validators=[check], select_on_focus=False)
             yield FieldRow(param.name, field, head_width, kind=param_kind(param))
         yield Static("Pipeline", classes="section-title -pipeline")
@@ -170,6 +106,10 @@ class SpaceEditor(VerticalScroll, can_focus=False):
         if self.size.width:  # recomposed for a new definition: its labels may be wider
             self.set_class(self.size.width < self._narrow_below, "-narrow")
 
+    def _rows(self) -> list[FieldRow]:
+        """The field rows, in order (they are the editor's children: no query of the whole subtree)."""
+        return [child for child in self.children if isinstance(child, FieldRow)]
+
     def _set_applied(self, space: SearchSpace, pipeline: PipelineConfig) -> None:
         """Make these the definitions Reset restores; their parameter kinds become the parse hints."""
         self._space, self._pipeline = space, pipeline
@@ -181,7 +121,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
             return Switch(value)
         if name in FIELD_CHOICES:
             return Select([(c, c) for c in FIELD_CHOICES[name]], value=value, allow_blank=False, compact=True)
-        check = _TextCheck(lambda text: self._setting_from_text(name, text))
+        check = TextCheck(lambda text: self._setting_from_text(name, text))
         input_type = {int: "integer", float: "number"}.get(kind, "text")
         return Input(str(value), type=input_type, compact=True, validators=[check], select_on_focus=False)
 
@@ -193,18 +133,55 @@ class SpaceEditor(VerticalScroll, can_focus=False):
         return param_from_text(name, text, self._kind_hints.get(name))
 
     def _setting_from_text(self, name: str, text: str) -> Any:
+        """A pipeline setting's value, checked together with the other settings as edited.
+
+        So a setting bound to another (``prune_initial_sparsity`` <= ``prune_final_sparsity``) is judged
+        against what that other field holds now, not against the last applied value. A field is blamed
+        only for a conflict it takes part in: when the other fields already conflict among themselves,
+        it is judged against the applied settings.
+        """
+        value = self._parse_setting(name, text)
+        others = self._other_settings(name)
+        try:
+            self._pipeline.with_overrides(**others)
+        except UsageError:
+            others = {}
+        self._pipeline.with_overrides(**others, **{name: value})
+        return value
+
+    def _parse_setting(self, name: str, text: str) -> Any:
         kind = self._setting_type(name)
         try:
-            value = kind(text.strip()) if kind in (int, float) else text
+            return kind(text.strip()) if kind in (int, float) else text
         except ValueError:
             what = "a whole number" if kind is int else "a number"
             raise UsageError(f"pipeline setting {name} must be {what}, got {text!r}") from None
-        self._pipeline.with_overrides(**{name: value})
-        return value
+
+    def _other_settings(self, name: str) -> dict[str, Any]:
+        """The edited values of the settings other than ``name`` that are valid on their own."""
+        return {key: value for key, value in self._settings_valid_alone().items() if key != name}
+
+    def _settings_valid_alone(self) -> dict[str, Any]:
+        """Each setting's edited value that is valid with the applied settings; computed once per edit."""
+        rows = [row for row in self._rows() if row.kind is None]
+        fingerprint = (self._pipeline, tuple(row.field.value for row in rows))
+        if self._valid_alone[0] != fingerprint:
+            values = {}
+            for row in rows:
+                try:
+                    value = row.field.value
+                    if isinstance(row.field, Input):
+                        value = self._parse_setting(row.field_name, value)
+                    self._pipeline.with_overrides(**{row.field_name: value})
+                except UsageError:
+                    continue
+                values[row.field_name] = value
+            self._valid_alone = (fingerprint, values)
+        return self._valid_alone[1]
 
     def set_definition(self, space: SearchSpace, pipeline: PipelineConfig) -> None:
         """Show ``space`` and ``pipeline``, dropping unapplied edits (e.g. when the app switches study)."""
-        param_rows = [row.field_name for row in self.query(FieldRow) if row.kind is not None]
+        param_rows = [row.field_name for row in self._rows() if row.kind is not None]
         same_layout = type(pipeline) is type(self._pipeline) and space.names == tuple(param_rows)
         self._set_applied(space, pipeline)
         if same_layout:
@@ -215,7 +192,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
     def _fill(self) -> None:
         """Put the applied definitions back into every field."""
         params = {p.name: p for p in self._space.params}
-        for row in self.query(FieldRow):
+        for row in self._rows():
             if row.field_name in params:
                 row.field.value = param_to_text(params[row.field_name])
             else:
@@ -242,7 +219,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
             UsageError: A field is invalid, or the fields together do not make a valid definition.
         """
         params, settings, invalid = [], {}, []
-        for row in self.query(FieldRow):
+        for row in self._rows():
             try:
                 if row.kind is not None:
                     params.append(self._param_from_text(row.field_name, row.field.value))
@@ -287,8 +264,12 @@ class SpaceEditor(VerticalScroll, can_focus=False):
     @on(Select.Changed)
     def _field_changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
         event.stop()
-        if isinstance(event, Input.Changed):
-            self._check_row(event.input.query_ancestor(FieldRow))
+        changed = event.control.query_ancestor(FieldRow)
+        for row in self._rows():
+            # A pipeline setting may be valid or not depending on another (a sparsity range), so a
+            # change to one rechecks them all.
+            if row is changed or (changed.kind is None and row.kind is None):
+                self._check_row(row)
         self._post_edit_state()
 
     def _post_edit_state(self) -> None:
@@ -314,7 +295,7 @@ def _field_types(config_class: type) -> dict[str, Any]:
 
 def _short_error(message: str, name: str) -> str:
     """Drop the part of an error that names the field, since the row already shows the name."""
-    for prefix in (f"{SOURCE}: parameter {name!r}: ", f"pipeline setting {name} "):
+    for prefix in (f"{SOURCE}: parameter {name!r}: ", f"pipeline setting {name} ", "pipeline config: "):
         if message.startswith(prefix):
             return message[len(prefix) :]
     return message
