@@ -67,6 +67,8 @@ class FakeEngine:
         self.log_path = log_path
         self.next_number = max((r.number for r in self.initial), default=-1) + 1
         self.pending_poll: list[TrialRecord] = []
+        self.full: dict[int, TrialRecord] = {}
+        self.trial_reads: list[int] = []
         self.runs: list[int] = []
         self.export_requests: list[tuple] = []
         self.closed = False
@@ -85,6 +87,11 @@ class FakeEngine:
     def poll(self):
         out, self.pending_poll = self.pending_poll, []
         return out
+
+    def read_trial(self, number):
+        """The full record of a trial the engine opened with (``full`` replaces a partial one)."""
+        self.trial_reads.append(number)
+        return self.full.get(number)
 
     def release(self, n: int = 1) -> None:
         for _ in range(n):

@@ -337,3 +337,24 @@ async def test_export_without_marks_takes_the_highlighted_trial():
         assert app.screen.numbers == (3,)
         await pilot.press("escape")
         assert engine.export_requests == []
+
+
+async def test_trials_read_in_summary_are_read_in_full_when_shown():
+    from dataclasses import replace
+
+    from tinynas_tui.search.trial_reader import SUMMARY_ATTRS
+
+    full = seeded()
+    engine = FakeEngine([replace(r, params={}, attrs={k: v for k, v in r.attrs.items() if k in SUMMARY_ATTRS},
+                                 partial=True) for r in full])
+    engine.full = {r.number: r for r in full}
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        assert cell(app, 2, "acc") == f"{full[2].accuracy:.4f}"  # the table needs no more than the summary
+        await until(pilot, lambda: not app.book.get(0).partial, "the highlighted trial read in full")
+        await until(pilot, lambda: "num_filters" in app.query_one("#detail").plain_text(), "its parameters shown")
+        app.query_one(TrialTable).move_to(3)
+        await until(pilot, lambda: not app.book.get(3).partial, "trial 3 read in full")
+        assert engine.trial_reads == [0, 3] and app.book.get(1).partial  # only trials shown are read
+        assert app.book.get(3) == full[3]

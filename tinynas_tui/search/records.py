@@ -36,6 +36,8 @@ class TrialRecord:
     attrs: dict[str, Any] = field(default_factory=dict)
     stage: str | None = None
     seconds: float | None = None
+    partial: bool = False
+    """Only the attributes the table and ranking use were read (no parameters); the engine has the rest."""
 
     @property
     def accuracy(self) -> float | None:
@@ -227,6 +229,8 @@ class TrialBook:
             old = self.records.get(rec.number)
             if old is not None and old.state in FINISHED and rec.state not in FINISHED:
                 continue
+            if old is not None and rec.partial and not old.partial and rec.state == old.state:
+                continue  # a summary never replaces the full record
             if old is not None and rec.state == "running" and old.state == "running":
                 rec = replace(rec, stage=old.stage)
             if old != rec:

@@ -39,6 +39,7 @@ from tinynas_tui.tui.messages import (
     ExportWritten,
     StudyRunEnded,
     TrialEventArrived,
+    TrialRead,
     TrialsPolled,
 )
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
@@ -105,6 +106,7 @@ class TinyNasApp(App[None]):
         self._trial_started_at: dict[int, float] = {}
         self._durations: list[float] = []
         self._ranked_at = self.book.complete_changes
+        self._reading: set[int] = set()  # trials whose full record is being read
         # The widgets every update touches, kept at hand: a DOM query walks the whole tree.
         self._status = StatusBar(id="status")
         self._table = TrialTable(id="trials")
@@ -158,6 +160,14 @@ class TinyNasApp(App[None]):
         records = self.engine.poll()
         if records:
             self.post_message(TrialsPolled(records))
+
+    @work(thread=True, group="read", exit_on_error=False)
+    def _read_trial(self, number: int) -> None:
+        record = None
+        try:
+            record = self.engine.read_trial(number)
+        finally:
+            self.post_message(TrialRead(number, record))
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _switch_study(self, space: Any, pipeline: Any) -> None:
@@ -267,6 +277,11 @@ class TinyNasApp(App[None]):
         else:
             self.notify(f"Trial {event.number}: result lost. {event.reason}", title="Result lost",
                         severity="error", timeout=15)
+
+    def on_trial_read(self, message: TrialRead) -> None:
+        self._reading.discard(message.number)
+        if message.record is not None:
+            self.on_trials_polled(TrialsPolled([message.record]))
 
     def on_trials_polled(self, message: TrialsPolled) -> None:
         changed = self.book.merge(message.records)
@@ -455,6 +470,9 @@ class TinyNasApp(App[None]):
     def _show_detail(self) -> None:
         number = self._table.highlighted_number
         record = self.book.get(number) if number is not None else None
+        if record is not None and record.partial and number not in self._reading:
+            self._reading.add(number)
+            self._read_trial(number)  # a bulk-read trial: its parameters and other figures, in a thread
         order = self.info.space.names if self.info else ()
         self._detail.show(record, self.ranking, self.budgets, order)
 

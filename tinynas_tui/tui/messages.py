@@ -43,6 +43,15 @@ class TrialsPolled(Message):
         self.records = records
 
 
+class TrialRead(Message):
+    """One trial read in full (None if the engine could not), for a trial the open read in summary."""
+
+    def __init__(self, number: int, record: TrialRecord | None) -> None:
+        super().__init__()
+        self.number = number
+        self.record = record
+
+
 class StudyRunEnded(Message):
     """The study thread returned: the target was reached, or a pause or stop took effect."""
 

@@ -51,6 +51,8 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
         if record.number in ranking.front:
             head.append("    ★ on the Pareto front", style="bold")
     parts: list[Any] = [head]
+    if record.partial:
+        parts.append(Text("reading its parameters and figures…", style="italic"))
     if record.reason:
         parts.append(Text(f"why: {record.reason}", style="bold red"))
     sections: list[Any] = []

@@ -1,0 +1,166 @@
+"""Read a study's trials as `TrialRecord`s straight from Optuna's RDB tables, in bulk.
+
+Optuna's own read (`get_all_trials`) builds ORM objects and a `FrozenTrial` per trial: ~60 s for a
+study of 50,000 trials on a busy 2-core machine. The UI needs far less: four plain queries (trials,
+values, parameters, user attributes; no system attributes or intermediate values) over the storage's
+SQLAlchemy engine give the same records. Parameters are decoded with Optuna's own distributions
+(parsed once per distinct distribution), values with Optuna's own stored-value rules, attributes with
+`json.loads`.
+
+Used when a study is opened; polls afterwards read only new and unfinished trials through Optuna.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from tinynas_tui.search.records import TrialRecord
+
+STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running", "WAITING": "waiting"}
+UNFINISHED = ("RUNNING", "WAITING")
+
+
+@dataclass
+class TrialRead:
+    """What one bulk read returned."""
+
+    records: list[TrialRecord]
+    max_trial_id: int = -1
+    unfinished_ids: set[int] = field(default_factory=set)
+    rows: int = 0
+    """Rows read from the database, all tables together."""
+    trial_ids: dict[int, int] = field(default_factory=dict)
+    """Trial number to storage trial id."""
+
+
+def can_read(storage: Any) -> bool:
+    """True if ``storage`` is an Optuna RDB storage whose tables this module can read."""
+    from optuna.storages import RDBStorage
+
+    return isinstance(storage, RDBStorage) and getattr(storage, "engine", None) is not None
+
+
+SUMMARY_ATTRS = ("float_accuracy", "arena_bytes", "macs", "fail_stage", "fail_reason", "prune_stage", "prune_reason",
+                 "worker_host")
+"""The user attributes the table, the ranking and the budgets use; a summary read takes only these."""
+
+
+def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
+    """Every trial of the study, as records in trial-number order.
+
+    Args:
+        storage: An Optuna RDB storage (see `can_read`).
+        study_id: The study's id in the storage.
+        summary: Read only `SUMMARY_ATTRS` and no parameters; records are marked ``partial`` and
+            `read_trial` gives the rest. A 50,000-trial study reads in ~1 s instead of ~7 s.
+    """
+    from optuna.distributions import json_to_distribution
+    from optuna.storages._rdb import models
+    from sqlalchemy import String, select, type_coerce
+
+    trials_t = models.TrialModel.__table__
+    values_t = models.TrialValueModel.__table__
+    params_t = models.TrialParamModel.__table__
+    attrs_t = models.TrialUserAttributeModel.__table__
+    in_study = select(trials_t.c.trial_id).where(trials_t.c.study_id == study_id).scalar_subquery()
+
+    def raw(column: Any) -> Any:  # skip SQLAlchemy's per-row conversion (enums, SQLite datetimes)
+        return type_coerce(column, String)
+
+    with storage.engine.connect() as conn:
+        trials = _rows(conn, select(trials_t.c.trial_id, trials_t.c.number, raw(trials_t.c.state),
+                                    raw(trials_t.c.datetime_start), raw(trials_t.c.datetime_complete))
+                       .where(trials_t.c.study_id == study_id))
+        values = _rows(conn, select(values_t.c.trial_id, values_t.c.objective, values_t.c.value,
+                                    raw(values_t.c.value_type)).where(values_t.c.trial_id.in_(in_study)))
+        params = [] if summary else _rows(conn, select(
+            params_t.c.trial_id, params_t.c.param_name, params_t.c.param_value, params_t.c.distribution_json)
+            .where(params_t.c.trial_id.in_(in_study)).order_by(params_t.c.param_id))
+        query = select(attrs_t.c.trial_id, attrs_t.c.key, attrs_t.c.value_json).where(attrs_t.c.trial_id.in_(in_study))
+        if summary:
+            query = query.where(attrs_t.c.key.in_(SUMMARY_ATTRS))
+        attrs = _rows(conn, query.order_by(attrs_t.c.trial_user_attribute_id))
+
+    values_by: dict[int, dict[int, float]] = {}
+    for tid, objective, value, value_type in values:
+        values_by.setdefault(tid, {})[objective] = _stored_value(value, value_type)
+
+    distributions: dict[str, Any] = {}
+    params_by: dict[int, dict[str, Any]] = {}
+    for tid, name, internal, dist_json in params:
+        dist = distributions.get(dist_json)
+        if dist is None:
+            dist = distributions[dist_json] = json_to_distribution(dist_json)
+        params_by.setdefault(tid, {})[name] = dist.to_external_repr(internal)
+
+    attrs_by: dict[int, dict[str, Any]] = {}
+    for tid, key, value_json in attrs:
+        attrs_by.setdefault(tid, {})[key] = _json_value(value_json)
+
+    read = TrialRead([], rows=len(trials) + len(values) + len(params) + len(attrs))
+    for tid, number, state_name, started, completed in trials:
+        state = STATES[state_name]
+        seconds = (_datetime(completed) - _datetime(started)).total_seconds() if started and completed else None
+        trial_values = values_by.get(tid)
+        record_values = None
+        if state == "complete" and trial_values:
+            record_values = tuple(trial_values[i] for i in sorted(trial_values))
+        read.records.append(TrialRecord(number, state, params_by.get(tid, {}), record_values,
+                                        attrs_by.get(tid, {}), None, seconds, partial=summary))
+        read.trial_ids[number] = tid
+        read.max_trial_id = max(read.max_trial_id, tid)
+        if state_name in UNFINISHED:
+            read.unfinished_ids.add(tid)
+    read.records.sort(key=lambda r: r.number)
+    return read
+
+
+def read_trial(storage: Any, trial_id: int) -> TrialRecord:
+    """One trial in full, through Optuna (what a summary read left out)."""
+    return TrialRecord.from_frozen(storage.get_trial(trial_id))
+
+
+def _rows(conn: Any, statement: Any) -> list[tuple]:
+    """Plain tuples from the DB-API cursor: SQLAlchemy's row objects cost as much as the query here.
+
+    The statement is compiled by SQLAlchemy for the connection's dialect (so any Optuna RDB works) and
+    only the fetching bypasses it; the columns read are plain (numbers, text), or cast to text.
+    """
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args: Any = tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _json_value(text: str) -> Any:
+    """``json.loads``, with numbers (most attributes) parsed directly: several times faster."""
+    first = text[:1]
+    if first in "-0123456789":
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+    return json.loads(text)
+
+
+def _stored_value(value: float, value_type: str) -> float:
+    """Optuna's stored objective value (infinities are stored as a type) back to a float."""
+    if value_type == "FINITE":
+        return value
+    return {"INF_POS": float("inf"), "INF_NEG": float("-inf")}.get(value_type, value)
+
+
+def _datetime(value: Any) -> Any:
+    """A datetime column as read raw: SQLite gives text, other databases a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
