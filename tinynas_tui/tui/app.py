@@ -146,7 +146,13 @@ class TinyNasApp(App[None]):
         except Exception as err:
             self.post_message(EngineFailed("Cannot open the study", err, traceback.format_exc()))
             return
-        self.post_message(EngineOpened(info, records))
+        self.post_message(self._opened(info, records))
+
+    def _opened(self, info: Any, records: list[Any], fresh: bool = False) -> EngineOpened:
+        """The opened study's trials merged into a new book and ranked, here in the opening thread."""
+        book = TrialBook()
+        book.merge(records)
+        return EngineOpened(info, records, fresh=fresh, book=book, ranking=book.rank(self.weights, self.budgets))
 
     @work(thread=True, group="study", exclusive=True, exit_on_error=False)
     def _run_study(self, n_trials: int) -> None:
@@ -176,7 +182,7 @@ class TinyNasApp(App[None]):
         except Exception as err:
             self.post_message(EngineFailed("Cannot start a new study", err, traceback.format_exc()))
             return
-        self.post_message(EngineOpened(info, records, fresh=True))
+        self.post_message(self._opened(info, records, fresh=True))
 
     @work(thread=True, group="export", exclusive=True, exit_on_error=False)
     def _plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...]) -> None:
@@ -227,17 +233,23 @@ class TinyNasApp(App[None]):
         info: EngineInfo = message.info  # type: ignore[assignment]
         self.info = info
         if message.fresh:
-            self.book = TrialBook()
-            self._ranked_at = -1
             self._table.reset()  # another study: a new table, not an update
-        changed = self.book.merge(message.records)
+        if message.book is not None and (message.fresh or len(self.book) == 0):
+            # Built and ranked in the opening thread; no event can have reached this study's book yet.
+            self.book, self.ranking = message.book, message.ranking
+            self._ranked_at = self.book.complete_changes
+            changed = [r.number for r in message.records]
+        else:
+            if message.fresh:
+                self.book, self._ranked_at = TrialBook(), -1
+            changed = self.book.merge(message.records)
         self.target = self._finished() + self.requested_trials
         status = self._status
         status.study, status.dataset, status.sampler, status.storage = (
             info.study_name, info.dataset, info.sampler, info.storage)
         await self._side.show_study(info.space, info.pipeline)
         self.query_one(LogPane).follow(info.log_path)
-        self._rerank(changed)
+        self._rerank(changed, ranked=True)
         if not message.fresh:
             self.set_interval(POLL_INTERVAL_S, self._poll)
         self._set_state("paused")
@@ -449,8 +461,11 @@ class TinyNasApp(App[None]):
         """True while the app shuts down: late messages must not touch removed widgets."""
         return not self._table.is_attached
 
-    def _rerank(self, changed: Iterable[int]) -> None:
-        """Show the trials ``changed`` (numbers); rank again first if the complete trials or weights changed."""
+    def _rerank(self, changed: Iterable[int], ranked: bool = False) -> None:
+        """Show the trials ``changed`` (numbers); rank again first if the complete trials or weights changed.
+
+        ``ranked``: the ranking is new although current (made in the opening thread): show it everywhere.
+        """
         stale = (self.book.complete_changes != self._ranked_at or self.ranking.weights != self.weights
                  or self.ranking.budgets != self.budgets)
         if stale:
@@ -461,9 +476,9 @@ class TinyNasApp(App[None]):
         table = self._table
         records = [r for r in map(self.book.get, changed) if r is not None]
         table.update_rows(records, self.ranking)
-        if stale:
+        if stale or ranked:
             self._spark.show(self.book.complete(), self.ranking)
-        if stale or table.highlighted_number in changed:
+        if stale or ranked or table.highlighted_number in changed:
             self._show_detail()
         self._update_status()
 

@@ -8,13 +8,20 @@ from tinynas_tui.search.records import TrialRecord
 
 
 class EngineOpened(Message):
-    """The study is open (or a new one was started): its description and every trial so far."""
+    """The study is open (or a new one was started): its description and every trial so far.
 
-    def __init__(self, info: object, records: list[TrialRecord], fresh: bool = False) -> None:
+    ``book`` and ``ranking`` hold those trials already merged and ranked by the thread that read them
+    (a 50,000-trial study costs the event loop nothing then); the handler takes them over.
+    """
+
+    def __init__(self, info: object, records: list[TrialRecord], fresh: bool = False, book: object = None,
+                 ranking: object = None) -> None:
         super().__init__()
         self.info = info
         self.records = records
         self.fresh = fresh
+        self.book = book
+        self.ranking = ranking
 
 
 class EngineFailed(Message):
