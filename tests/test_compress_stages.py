@@ -323,6 +323,36 @@ def test_pqat_keeps_sparsity_through_int8_conversion_and_plain_qat_loses_it(data
     assert results[False][1] < results[True][1] - 0.05
 
 
+def test_qat_model_converts_like_the_from_keras_model_route(data, pruned):
+    """The frozen-function conversion of a fake-quantized model equals ``from_keras_model``'s."""
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from tinynas_tui.pipeline.measure import quantize_input
+    from tinynas_tui.pipeline.qat import quantization_aware_train
+
+    qat_model = quantization_aware_train(pruned, data.x_train, data.y_train, epochs=1, preserve_sparsity=True)
+    ours = convert_to_tflite(qat_model, data.x_train, "int8", 100)
+    converter = tf.lite.TFLiteConverter.from_keras_model(qat_model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([data.x_train[i : i + 1]] for i in range(100))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    reference = converter.convert()
+
+    outputs = []
+    for model_bytes in (ours, reference):
+        interpreter = Interpreter(model_content=model_bytes)
+        index = interpreter.get_input_details()[0]["index"]
+        interpreter.resize_tensor_input(index, list(data.x_test.shape))
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(index, quantize_input(data.x_test, interpreter.get_input_details()[0]))
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy())
+    np.testing.assert_array_equal(*outputs)
+
+
 def test_unquantizable_layers_raise_quantization_error(data):
     keras = _keras()
     from tinynas_tui.pipeline.qat import QuantizationError, quantization_aware_train
