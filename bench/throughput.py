@@ -44,11 +44,12 @@ def main() -> None:
     # Warm the dataset cache so no side pays the one-time CSV parse.
     subprocess.run([sys.executable, "-c", "from tinynas_tui.pipeline.datasets import *;"
                     "load_dataset(DatasetSpec('mnist-5k'))"], check=True)
-    rows = []
+    rows, memory = [], []
     for extra in configs:
         with tempfile.TemporaryDirectory() as ours_dir:
             seconds, _ = timed([sys.executable, "-m", "tinynas_tui", "--headless", "--trials", str(n),
                                 *shlex.split(extra)], ours_dir)
+            memory.append(worker_rss(Path(ours_dir) / "tinynas-runs" / "tinynas.db"))
         rows.append((f"tinynas-tui --headless {extra}".strip(), seconds))
     with tempfile.TemporaryDirectory() as seed_dir:
         seed_s, _ = timed([sys.executable, str(HERE / "seed_loop.py"), "--trials", str(n)], seed_dir)
@@ -59,6 +60,20 @@ def main() -> None:
         rate = n / seconds * 3600
         print(f"{label:<40}{seconds:>9.1f}{rate:>13.0f}{rate / seed_rate:>8.2f}x")
     print(f"{'seed loop (in-process)':<40}{seed_s:>9.1f}{seed_rate:>13.0f}{1:>8.2f}x")
+    for (label, _), rss in zip(rows, memory):
+        print(f"worker RSS after each trial, {label}: first {rss[0]:.0f} MB, last {rss[-1]:.0f} MB, "
+              f"max {max(rss):.0f} MB" if rss else f"worker RSS: none recorded for {label}")
+
+
+def worker_rss(db: Path) -> list[float]:
+    """The worker's resident MB after each complete trial, in trial order (from the study's storage)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT a.value_json FROM trial_user_attributes a JOIN trials t ON t.trial_id = a.trial_id "
+            "WHERE a.key = 'worker_rss_mb' ORDER BY t.number").fetchall()
+    return [float(v) for (v,) in rows]
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from tinynas_tui import __version__
 from tinynas_tui.errors import UsageError
-from tinynas_tui.executor.protocol import DEFAULT_TRIAL_MEMORY_MB
+from tinynas_tui.executor.protocol import DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB
 from tinynas_tui.search.storage import DEFAULT_HEARTBEAT_GRACE_S, DEFAULT_HEARTBEAT_INTERVAL_S
 
 PROG = "tinynas-tui"
@@ -64,8 +64,8 @@ def add_worker_options(p: argparse.ArgumentParser) -> None:
                    help="fail a trial that runs longer (default: no limit)")
     g.add_argument("--trial-memory-mb", type=_positive_float, default=DEFAULT_TRIAL_MEMORY_MB, metavar="MB",
                    help=f"fail a trial whose worker uses more memory (default {DEFAULT_TRIAL_MEMORY_MB:g})")
-    g.add_argument("--recycle-every", type=positive_int, default=10, metavar="K",
-                   help="start a fresh worker process after K trials (default 10)")
+    g.add_argument("--recycle-every", type=positive_int, default=DEFAULT_RECYCLE_EVERY, metavar="K",
+                   help=f"start a fresh worker process after K trials (default {DEFAULT_RECYCLE_EVERY})")
     g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
                    help="start a fresh worker after a trial that left it above MB (default 4096)")
     g.add_argument("--jobs", type=positive_int, default=1, metavar="N",

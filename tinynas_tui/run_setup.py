@@ -14,7 +14,7 @@ from typing import Any
 
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
-from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
+from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
 from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
@@ -64,7 +64,7 @@ class RunOptions:
     cpu: bool = False
     threads: int | None = None
     trial_timeout: float | None = None
-    recycle_every: int = 10
+    recycle_every: int = DEFAULT_RECYCLE_EVERY
     worker_max_rss_mb: float = 4096.0
     trial_memory_mb: float | None = DEFAULT_TRIAL_MEMORY_MB
     heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL_S
