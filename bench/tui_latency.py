@@ -26,18 +26,19 @@ import tempfile
 import time
 
 
-def time_to_first_frame(workdir: str) -> float:
-    """Seconds from spawning the app in a pty until the status bar is on screen."""
+def frame_times(workdir: str, extra: list[str] | tuple[str, ...] = (), until: bytes | None = None) -> tuple[float, float]:
+    """Seconds from spawning the app in a pty until the status bar is on screen, and until ``until``
+    (bytes in the app's output) appears too (NaN if it never does within 60 s)."""
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tinynas_tui", "--paused"], cwd=workdir, stdin=slave,
+    proc = subprocess.Popen([sys.executable, "-m", "tinynas_tui", "--paused", *extra], cwd=workdir, stdin=slave,
                             stdout=slave, stderr=slave, env=env, start_new_session=True)
     os.close(slave)
     seen = b""
-    elapsed = float("nan")
+    first = later = float("nan")
     try:
-        while time.perf_counter() - start < 30:
+        while time.perf_counter() - start < 60:
             ready, _, _ = select.select([master], [], [], 0.5)
             if not ready:
                 continue
@@ -46,14 +47,21 @@ def time_to_first_frame(workdir: str) -> float:
             except OSError:
                 break
             seen += chunk
-            if b"tinynas-tui" in seen and b"trials" in seen:
-                elapsed = time.perf_counter() - start
+            if first != first and b"tinynas-tui" in seen and b"trials" in seen:
+                first = time.perf_counter() - start
+            if first == first and (until is None or until in seen):
+                later = time.perf_counter() - start
                 break
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
         os.close(master)
-    return elapsed
+    return first, later
+
+
+def time_to_first_frame(workdir: str) -> float:
+    """Seconds from spawning the app in a pty until the status bar is on screen."""
+    return frame_times(workdir)[0]
 
 
 FLOOR_CODE = """

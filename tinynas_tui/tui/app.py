@@ -229,7 +229,7 @@ class TinyNasApp(App[None]):
     def on_export_failed(self, message: ExportFailed) -> None:
         self.notify(message.reason, title="Export failed", severity="error", timeout=8)
 
-    async def on_engine_opened(self, message: EngineOpened) -> None:
+    def on_engine_opened(self, message: EngineOpened) -> None:
         info: EngineInfo = message.info  # type: ignore[assignment]
         self.info = info
         if message.fresh:
@@ -247,9 +247,14 @@ class TinyNasApp(App[None]):
         status = self._status
         status.study, status.dataset, status.sampler, status.storage = (
             info.study_name, info.dataset, info.sampler, info.storage)
-        await self._side.show_study(info.space, info.pipeline)
-        self.query_one(LogPane).follow(info.log_path)
         self._rerank(changed, ranked=True)
+        self.query_one(LogPane).follow(info.log_path)
+        # The table is what the user waits for: paint it, then build the side panel (~0.2 s).
+        self.call_after_refresh(self._finish_opening, message)
+
+    async def _finish_opening(self, message: EngineOpened) -> None:
+        info: EngineInfo = message.info  # type: ignore[assignment]
+        await self._side.show_study(info.space, info.pipeline)
         if not message.fresh:
             self.set_interval(POLL_INTERVAL_S, self._poll)
         self._set_state("paused")
