@@ -76,27 +76,31 @@ class TrialRows:
 
     def value(self, number: int, column: str) -> Any:
         """The raw value a column sorts by (None when the trial has none)."""
-        r = self.records[number]
+        return self._getter(column)(number)
+
+    def _getter(self, column: str) -> Callable[[int], Any]:
+        """A fast function from trial number to the column's raw value (sorting calls it per row)."""
+        records, ranking = self.records, self.ranking
         if column == "number":
-            return number
+            return lambda n: n
         if column == "mark":
-            return number in self.marked
+            return self.marked.__contains__
         if column == "state":
-            return r.state
+            return lambda n: records[n].state
         if column == "score":
-            return self.ranking.scores.get(number)
+            return ranking.scores.get
         if column == "rank":
-            return self.ranking.ranks.get(number)
+            return ranking.ranks.get
         if column == "pareto":
-            return number in self.ranking.front
+            return ranking.front.__contains__
         if column in ("acc", "size", "latency"):
-            return r.values[("acc", "size", "latency").index(column)] if r.values else None
-        if column == "float_acc":
-            return r.attrs.get("float_accuracy")
+            i = ("acc", "size", "latency").index(column)
+            return lambda n: v[i] if (v := records[n].values) else None
+        if column in ("float_acc", "macs"):
+            key = "float_accuracy" if column == "float_acc" else "macs"
+            return lambda n: records[n].attrs.get(key)
         if column == "arena":
-            return r.arena_kb
-        if column == "macs":
-            return r.attrs.get("macs")
+            return lambda n: records[n].arena_kb
         raise KeyError(column)
 
     def cells(self, number: int) -> list[Cell]:
@@ -127,10 +131,10 @@ class TrialRows:
     # -- order ---------------------------------------------------------------------------------------
 
     def _key_function(self) -> Callable[[int], tuple]:
-        column, reverse, value = self.sort_column, self.sort_reverse, self.value
+        reverse, value = self.sort_reverse, self._getter(self.sort_column)
 
         def key(number: int) -> tuple:
-            v = value(number, column)
+            v = value(number)
             missing = v is None
             # Missing values sort last whichever the direction.
             return (missing != reverse, 0 if missing else v, number)
