@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from rich.color import Color as RichColor
+from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
@@ -20,11 +21,18 @@ from tinynas_tui.search.records import Ranking, TrialRecord
 EMPTY = "score: no complete trials yet"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
+def _rgb_style(r: int, g: int, b: int) -> Style:
+    return Style.from_color(RichColor.from_triplet(ColorTriplet(r, g, b)))
+
+
 def _bar_style(low: tuple[int, int, int], high: tuple[int, int, int], ratio: float) -> Style:
-    """Textual's blend of the min and max colours (truncated to whole RGB values), as a style."""
+    """Textual's blend of the min and max colours (truncated to whole RGB values), as a style.
+
+    Cached by the resulting colour: a gradient has a few hundred at most, whatever the scores.
+    """
     (r1, g1, b1), (r2, g2, b2) = low, high
-    return Style.from_color(RichColor.from_rgb(r1 + (r2 - r1) * ratio, g1 + (g2 - g1) * ratio, b1 + (b2 - b1) * ratio))
+    return _rgb_style(int(r1 + (r2 - r1) * ratio), int(g1 + (g2 - g1) * ratio), int(b1 + (b2 - b1) * ratio))
 
 
 class ScoreSparkline(Widget):
