@@ -268,8 +268,12 @@ async def test_log_pane_toggles_and_tails_the_worker_log(tmp_path):
         await until(pilot, lambda: app.state == "paused", "opened")
         pane = app.query_one("#log")
         assert not pane.display
+        with log.open("a") as fh:
+            fh.write("while hidden\n")
+        pane.read_new()
+        assert not pane.lines  # kept, not written: writing to a hidden Log lays the screen out
         await pilot.press("f3")
-        assert pane.display
+        assert pane.display and any("while hidden" in line for line in pane.lines)
         with log.open("a") as fh:
             fh.write("converter: fully_quantize 0\n")
         pane.read_new()

@@ -437,7 +437,9 @@ class TinyNasApp(App[None]):
         self.push_screen(ExportScreen(numbers), chosen)
 
     def action_toggle_log(self) -> None:
-        self.query_one(LogPane).toggle_class("-visible")
+        pane = self.query_one(LogPane)
+        pane.toggle_class("-visible")
+        pane.flush_held()
 
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("-sidebar-toggled")

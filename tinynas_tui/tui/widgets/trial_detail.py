@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import io
+from typing import Any
 
 from rich.columns import Columns
 from rich.console import Console, Group
@@ -17,6 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinynas_tui.search.records import Budgets, Ranking, TrialRecord
+from tinynas_tui.tui.widgets.quiet_size import set_virtual_size
 from tinynas_tui.tui.widgets.trial_rows import human_count
 
 
@@ -187,9 +187,7 @@ class TrialDetail(ScrollView):
         if message.key != self._wanted:
             return  # a newer rendering is on its way
         self._have, self._lines = message.key, message.lines
-        size = Size(message.key[1], len(self._lines))
-        if size != self.virtual_size:
-            self.virtual_size = size
+        set_virtual_size(self, Size(message.key[1], len(self._lines)))
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:

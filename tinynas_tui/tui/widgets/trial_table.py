@@ -20,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinynas_tui.search.records import Ranking, TrialRecord
+from tinynas_tui.tui.widgets.quiet_size import set_virtual_size
 from tinynas_tui.tui.widgets.trial_rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
 
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
@@ -141,28 +142,13 @@ class TrialTable(ScrollView, can_focus=True):
             self._cursor_index = order.index(self._cursor_number)
         else:
             self._cursor_index = 0
-        self._set_virtual_size(Size(TOTAL_WIDTH, len(order) + 1))
+        set_virtual_size(self, Size(TOTAL_WIDTH, len(order) + 1))
         if self._cursor_index != before and self.is_mounted:
             # Rows came or went above the cursor: scroll with it, so its row stays on the same line.
             self.scroll_to(y=max(0, round(self.scroll_y) + self._cursor_index - before), animate=False,
                            immediate=True)
         self.refresh()
         self._announce()
-
-    def _set_virtual_size(self, size: Size) -> None:
-        """Grow or shrink the scrollable area without a screen layout, unless a scrollbar comes or goes.
-
-        Setting ``virtual_size`` asks for a layout of the whole screen (tens of ms with the side panel
-        open); a new row only changes the scrollbar's thumb.
-        """
-        if size == self.virtual_size:
-            return
-        if not self.is_mounted or not self.container_size:
-            self.virtual_size = size
-            return
-        self.set_reactive(ScrollView.virtual_size, size)
-        self._scroll_update(size)  # Textual's own scrollbar update; shows or hides them (with a layout) if needed
-        self.refresh()
 
     def _announce(self) -> None:
         number = self.highlighted_number
