@@ -31,12 +31,11 @@ from tinynas_tui.search.records import Budgets, TrialBook
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.study_engine import Engine, EngineInfo
 from tinynas_tui.tui.commands import StudyCommands
+from tinynas_tui.tui.export_flow import ExportFlow
+from tinynas_tui.tui.study_controls import StudyControls
 from tinynas_tui.tui.messages import (
     EngineFailed,
     EngineOpened,
-    ExportFailed,
-    ExportPlanned,
-    ExportWritten,
     StudyRunEnded,
     TrialEventArrived,
     TrialRead,
@@ -52,11 +51,9 @@ from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 POLL_INTERVAL_S = 3.0
-MORE_TRIALS = 5
-IDLE_STATES = ("paused", "stopped", "finished")
 
 
-class TinyNasApp(App[None]):
+class TinyNasApp(StudyControls, ExportFlow, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -184,50 +181,7 @@ class TinyNasApp(App[None]):
             return
         self.post_message(self._opened(info, records, fresh=True))
 
-    @work(thread=True, group="export", exclusive=True, exit_on_error=False)
-    def _plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...]) -> None:
-        try:
-            plan = self.engine.plan_export(numbers, folder, formats, self.weights)
-        except Exception as err:  # a bad folder or format: say so, keep going
-            self.post_message(ExportFailed(str(err)))
-            return
-        self.post_message(ExportPlanned(plan, folder))
-
-    @work(thread=True, group="export", exclusive=True, exit_on_error=False)
-    def _write_export(self, plan: Any, folder: str, force: bool) -> None:
-        try:
-            written = self.engine.write_export(plan, force=force)
-        except Exception as err:
-            self.post_message(ExportFailed(str(err)))
-            return
-        self.post_message(ExportWritten([str(p) for p in written], [str(s) for s in plan.skipped], folder))
-
     # -- messages ------------------------------------------------------------------------------
-
-    def on_export_planned(self, message: ExportPlanned) -> None:
-        conflicts = list(message.plan.conflicts)
-        if not conflicts:
-            self._write_export(message.plan, message.folder, False)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._write_export(message.plan, message.folder, True)
-            else:
-                self.notify("Export cancelled; nothing was written.")
-
-        shown = ", ".join(str(c) for c in conflicts[:3]) + (" …" if len(conflicts) > 3 else "")
-        self.push_screen(ConfirmScreen("Overwrite files?", f"{len(conflicts)} file(s) in {message.folder} exist "
-                                       f"already: {shown}. Overwrite them?", yes="Overwrite"), answered)
-
-    def on_export_written(self, message: ExportWritten) -> None:
-        text = f"Wrote {len(message.written)} file(s) to {message.folder}."
-        if message.skipped:
-            text += " Skipped: " + "; ".join(message.skipped)
-        self.notify(text, title="Export", severity="warning" if message.skipped else "information", timeout=8)
-
-    def on_export_failed(self, message: ExportFailed) -> None:
-        self.notify(message.reason, title="Export failed", severity="error", timeout=8)
 
     def on_engine_opened(self, message: EngineOpened) -> None:
         info: EngineInfo = message.info  # type: ignore[assignment]
@@ -307,18 +261,6 @@ class TinyNasApp(App[None]):
         if changed:
             self._rerank(changed)
 
-    def on_study_run_ended(self, message: StudyRunEnded) -> None:
-        if self.quitting:
-            self._close_and_exit()
-            return
-        if self._stop_requested:
-            self._set_state("stopped")
-        elif self._pause_requested:
-            self._set_state("paused")
-        else:
-            self._set_state("finished" if self._finished() >= self.target else "paused")
-        self._pause_requested = self._stop_requested = False
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state is WorkerState.ERROR and worker.group in ("study", "poll"):
@@ -356,61 +298,6 @@ class TinyNasApp(App[None]):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def action_start(self) -> None:
-        if self.state not in IDLE_STATES:
-            return
-        remaining = self.target - self._finished()
-        if remaining <= 0:
-            self.notify("The target is reached; press + (F7) for more trials.")
-            return
-        self._pause_requested = self._stop_requested = False
-        self._set_state("running")
-        self._run_study(remaining)
-
-    def action_pause(self) -> None:
-        if self.state == "running":
-            self._pause_requested = True
-            self.engine.request_pause()
-            self._set_state("pausing")
-
-    def action_stop(self) -> None:
-        if self.state not in ("running", "pausing"):
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.state in ("running", "pausing"):
-                self._stop_requested = True
-                self.engine.abort()
-                self._set_state("stopping")
-
-        self.push_screen(ConfirmScreen("Stop the study?", "The running trial ends now and is recorded as "
-                                       "failed (stopped). Completed trials are kept.", yes="Stop"), answered)
-
-    def action_more_trials(self) -> None:
-        self.target += MORE_TRIALS
-        self._update_status()
-        if self.state in IDLE_STATES:
-            self.action_start()
-        else:
-            self.notify(f"Target raised to {self.target} trials.")
-
-    async def action_quit(self) -> None:
-        if self.state not in ("running", "pausing", "stopping"):
-            self._close_and_exit()
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.quitting = True
-                self.engine.abort()
-                self._set_state("stopping")
-
-        self.push_screen(ConfirmScreen("Quit?", "A trial is running. Quitting ends it (recorded as failed, "
-                                       "stopped); completed trials are kept.", yes="Quit"), answered)
-
-    def _close_and_exit(self) -> None:
-        self.exit()  # on_unmount closes the engine
-
     def action_pareto(self) -> None:
         from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
 
@@ -421,22 +308,6 @@ class TinyNasApp(App[None]):
                 table.move_to(number)
 
         self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number), chosen)
-
-    def action_export(self) -> None:
-        from tinynas_tui.tui.screens.export_screen import ExportScreen
-
-        table = self._table
-        numbers = tuple(sorted(table.marked)) or (
-            (table.highlighted_number,) if table.highlighted_number is not None else ())
-        if not numbers:
-            self.notify("No trial to export: mark trials with space.", severity="warning")
-            return
-
-        def chosen(request: Any) -> None:
-            if request is not None:
-                self._plan_export(request.numbers, request.folder, request.formats)
-
-        self.push_screen(ExportScreen(numbers), chosen)
 
     def action_toggle_log(self) -> None:
         pane = self.query_one(LogPane)
