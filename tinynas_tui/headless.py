@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from typing import Any, TextIO
 
 from tinynas_tui.run_setup import (
@@ -142,20 +143,26 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
 
     progress = ProgressLine(sys.stderr)
+    # With --jobs, trials end on several threads: each line is written whole, under one lock.
+    output_lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with output_lock:
+            progress.clear()
+            out.write(line + "\n")
+            out.flush()
 
     def on_event(event: object) -> None:
         if isinstance(event, TrialStale):
-            progress.clear()
-            print(f"Trial {event.number:2d}: FAIL: its process stopped beating (died or was stopped); "
-                  "its parameters are queued again once", file=out, flush=True)
+            say(f"Trial {event.number:2d}: FAIL: its process stopped beating (died or was stopped); "
+                "its parameters are queued again once")
         elif isinstance(event, TrialLost):
-            progress.clear()
-            print(f"Trial {event.number:2d}: result LOST: {event.reason}", file=out, flush=True)
+            say(f"Trial {event.number:2d}: result LOST: {event.reason}")
         else:
-            progress(event)
+            with output_lock:
+                progress(event)
 
     def on_recorded(trial: Any) -> None:
-        progress.clear()
         attrs = trial.user_attrs
         if trial.values is not None:
             line = trial_line(trial.number, *trial.values)
@@ -163,7 +170,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
             line = f"Trial {trial.number:2d}: PRUNED at {attrs.get('prune_stage', '?')}: {attrs.get('prune_reason', '')}"
         else:
             line = failed_line(trial.number, attrs.get("fail_stage", "?"), attrs.get("fail_reason", "unknown"))
-        print(line, file=out, flush=True)
+        say(line)
 
     executor = make_executor(run)
     runner = make_runner(run, executor, on_recorded=on_recorded, on_event=on_event)
