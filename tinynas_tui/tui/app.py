@@ -215,9 +215,25 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         if message.fresh:
             self.notify(f"New study {info.study_name}: press F5 to run it.")
         elif not self.start_paused:
-            # After the side panel's first layout: that one-off ~0.1-0.3 s belongs to opening, not to
-            # the first trial's live updates.
-            self.call_after_refresh(self.action_start)
+            self._start_after_layout()
+
+    def _start_after_layout(self) -> None:
+        """Start the study once the new side panel is laid out (or after a second if no layout comes).
+
+        That one-off layout (~0.1-0.3 s) belongs to opening, not to the first trial's live updates.
+        """
+        signal = self.screen.screen_layout_refresh_signal
+        started = False
+
+        def start(_: Any = None) -> None:
+            nonlocal started
+            signal.unsubscribe(self._side)
+            if not started:
+                started = True
+                self.action_start()
+
+        signal.subscribe(self._side, start)
+        self.set_timer(1.0, start)
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         self._set_state("failed" if self.info is None else self.state)
