@@ -18,7 +18,7 @@ from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_RECYCLE_EVERY, 
 from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
-from tinynas_tui.pipeline.datasets import DatasetSpec, parse_dataset_spec
+from tinynas_tui.pipeline.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.scoring import Weights

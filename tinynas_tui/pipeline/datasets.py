@@ -12,17 +12,21 @@ import importlib.util
 import os
 import tempfile
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.paths import dataset_cache_dir
+from tinynas_tui.pipeline.dataset_spec import (  # noqa: F401 - re-exported: the spec is part of this API
+    BUILTIN_DATASETS,
+    KERAS_DATASETS,
+    DatasetSpec,
+    parse_dataset_spec,
+    validate_npz,
+)
 from tinynas_tui.pipeline.npz_dataset import read_npz
-
-KERAS_DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar10-gray")
-BUILTIN_DATASETS = ("mnist-5k",) + KERAS_DATASETS
 
 # Keras datasets are large; without explicit sizes a search trains on a manageable slice.
 KERAS_DEFAULT_TRAIN = 5000
@@ -34,44 +38,6 @@ _MNIST_5K_SPLIT_SEED = 0
 _MNIST_5K_TRAIN_PER_CLASS = 400
 # The reference notebook's RGB -> gray weights (ITU-R BT.601 luma).
 _GRAY_WEIGHTS = np.array([0.2989, 0.5870, 0.1140])
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """What to load: a builtin name or an absolute ``.npz`` path, plus sampling options."""
-
-    name: str
-    train_samples: int | None = None
-    test_samples: int | None = None
-    seed: int = 0
-
-    @property
-    def label(self) -> str:
-        """Short name for study names: the builtin name, or the ``.npz`` file stem."""
-        return Path(self.name).stem if self.is_npz else self.name
-
-    @property
-    def is_npz(self) -> bool:
-        """Whether ``name`` is a path to a user ``.npz`` file rather than a builtin name."""
-        return self.name not in BUILTIN_DATASETS
-
-    def to_dict(self) -> dict:
-        """A JSON-friendly dict; :meth:`from_dict` reverses it."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d) -> DatasetSpec:
-        """Rebuild a spec from :meth:`to_dict` output."""
-
-        def opt_int(value):
-            return None if value is None else int(value)
-
-        return cls(
-            name=str(d["name"]),
-            train_samples=opt_int(d.get("train_samples")),
-            test_samples=opt_int(d.get("test_samples")),
-            seed=int(d.get("seed", 0)),
-        )
 
 
 @dataclass
@@ -99,54 +65,6 @@ class Dataset:
             digest.update(f"{arr.dtype.str}{arr.shape}".encode())
             digest.update(memoryview(arr).cast("B"))
         return digest.hexdigest()[:16]
-
-
-def parse_dataset_spec(
-    name_or_path: str, train_samples: int | None = None, test_samples: int | None = None, seed: int = 0
-) -> DatasetSpec:
-    """Turn the user's dataset argument into a validated :class:`DatasetSpec`.
-
-    Args:
-        name_or_path: A builtin name, or a path to a ``.npz`` file (anything ending in ``.npz``
-            or containing a path separator).
-        train_samples: Optional positive number of training samples to subsample.
-        test_samples: Optional positive number of test samples to subsample.
-        seed: Seed for subsampling and the training-set shuffle.
-
-    Returns:
-        The spec; a path is resolved to an absolute path.
-
-    Raises:
-        UsageError: Unknown name, missing/unreadable/invalid file, or bad sample counts.
-    """
-    for what, value in (("train_samples", train_samples), ("test_samples", test_samples)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-            raise UsageError(f"{what} must be a positive integer, got {value!r}")
-    text = str(name_or_path).strip()
-    if text in BUILTIN_DATASETS:
-        return DatasetSpec(text, train_samples, test_samples, int(seed))
-    separators = [s for s in (os.sep, os.altsep, "/") if s]
-    if not (text.lower().endswith(".npz") or any(s in text for s in separators)):
-        raise UsageError(
-            f"unknown dataset {text!r}: expected one of {', '.join(BUILTIN_DATASETS)} or a path to a .npz file"
-        )
-    path = Path(text).expanduser().resolve()
-    if not path.exists():
-        raise UsageError(f"dataset file not found: {_one_line(path)}")
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise UsageError(f"dataset path is not a readable file: {_one_line(path)}")
-    validate_npz(path)
-    return DatasetSpec(str(path), train_samples, test_samples, int(seed))
-
-
-def validate_npz(path) -> None:
-    """Check that ``path`` is a usable dataset ``.npz``.
-
-    Raises:
-        UsageError: With a one-line message naming the file and the first problem found (see
-            `tinynas_tui.pipeline.npz_dataset.read_npz` for the rules).
-    """
-    read_npz(path)
 
 
 def load_dataset(spec: DatasetSpec) -> Dataset:
