@@ -127,7 +127,9 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
 
     def on_mount(self) -> None:
         self._table.focus()
-        self._open_engine()
+        # After the first frame: the opening thread's imports (Optuna, SQLAlchemy, NumPy) would share
+        # the GIL with drawing it.
+        self.call_after_refresh(self._open_engine)
 
     def on_unmount(self) -> None:
         # However the app ends, no trial may outlive it: end the study thread and the worker process.
