@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
+from test_tui_app import until
 from textual.widgets import Input
 
 from tinynas_tui.search.records import Budgets
@@ -11,15 +12,6 @@ from tinynas_tui.search.scoring import Weights
 from tinynas_tui.tui.factory import create_app
 
 pytestmark = pytest.mark.asyncio
-
-
-async def until(pilot, predicate, what="condition", rounds=400):
-    """Let the app process messages until ``predicate`` holds (the fake engine runs in a thread)."""
-    for _ in range(rounds):
-        if predicate():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 def record_notifications(app) -> list[tuple[str, str]]:

@@ -86,10 +86,7 @@ def tflite_accuracy(model_bytes: bytes, x: np.ndarray, y: np.ndarray, batch_size
     Raises:
         ValueError: Empty data, mismatched lengths or a non-positive batch size.
     """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        y = np.argmax(y, axis=1)
-    y = y.reshape(-1).astype(np.int64)
+    y = class_indices(y)
     if len(x) == 0 or len(x) != len(y):
         raise ValueError(f"need matching non-empty x and y, got {len(x)} and {len(y)} samples")
     if batch_size < 1:
@@ -265,3 +262,11 @@ def int8_report(model_bytes: bytes) -> dict:
         "float_tensors": int(float_tensors),
         "fully_int8": input_dtype == "int8" and output_dtype == "int8" and float_tensors == 0,
     }
+
+
+def class_indices(y: Any) -> np.ndarray:
+    """Labels as int64 class indices, shape (N,): one-hot rows (N, C) become their argmax."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        y = np.argmax(y, axis=1)
+    return y.reshape(-1).astype(np.int64)

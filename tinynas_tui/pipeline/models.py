@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from tinynas_tui.pipeline.measure import class_indices
+
 
 def build_model(family: str, params: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> Any:
     """Build and compile the model of ``family`` for the dataset's input shape and class count."""
@@ -133,10 +135,7 @@ def keras_accuracy(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 2
     Raises:
         ValueError: Empty data, mismatched lengths or a non-positive batch size.
     """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        y = np.argmax(y, axis=1)
-    y = y.reshape(-1)
+    y = class_indices(y)
     if len(x) == 0 or len(x) != len(y):
         raise ValueError(f"need matching non-empty x and y, got {len(x)} and {len(y)} samples")
     if batch_size < 1:
