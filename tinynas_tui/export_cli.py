@@ -75,6 +75,7 @@ def _open_study(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     import optuna
 
     from tinynas_tui.search.storage import open_artifact_store, open_storage, resolve_storage
+    from tinynas_tui.search.study import pick_study_name
 
     target = resolve_storage(args.storage, Path(args.runs_dir) if args.runs_dir else None)
     if target.sqlite_path is not None and not target.sqlite_path.is_file():
@@ -88,17 +89,8 @@ def _open_study(args: argparse.Namespace) -> tuple[Any, Any, Any]:
                 target.runs_dir.rmdir()
             except OSError:
                 pass
-    names = sorted(optuna.get_all_study_names(storage))
-    name = args.study
-    if name is None:
-        if not names:
-            raise UsageError(f"storage {target.display} holds no study")
-        if len(names) > 1:
-            raise UsageError(f"storage {target.display} holds {len(names)} studies ({', '.join(names)}): "
-                             "choose one with --study NAME")
-        name = names[0]
-    elif name not in names:
-        raise UsageError(f"no study {name!r} in {target.display}: it holds {', '.join(names) or 'no study'}")
+    name = pick_study_name(storage, args.study, target.display,
+                           when_empty=f"storage {target.display} holds no study")
     study = optuna.load_study(study_name=name, storage=storage, sampler=optuna.samplers.RandomSampler())
     store = open_artifact_store(target, storage, create=False)  # an export only reads
     return study, store, target

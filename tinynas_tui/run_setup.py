@@ -180,7 +180,11 @@ def open_run(v: ValidatedRun, on_retry: Any = None, join_existing: bool = False)
     space = v.space or resolve_space(DEFAULT_SPACE)
     pipeline = v.pipeline or resolve_pipeline(DEFAULT_PIPELINE)
     if join_existing:
-        name = _existing_study_name(storage, v)
+        where = v.target.display
+        name = studies.pick_study_name(
+            storage, v.options.study, where,
+            when_empty=f"storage {where} holds no study yet: create one first (tinynas-tui --study NAME "
+                       "--storage URL on one machine), then start workers")
     else:
         name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
     study = studies.load_existing(storage, name)
@@ -194,24 +198,6 @@ def open_run(v: ValidatedRun, on_retry: Any = None, join_existing: bool = False)
         definition = _resumed_definition(study, name, v)
         created = False
     return OpenRun(v, storage, study, definition, open_artifact_store(v.target, storage), created)
-
-
-def _existing_study_name(storage: Any, v: ValidatedRun) -> str:
-    import optuna
-
-    names = sorted(optuna.get_all_study_names(storage))
-    where = v.target.display
-    if v.options.study is None:
-        if len(names) == 1:
-            return names[0]
-        if not names:
-            raise UsageError(f"storage {where} holds no study yet: create one first (tinynas-tui --study NAME "
-                             "--storage URL on one machine), then start workers")
-        raise UsageError(f"storage {where} holds {len(names)} studies ({', '.join(names)}): choose one with "
-                         "--study NAME")
-    if v.options.study not in names:
-        raise UsageError(f"no study {v.options.study!r} in {where}: it holds {', '.join(names) or 'no study'}")
-    return v.options.study
 
 
 def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.StudyDefinition:

@@ -34,10 +34,6 @@ class ExecutorGroup:
     def config(self) -> Any:
         return self.members[0].config
 
-    @property
-    def workers_started(self) -> int:
-        return sum(m.workers_started for m in self.members)
-
     def abort(self, reason: str = "stopped by the user") -> None:
         for member in self.members:
             member.abort(reason)
@@ -49,9 +45,3 @@ class ExecutorGroup:
     def close(self) -> None:
         for member in self.members:
             member.close()
-
-    def __enter__(self) -> ExecutorGroup:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -86,11 +86,7 @@ def tflite_accuracy(model_bytes: bytes, x: np.ndarray, y: np.ndarray, batch_size
     Raises:
         ValueError: Empty data, mismatched lengths or a non-positive batch size.
     """
-    y = class_indices(y)
-    if len(x) == 0 or len(x) != len(y):
-        raise ValueError(f"need matching non-empty x and y, got {len(x)} and {len(y)} samples")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    y = checked_labels(x, y, batch_size)
 
     interpreter = _interpreter(model_bytes)
     input_index = interpreter.get_input_details()[0]["index"]
@@ -264,9 +260,20 @@ def int8_report(model_bytes: bytes) -> dict:
     }
 
 
-def class_indices(y: Any) -> np.ndarray:
-    """Labels as int64 class indices, shape (N,): one-hot rows (N, C) become their argmax."""
+def checked_labels(x: Any, y: Any, batch_size: int) -> np.ndarray:
+    """An accuracy's inputs checked, and its labels as int64 class indices of shape (N,).
+
+    One-hot rows (N, C) become their argmax.
+
+    Raises:
+        ValueError: Empty data, mismatched lengths or a non-positive batch size.
+    """
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1:
         y = np.argmax(y, axis=1)
-    return y.reshape(-1).astype(np.int64)
+    y = y.reshape(-1).astype(np.int64)
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(f"need matching non-empty x and y, got {len(x)} and {len(y)} samples")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return y

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from tinynas_tui.pipeline.measure import class_indices
+from tinynas_tui.pipeline.measure import checked_labels
 
 
 def build_model(family: str, params: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> Any:
@@ -135,11 +135,7 @@ def keras_accuracy(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 2
     Raises:
         ValueError: Empty data, mismatched lengths or a non-positive batch size.
     """
-    y = class_indices(y)
-    if len(x) == 0 or len(x) != len(y):
-        raise ValueError(f"need matching non-empty x and y, got {len(x)} and {len(y)} samples")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    y = checked_labels(x, y, batch_size)
     correct = 0
     for start in range(0, len(x), batch_size):
         output = np.asarray(model(x[start : start + batch_size], training=False))

@@ -74,10 +74,6 @@ class StudyRunner:
         self._claim_lock = threading.Lock()
         self._to_start = 0
 
-    @property
-    def executor(self) -> TrialExecutor:
-        return self.executors[0]
-
     def run(self, n_trials: int) -> None:
         """Run ``n_trials`` more trials (fewer if a stop is requested or a grid is used up).
 
@@ -153,7 +149,7 @@ class StudyRunner:
             except TrialFailedError:
                 state = TrialState.FAIL
             except UpdateFinishedTrialError:
-                return self._lost(trial)
+                return self._lost(trial, self.study._storage.get_trial(trial._trial_id))
             except BaseException:
                 self._tell(trial, None, TrialState.FAIL)
                 raise
@@ -162,12 +158,11 @@ class StudyRunner:
     def _tell(self, trial: Any, values: Any, state: Any) -> Any:
         stored = self.study._storage.get_trial(trial._trial_id)
         if stored.state.is_finished():
-            return self._lost(trial)
+            return self._lost(trial, stored)
         # Optuna itself may record FAIL instead (e.g. a NaN objective), so the stored trial is returned.
         return self.study.tell(trial, values, state=state, skip_if_finished=True)
 
-    def _lost(self, trial: Any) -> None:
-        stored = self.study._storage.get_trial(trial._trial_id)
+    def _lost(self, trial: Any, stored: Any) -> None:
         reason = (f"trial {trial.number} was already {stored.state.name} in the storage (no heartbeat within "
                   "the grace period, e.g. this process was stopped); its parameters are queued again")
         self.on_event(TrialLost(trial.number, reason))

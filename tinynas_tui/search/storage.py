@@ -141,7 +141,8 @@ def open_storage(target: StorageTarget, *, heartbeat: HeartbeatSettings | None =
                 check_writable(target.sqlite_path.parent)
         storage = _connect(target, heartbeat, on_retry)
         _make_runs_dir(target)
-        if check_space:
+        checked = target.sqlite_path.parent.resolve() if target.sqlite_path is not None else None
+        if check_space and checked != target.runs_dir.resolve():  # the default SQLite folder is the runs folder
             check_writable(target.runs_dir)
         return storage
     except UsageError:

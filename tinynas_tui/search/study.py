@@ -181,3 +181,31 @@ def complete_metrics(study: Any) -> list[TrialMetrics]:
         acc, size, lat = t.values
         out.append(TrialMetrics(t.number, acc, size, lat))
     return out
+
+
+def pick_study_name(storage: Any, requested: str | None, where: str, when_empty: str) -> str:
+    """The study to open in ``storage``: the one asked for, or the only one there.
+
+    Args:
+        storage: An open Optuna storage.
+        requested: ``--study NAME``, or None.
+        where: The storage as shown to the user (password masked).
+        when_empty: What to say when the storage holds no study.
+
+    Raises:
+        UsageError: The named study is missing, or none was named and there is not exactly one.
+    """
+    import optuna
+
+    names = sorted(optuna.get_all_study_names(storage))
+    if requested is None:
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise UsageError(when_empty)
+        raise UsageError(f"storage {where} holds {len(names)} studies ({', '.join(names)}): choose one with "
+                         "--study NAME")
+    if requested not in names:
+        raise UsageError(f"no study {requested!r} in {where}: it holds {', '.join(names) or 'no study'}")
+    return requested
+
