@@ -123,7 +123,7 @@ class TrialDetail(ScrollView):
     """
 
     DEFAULT_CSS = """
-    TrialDetail { height: 1fr; padding: 0 1; overflow-x: hidden; scrollbar-gutter: stable; }
+    TrialDetail { height: 1fr; padding: 0 1; overflow-x: hidden; overflow-y: scroll;  /* a scrollbar that came and went would lay out the screen */ }
     """
 
     class Rendered(Message):

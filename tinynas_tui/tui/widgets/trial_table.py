@@ -35,6 +35,7 @@ class TrialTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TrialTable {
         height: 1fr;
+        overflow-y: scroll;  /* a scrollbar appearing as rows are added would lay out the whole screen */
         background: $surface;
         color: $foreground;
         &:focus {
