@@ -176,29 +176,21 @@ class StudyRunner:
         try:
             outcome = executor.run(trial.number, params, self.on_event)
         except KeyboardInterrupt:
-            trial.set_user_attr("fail_stage", "interrupted")
-            trial.set_user_attr("fail_reason", "interrupted by the user")
+            set_user_attrs(trial, {"fail_stage": "interrupted", "fail_reason": "interrupted by the user"})
             raise
         except Exception as err:  # the executor itself failed: record why, then let the caller decide
-            trial.set_user_attr("fail_stage", "executor")
-            trial.set_user_attr("fail_reason", str(err)[:500])
+            set_user_attrs(trial, {"fail_stage": "executor", "fail_reason": str(err)[:500]})
             raise
         self.on_event(outcome)
         if isinstance(outcome, TrialPruned):
             import optuna
 
-            for key, value in outcome.metrics.items():
-                trial.set_user_attr(key, value)
-            trial.set_user_attr("prune_stage", outcome.stage)
-            trial.set_user_attr("prune_reason", outcome.reason)
+            set_user_attrs(trial, {**outcome.metrics, "prune_stage": outcome.stage, "prune_reason": outcome.reason})
             raise optuna.TrialPruned(f"{outcome.stage}: {outcome.reason}")
         if isinstance(outcome, TrialFailed):
-            trial.set_user_attr("fail_stage", outcome.stage)
-            trial.set_user_attr("fail_reason", outcome.reason)
+            set_user_attrs(trial, {"fail_stage": outcome.stage, "fail_reason": outcome.reason})
             raise TrialFailedError(f"{outcome.stage}: {outcome.reason}")
-        for key, value in outcome.metrics.items():
-            trial.set_user_attr(key, value)
-        trial.set_user_attr("artifacts", self._store_artifacts(trial, outcome.artifacts))
+        set_user_attrs(trial, {**outcome.metrics, "artifacts": self._store_artifacts(trial, outcome.artifacts)})
         arena = outcome.metrics.get("arena_bytes")
         for key, value in self.budgets.constraints(
             outcome.size_kb, None if arena is None else arena / 1024, outcome.latency_ms
@@ -216,3 +208,16 @@ class StudyRunner:
             )
             os.remove(path)  # the store holds its own copy
         return ids
+
+
+def set_user_attrs(trial: Any, attrs: dict[str, Any]) -> None:
+    """Record several user attributes of a running trial, in one transaction where the storage can."""
+    storage = trial.storage
+    backend = getattr(storage, "_backend", storage)  # Optuna wraps RDB storages in a cache
+    write_all = getattr(backend, "set_trial_user_attrs", None)
+    if write_all is None:
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        return
+    write_all(trial._trial_id, attrs)
+    trial._cached_frozen_trial.user_attrs.update(attrs)  # as Trial.set_user_attr keeps it

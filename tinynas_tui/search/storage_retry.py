@@ -9,9 +9,10 @@ and every wait is reported, so a long lock shows up as a plain message instead o
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import optuna
 
@@ -125,6 +126,37 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         self._depth = threading.local()
+
+    def set_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
+        """Set several user attributes of a trial in one statement and one transaction.
+
+        A trial records ~20 figures. Optuna writes each in its own transaction with its own lookup of the
+        trial (~4 ms of Python each, which the UI process's event loop would wait on for the interpreter
+        lock, and on a server database a round trip each); this is one upsert of all rows. Retried as a
+        whole: an upsert can be repeated.
+        """
+        if self.engine.name not in ("sqlite", "postgresql"):
+            for key, value in attrs.items():
+                self.set_trial_user_attr(trial_id, key, value)
+            return
+        from optuna.storages._rdb import models
+        from optuna.storages._rdb.storage import _create_scoped_session
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        table = models.TrialUserAttributeModel
+        rows = [{"trial_id": trial_id, "key": key, "value_json": json.dumps(value)} for key, value in attrs.items()]
+        insert = (sqlite if self.engine.name == "sqlite" else postgresql).insert(table).values(rows)
+        upsert = insert.on_conflict_do_update(index_elements=[table.trial_id, table.key],
+                                              set_={"value_json": insert.excluded.value_json})
+
+        def write() -> None:
+            with _create_scoped_session(self.scoped_session, True) as session:
+                trial = models.TrialModel.find_or_raise_by_id(trial_id, session)
+                self.check_trial_is_updatable(trial_id, trial.state)
+                session.execute(upsert)
+
+        if rows:
+            self._retrying(write)
 
     def _retrying(self, call: Callable[[], Any]) -> Any:
         # Only the outermost call retries: a method that calls another must not multiply the waits.
