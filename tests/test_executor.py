@@ -143,3 +143,29 @@ def test_trial_over_the_memory_limit_fails_and_a_fresh_worker_goes_on(tmp_path):
     assert before.metrics["worker_pid"] != after.metrics["worker_pid"]
     assert not alive(before.metrics["worker_pid"])
     assert ex.workers_started == 2
+
+
+@pytest.mark.parametrize("when", ["while the worker starts", "once it is ready"])
+def test_abort_before_the_trial_reaches_the_worker_stops_it(tmp_path, when):
+    from tinynas_tui.search.events import WorkerStarted
+
+    with make_executor(tmp_path) as ex:
+        receive = ex._receive
+        calls = []
+
+        def receive_after_abort(timeout):
+            if when == "while the worker starts" and not calls:
+                ex.abort("stopped by the user")  # the worker is spawned, its ready message not read yet
+            calls.append(timeout)
+            return receive(timeout)
+
+        def abort_when_ready(event):
+            if when == "once it is ready" and isinstance(event, WorkerStarted):
+                ex.abort("stopped by the user")
+
+        ex._receive = receive_after_abort
+        stopped = ex.run(0, {"sleep": 60}, abort_when_ready)
+        ex.resume()
+        after = ex.run(1, {}, lambda e: None)
+    assert (stopped.stage, stopped.reason) == ("stopped", "stopped by the user")
+    assert isinstance(after, TrialFinished)

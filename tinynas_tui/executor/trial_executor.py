@@ -83,7 +83,16 @@ class ProcessTrialExecutor:
         if self._abort_reason is not None:
             return TrialFailed(number, "stopped", self._abort_reason)
         try:
-            self._ensure_worker(on_event)
+            try:
+                self._ensure_worker(on_event)
+            except WorkerStartError:
+                if self._abort_reason is None:
+                    raise
+                # An abort while the worker started (the first trial's ~5 s) killed it, or came too early
+                # to: either way the trial is stopped, not run.
+            if self._abort_reason is not None:
+                self._discard("aborted", on_event)  # abort() killed it, or it is unused: none is left
+                return TrialFailed(number, "stopped", self._abort_reason)
             request = TrialRequest(number, params, self.faults.get(number))
             self._conn.send(request)
             outcome = self._await_outcome(number, on_event)
