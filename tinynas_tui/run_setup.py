@@ -225,6 +225,13 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
     )
 
 
+def worker_log_path(run: OpenRun, *, to_log_file: bool = False) -> str | None:
+    """The trial workers' log file (``logs/worker.log``), or None when their output goes to the terminal."""
+    if not to_log_file and run.validated.options.verbose:
+        return None
+    return str((paths.logs_dir(run.validated.target.runs_dir) / "worker.log").resolve())
+
+
 def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> ExecutorGroup:
     """The process executors for this run's trials: ``--jobs`` of them, sharing the cores.
 
@@ -233,10 +240,9 @@ def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool
     """
     o = run.validated.options
     runs_dir = run.validated.target.runs_dir
-    log_path = None
-    if to_log_file or not o.verbose:
+    log_path = worker_log_path(run, to_log_file=to_log_file)
+    if log_path is not None:
         paths.logs_dir(runs_dir).mkdir(parents=True, exist_ok=True)
-        log_path = str((paths.logs_dir(runs_dir) / "worker.log").resolve())
     config = WorkerConfig(
         entry=entry,
         dataset=run.definition.dataset,

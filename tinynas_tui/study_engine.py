@@ -1,7 +1,9 @@
-"""The engine behind the UI: one open study, its trial executor, and reads of its trials.
+"""The engine behind the UI: one open study, the process that runs its trials, and reads of its trials.
 
 Every method blocks (storage and process I/O), so the UI calls them from thread workers. Reads are
-incremental: after the first, a poll asks storage only for trials it has not seen finish.
+incremental: after the first, a poll asks storage only for trials it has not seen finish. Trials run in
+a `StudyProcess` (asking, telling and the trial workers), so that Python work never holds the
+interpreter lock the UI's event loop needs.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
 from tinynas_tui.pipeline.config import PipelineConfig
-from tinynas_tui.run_setup import OpenRun, ValidatedRun, make_executor, make_runner, open_run, quiet_libraries
+from tinynas_tui.run_setup import OpenRun, ValidatedRun, open_run, quiet_libraries, worker_log_path
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.events import StorageBusy
 from tinynas_tui.search.records import TrialRecord
-from tinynas_tui.search.runner import StudyRunner
 from tinynas_tui.search.space import SearchSpace
+from tinynas_tui.study_process import StudyProcess
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Engine(Protocol):
 
 
 class StudyEngine:
-    """The real engine: Optuna storage plus the spawned trial worker."""
+    """The real engine: Optuna storage for reads, and a spawned study process that runs the trials."""
 
     def __init__(self, validated: ValidatedRun) -> None:
         from multiprocessing import resource_tracker
@@ -59,8 +61,7 @@ class StudyEngine:
         resource_tracker.ensure_running()
         self.validated = validated
         self._run: OpenRun | None = None
-        self._runner: StudyRunner | None = None
-        self._executor: Any = None
+        self._process: StudyProcess | None = None
         self._max_trial_id = -1
         self._unfinished_ids: set[int] = set()
         self._trial_ids: dict[int, int] = {}  # trial number -> storage trial id
@@ -78,11 +79,8 @@ class StudyEngine:
         return self.info(), self._read_all()
 
     def _attach(self, run: OpenRun) -> None:
-        if self._executor is not None:
-            self._executor.close()
+        self.close()  # another study: its own process, started by its first run
         self._run = run
-        self._executor = make_executor(run, to_log_file=True)
-        self._runner = make_runner(run, self._executor)
         self._max_trial_id = -1
         self._unfinished_ids = set()
         self._trial_ids = {}
@@ -118,7 +116,7 @@ class StudyEngine:
             storage=run.validated.target.display,
             space=run.definition.space,
             pipeline=PipelineConfig.from_dict(run.definition.pipeline),
-            log_path=self._executor.config.log_path,
+            log_path=worker_log_path(run, to_log_file=True),
         )
 
     def poll(self) -> list[TrialRecord]:
@@ -147,22 +145,22 @@ class StudyEngine:
         return [TrialRecord.from_frozen(t) for t in frozen]
 
     def run(self, n_trials: int, on_event: Callable[[object], None]) -> None:
-        runner = self._runner
-        assert runner is not None
-        runner.on_event = on_event
+        """Run ``n_trials`` trials in the study process (started now if it is not running)."""
+        run = self._require()
         self._on_event = on_event
-        runner.stop_requested.clear()
-        self._executor.resume()
-        runner.run(n_trials)
+        if self._process is None or not self._process.alive:
+            if self._process is not None:
+                self._process.close()
+            self._process = StudyProcess(run.validated, run.study_name)
+        self._process.run(n_trials, on_event)
 
     def request_pause(self) -> None:
-        if self._runner is not None:
-            self._runner.stop_requested.set()
+        if self._process is not None:
+            self._process.request_pause()
 
     def abort(self) -> None:
-        self.request_pause()
-        if self._executor is not None:
-            self._executor.abort("stopped by the user")
+        if self._process is not None:
+            self._process.abort()
 
     def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]:
         """Start a fresh study with this definition; the current one stays resumable."""
@@ -195,8 +193,9 @@ class StudyEngine:
         return write_export(plan, force=force)
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.close()
+        if self._process is not None:
+            self._process.close()
+            self._process = None
 
     def _require(self) -> OpenRun:
         if self._run is None:

@@ -32,7 +32,7 @@ SLOW_FAULT_S = 10.0
 def worker_main(conn: Any, config: WorkerConfig, parent_pid: int) -> None:
     """Entry point of the spawned process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent(parent_pid)
+    watch_parent(parent_pid)
     if config.log_path:
         _redirect_output(config.log_path)
     faulthandler.enable()  # a crash leaves a Python traceback in the worker's log
@@ -101,7 +101,7 @@ def _one_line(err: BaseException) -> str:
     return text.splitlines()[0][:500] if text else type(err).__name__
 
 
-def _watch_parent(parent_pid: int) -> None:
+def watch_parent(parent_pid: int) -> None:
     """Exit when the parent is gone (e.g. kill -9), so no orphan keeps burning CPU."""
 
     def watch() -> None:

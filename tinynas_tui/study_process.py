@@ -1,0 +1,207 @@
+"""The UI's study runner, in a process of its own.
+
+Asking Optuna for parameters, telling it results, recording heartbeats and driving the trial workers
+is Python work: ~0.1-0.2 s of it per trial (SQLAlchemy, the sampler). In the UI process that work
+would hold the interpreter lock while the event loop wants it, and the loop's timers would run late
+by up to a switch interval (5 ms) each time. So the UI's `StudyEngine` runs its `StudyRunner` here:
+a spawned process that opens the same study, owns the trial workers (its own children), and sends
+every progress event back over a pipe. The UI process keeps the storage for reads and exports.
+
+Headless runs and ``tinynas-tui worker`` have no event loop to protect and run the runner in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import traceback
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from tinynas_tui.executor.worker_main import watch_parent
+
+CLOSE_TIMEOUT_S = 30.0  # a worker's clean exit can take a few seconds (TensorFlow's own shutdown)
+
+
+@dataclass(frozen=True)
+class RunTrials:
+    """Run this many more trials (a pause or abort may end the run sooner)."""
+
+    n_trials: int
+
+
+@dataclass(frozen=True)
+class StudyProcessReady:
+    """The study process opened the study; it takes runs now."""
+
+    pid: int
+
+
+@dataclass(frozen=True)
+class RunEnded:
+    """A run ended; ``error`` says why when it ended by an exception (with its ``details``)."""
+
+    error: str | None = None
+    details: str = ""
+
+
+class StudyProcessError(RuntimeError):
+    """The study process failed to open the study, failed a run, or died."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class StudyProcess:
+    """A spawned process running one study's trials for the UI.
+
+    Args:
+        validated: The run's validated options; the process opens ``study_name`` with them.
+        study_name: The study to run (created already by the UI process).
+    """
+
+    def __init__(self, validated: Any, study_name: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child_conn = context.Pipe()
+        self._send_lock = threading.Lock()
+        self._ready = False
+        self.process = context.Process(target=study_process_main, name="tinynas-study",
+                                       args=(child_conn, validated, study_name, os.getpid()))
+        self.process.start()
+        child_conn.close()
+
+    def run(self, n_trials: int, on_event: Callable[[object], None]) -> None:
+        """Run ``n_trials`` trials there, handing each event to ``on_event`` here; block until the run ends.
+
+        Raises:
+            StudyProcessError: The study would not open, the run raised, or the process died.
+        """
+        self._send(RunTrials(n_trials))
+        while True:
+            message = self._receive()
+            if isinstance(message, StudyProcessReady):
+                self._ready = True
+            elif isinstance(message, RunEnded):
+                if message.error is not None:
+                    raise StudyProcessError(message.error, message.details)
+                return
+            else:
+                on_event(message)
+
+    def request_pause(self) -> None:
+        """No new trial starts; the running ones finish."""
+        self._send("pause")
+
+    def abort(self) -> None:
+        """End the running trials now (recorded as failed, stopped by the user)."""
+        self._send("abort")
+
+    def close(self) -> None:
+        """Stop the process and its trial workers (a running trial is aborted first)."""
+        if self.process.is_alive():
+            self._send("abort")
+            self._send(None)
+            self.process.join(CLOSE_TIMEOUT_S)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self._conn.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def _send(self, message: object) -> None:
+        try:
+            with self._send_lock:  # the UI's thread and the run's thread both send
+                self._conn.send(message)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the process is gone; the run's receive reports it
+
+    def _receive(self) -> object:
+        try:
+            return self._conn.recv()
+        except (EOFError, ConnectionResetError, OSError):
+            self.process.join(5)
+            raise StudyProcessError(f"the study process ended unexpectedly (exit code {self.process.exitcode})")
+
+
+def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: int) -> None:
+    """Entry point of the spawned study process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the UI decides what Ctrl-C means
+    watch_parent(parent_pid)  # a killed UI takes this process, and with it the trial workers, along
+    send_lock = threading.Lock()
+
+    def send(message: object) -> None:
+        with send_lock:  # with --jobs N, N runner threads send events
+            conn.send(message)
+
+    try:
+        runner, executor = _open(validated, study_name, send)
+    except Exception as err:
+        _refuse_runs(conn, send, RunEnded(f"{type(err).__name__}: {err}", traceback.format_exc()))
+        return
+    send(StudyProcessReady(os.getpid()))
+    runs: queue.Queue[Any] = queue.Queue()
+
+    def listen() -> None:
+        # Pause and abort must reach the runner while it runs, so commands are read on their own thread.
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                message = None
+            if message == "pause":
+                runner.stop_requested.set()
+            elif message == "abort":
+                runner.stop_requested.set()
+                executor.abort("stopped by the user")
+            else:
+                runs.put(message)
+                if message is None:
+                    return
+
+    threading.Thread(target=listen, name="study-commands", daemon=True).start()
+    try:
+        while (message := runs.get()) is not None:
+            runner.stop_requested.clear()
+            executor.resume()
+            try:
+                runner.run(message.n_trials)
+            except Exception as err:
+                send(RunEnded(f"{type(err).__name__}: {err}", traceback.format_exc()))
+            else:
+                send(RunEnded())
+    finally:
+        executor.close()
+
+
+def _open(validated: Any, study_name: str, send: Callable[[object], None]) -> tuple[Any, Any]:
+    from tinynas_tui.run_setup import make_executor, make_runner, open_run, quiet_libraries
+    from tinynas_tui.search.events import StorageBusy
+
+    quiet_libraries(verbose=False)
+    validated = replace(validated, options=replace(validated.options, study=study_name))
+    run = open_run(validated, on_retry=lambda reason, seconds: send(StorageBusy(reason, seconds)),
+                   join_existing=True)
+    executor = make_executor(run, to_log_file=True)
+    runner = make_runner(run, executor)
+    runner.on_event = send
+    return runner, executor
+
+
+def _refuse_runs(conn: Any, send: Callable[[object], None], why: RunEnded) -> None:
+    """The study did not open: answer each run with why, until the UI closes this process."""
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        if isinstance(message, RunTrials):
+            send(why)
