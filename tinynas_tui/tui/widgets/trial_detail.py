@@ -7,10 +7,11 @@ from typing import Any
 
 from rich.columns import Columns
 from rich.console import Console, Group
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual import events, work
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -142,6 +143,7 @@ class TrialDetail(ScrollView):
         self._wanted: tuple = ()  # (renderable, width, style) last sent to the worker
         self._have: tuple = ()  # what self._lines are of
         self._pending = False
+        self._pass: tuple[int, int, Style] | None = None  # (top line, width, base style) in render_lines
 
     @property
     def up_to_date(self) -> bool:
@@ -193,12 +195,23 @@ class TrialDetail(ScrollView):
     def on_resize(self, event: events.Resize) -> None:
         self._request()
 
+    def _pass_values(self) -> tuple[int, int, Style]:
+        return round(self.scroll_y), self.scrollable_content_region.width, self.rich_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # `rich_style` walks the ancestors' styles (~25 µs): once per pass, not once per line.
+        self._pass = self._pass_values()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        index = round(self.scroll_y) + y
+        top, width, base = self._pass or self._pass_values()
+        index = top + y
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(0, width, self.rich_style)
+            return Strip.blank(width, base)
+        return self._lines[index].crop_extend(0, width, base)
 
     def plain_text(self, width: int = 120) -> str:
         """What the view shows, as plain text (for tests and logs)."""
