@@ -32,10 +32,15 @@ class StatusBar(Widget):
     state = reactive("opening")
     done = reactive(0)
     target = reactive(0)
-    eta = reactive[float | None](None)
+    eta = reactive[float | None](None, repaint=False)
+    """Seconds left; repainted only when the shown text changes (the app sets it on every trial event)."""
     dataset = reactive("")
     sampler = reactive("")
     storage = reactive("")
+
+    def watch_eta(self, old: float | None, new: float | None) -> None:
+        if format_eta(old) != format_eta(new):
+            self.refresh()
 
     def render(self) -> Content:
         parts: list[str | tuple[str, str]] = [
