@@ -3,10 +3,21 @@ partial repaint is what a fresh widget shows."""
 
 from __future__ import annotations
 
-import pytest
-from textual.app import App, ComposeResult
+import random
+from dataclasses import replace
 
+import pytest
+from fake_engine import complete_record, failed_record, params_for
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tinynas_tui.search.budgets import Budgets
+from tinynas_tui.search.records import TrialBook, TrialRecord
+from tinynas_tui.search.scoring import Weights
 from tinynas_tui.tui.widgets.status_bar import StatusBar
+from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
 class StatusApp(App[None]):
@@ -30,3 +41,134 @@ async def test_status_bar_repaints_only_when_the_shown_eta_changes():
         status.eta = 70.0
         await pilot.pause()
         assert renders == [1] and "ETA 1:10" in status.render().plain
+
+
+# -- the trial table ---------------------------------------------------------------------------------
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TrialTable()
+
+
+def on_screen(table: TrialTable) -> list[Strip]:
+    """The table's lines as Textual holds them (lines not marked for repaint come from its cache)."""
+    return table.render_lines(Region(0, 0, *table.size))
+
+
+def fresh(table: TrialTable) -> list[Strip]:
+    """The table's lines drawn from nothing."""
+    table._styles_cache.clear()
+    table._strips.clear()
+    table._cells.clear()
+    return table.render_lines(Region(0, 0, *table.size))
+
+
+def record_repaints(widget: Widget) -> list[Region | None]:
+    """Regions the widget is asked to repaint from now on (None: all of it)."""
+    seen: list[Region | None] = []
+    original = widget.refresh
+
+    def refresh(*regions: Region, **kwargs: object) -> Widget:
+        seen.extend(regions or [None])
+        return original(*regions, **kwargs)
+
+    widget.refresh = refresh  # type: ignore[method-assign]
+    return seen
+
+
+def repainted_lines(regions: list[Region | None]) -> set[int] | None:
+    if None in regions:
+        return None
+    return {y for region in regions for y in range(region.y, region.bottom)}
+
+
+def worst(number: int) -> TrialRecord:
+    """A complete trial that ranks after every fake one and is on no Pareto front."""
+    return replace(complete_record(number), values=(0.5, 900.0, 90.0))
+
+
+def best(number: int) -> TrialRecord:
+    return replace(complete_record(number), values=(0.999, 5.0, 0.1))
+
+
+@pytest.mark.asyncio
+async def test_a_rerank_repaints_only_the_lines_whose_cells_changed():
+    book = TrialBook()
+    book.merge([complete_record(i) for i in range(12)])
+    app = TableApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(TrialTable)
+        table.update_rows(book.ordered(), book.rank(Weights()))
+        await pilot.pause()
+        on_screen(table)
+        repaints = record_repaints(table)
+        book.merge([worst(12)])  # ranks last: the other rows' ranks, scores and stars stay
+        table.update_rows([book.get(12)], book.rank(Weights()))
+        assert repainted_lines(repaints) == {13}  # the header is line 0: the new 13th row only
+        assert on_screen(table) == fresh(table)
+        repaints.clear()
+        book.merge([best(13)])  # ranks first: every rank moves down one
+        table.update_rows([book.get(13)], book.rank(Weights()))
+        assert repainted_lines(repaints) == set(range(1, 15))
+        assert on_screen(table) == fresh(table)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("column", ["number", "score", "rank", "pareto", "state"])
+async def test_after_partial_repaints_the_table_shows_what_a_fresh_table_shows(column):
+    """Trials start, finish, fail and re-rank under each sort; marks and the cursor move; the lines on
+    screen (cached ones included) always equal the lines drawn from nothing."""
+    rng = random.Random(column)
+    book = TrialBook()
+    app = TableApp()
+    async with app.run_test(size=(100, 14)) as pilot:
+        table = app.query_one(TrialTable)
+        table.sort_by(column, reverse=column == "score")
+        for number in range(24):
+            book.merge([TrialRecord(number, "running", params_for(number), stage="train")])
+            table.update_rows([book.get(number)], book.rank(Weights()))
+            await pilot.pause()
+            assert on_screen(table) == fresh(table), (column, number, "started")
+            done = rng.choice([complete_record, complete_record, worst, best, failed_record])(number)
+            book.merge([done])
+            table.update_rows([book.get(number)], book.rank(Weights()))
+            if rng.random() < 0.3:
+                table.move_cursor(rng.randrange(table.row_count))
+            if rng.random() < 0.2:
+                table.action_toggle_mark()
+            await pilot.pause()
+            assert on_screen(table) == fresh(table), (column, number, "finished")
+        table.update_rows([], book.rank(Weights(100, 1, 0.1), Budgets(max_flash_kb=60)))  # another basis
+        await pilot.pause()
+        assert on_screen(table) == fresh(table), (column, "re-weighted")
+
+
+@pytest.mark.asyncio
+async def test_the_scrollbar_repaints_only_when_its_thumb_moves():
+    book = TrialBook()
+    app = TableApp()
+    async with app.run_test(size=(100, 14)) as pilot:
+        table = app.query_one(TrialTable)
+        bar = table.vertical_scrollbar
+        page = table.scrollable_content_region.height - 1
+        book.merge([complete_record(0)])
+        table.update_rows(book.ordered(), book.rank(Weights()))
+        await pilot.pause()
+        repaints = record_repaints(bar)
+        for number in range(1, page):  # rows fit on screen: no thumb before or after
+            book.merge([complete_record(number)])
+            table.update_rows([book.get(number)], book.rank(Weights()))
+        assert repaints == []
+        await pilot.pause()
+        lines = bar.render_lines(Region(0, 0, *bar.size))
+        for number in range(page, page + 3):  # the rows outgrow the screen: a thumb, which shrinks
+            book.merge([complete_record(number)])
+            table.update_rows([book.get(number)], book.rank(Weights()))
+            assert repaints, number
+            await pilot.pause()
+            assert bar.render_lines(Region(0, 0, *bar.size)) != lines
+            lines = bar.render_lines(Region(0, 0, *bar.size))
+            bar._styles_cache.clear()
+            assert bar.render_lines(Region(0, 0, *bar.size)) == lines  # what a fresh bar draws
+            repaints.clear()
