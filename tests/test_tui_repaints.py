@@ -17,6 +17,7 @@ from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.records import TrialBook, TrialRecord
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.tui.widgets.status_bar import StatusBar
+from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
@@ -172,3 +173,51 @@ async def test_the_scrollbar_repaints_only_when_its_thumb_moves():
             bar._styles_cache.clear()
             assert bar.render_lines(Region(0, 0, *bar.size)) == lines  # what a fresh bar draws
             repaints.clear()
+
+
+# -- the detail view -----------------------------------------------------------------------------------
+
+
+class DetailApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TrialDetail()
+
+
+async def rendered(pilot, detail: TrialDetail) -> None:
+    """Let the detail's worker thread render its lines and the view take them."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert detail.up_to_date
+
+
+def lines_of(widget: Widget, fresh: bool = False) -> list[Strip]:
+    if fresh:
+        widget._styles_cache.clear()
+    return widget.render_lines(Region(0, 0, *widget.size))
+
+
+@pytest.mark.asyncio
+async def test_the_detail_repaints_only_lines_that_differ_from_those_shown():
+    app = DetailApp()
+    ranking, budgets = TrialBook().rank(Weights()), Budgets(max_flash_kb=60)
+    async with app.run_test(size=(120, 30)) as pilot:
+        detail = app.query_one(TrialDetail)
+        running = TrialRecord(0, "running", params_for(0), stage="train")
+        detail.show(running, ranking, budgets, ())
+        await rendered(pilot, detail)
+        lines_of(detail)
+        repaints = record_repaints(detail)
+        detail.show(replace(running, stage="convert"), ranking, budgets, ())  # the head line changes
+        await rendered(pilot, detail)
+        assert repainted_lines(repaints) == {0}
+        assert "convert" in lines_of(detail)[0].text and lines_of(detail) == lines_of(detail, fresh=True)
+        repaints.clear()
+        detail.show(replace(running, stage="convert", seconds=3.0), ranking, budgets, ())  # not shown
+        await rendered(pilot, detail)
+        assert repaints == []
+        book = TrialBook()
+        book.merge([complete_record(0)])
+        detail.show(book.get(0), book.rank(Weights()), budgets, ())  # most lines change
+        await rendered(pilot, detail)
+        assert len(repainted_lines(repaints)) > 3
+        assert lines_of(detail) == lines_of(detail, fresh=True)

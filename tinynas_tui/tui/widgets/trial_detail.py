@@ -119,8 +119,8 @@ class TrialDetail(ScrollView):
 
     A Line-API view. The description is rendered to lines in a worker thread (Rich lays out its
     columns and tables in ~10 ms, too long for the event loop while a study runs); several changes
-    before the lines arrive cost one rendering. Repaints and scrolling only copy lines, and a layout
-    happens only when the number of lines changes.
+    before the lines arrive cost one rendering. Repaints and scrolling only copy lines, only lines that
+    differ from those shown are repainted, and a change in the number of lines lays nothing out.
     """
 
     DEFAULT_CSS = """
@@ -188,9 +188,24 @@ class TrialDetail(ScrollView):
         message.stop()
         if message.key != self._wanted:
             return  # a newer rendering is on its way
-        self._have, self._lines = message.key, message.lines
+        same_look = message.key[1:] == self._have[1:]  # same width and style: lines compare as drawn
+        before, self._have, self._lines = self._lines, message.key, message.lines
         set_virtual_size(self, Size(message.key[1], len(self._lines)))
-        self.refresh()
+        if not same_look:
+            self.refresh()
+            return
+        # A running trial's description changes a line or two at a time (its stage, a timing): repaint
+        # only the lines on screen that differ (16 lines cost 3-8 ms of the loop on a busy machine).
+        top, lines, start = round(self.scroll_y), self._lines, None
+        height = self.scrollable_content_region.height
+        for y in range(top, top + height + 1):  # one past the end closes the last run
+            stale = y < top + height and (before[y] if y < len(before) else None) != (
+                lines[y] if y < len(lines) else None)
+            if stale and start is None:
+                start = y
+            elif not stale and start is not None:
+                self.refresh_lines(start, y - start)
+                start = None
 
     def on_resize(self, event: events.Resize) -> None:
         self._request()
