@@ -3,11 +3,13 @@ partial repaint is what a fresh widget shows."""
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import replace
 
 import pytest
 from fake_engine import complete_record, failed_record, params_for
+from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -17,7 +19,7 @@ from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.records import TrialBook, TrialRecord
 from tinynas_tui.search.scoring import Weights
 from tinynas_tui.tui.widgets.status_bar import StatusBar
-from tinynas_tui.tui.widgets.trial_detail import TrialDetail
+from tinynas_tui.tui.widgets.trial_detail import TrialDetail, describe
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
@@ -196,6 +198,15 @@ def lines_of(widget: Widget, fresh: bool = False) -> list[Strip]:
     return widget.render_lines(Region(0, 0, *widget.size))
 
 
+def described(record: TrialRecord, ranking, budgets: Budgets, detail: TrialDetail) -> list[Strip]:
+    """The lines of the whole description rendered at once, as the view did before it reused parts."""
+    width = detail.scrollable_content_region.width
+    console = Console(width=width, file=io.StringIO(), force_terminal=True, legacy_windows=False)
+    lines = console.render_lines(describe(record, ranking, budgets, ()), console.options.update_width(width),
+                                 style=detail.rich_style, pad=False)
+    return [Strip(line) for line in lines]
+
+
 @pytest.mark.asyncio
 async def test_the_detail_repaints_only_lines_that_differ_from_those_shown():
     app = DetailApp()
@@ -207,10 +218,13 @@ async def test_the_detail_repaints_only_lines_that_differ_from_those_shown():
         await rendered(pilot, detail)
         lines_of(detail)
         repaints = record_repaints(detail)
+        body_lines = detail._body_lines[3]
         detail.show(replace(running, stage="convert"), ranking, budgets, ())  # the head line changes
         await rendered(pilot, detail)
         assert repainted_lines(repaints) == {0}
         assert "convert" in lines_of(detail)[0].text and lines_of(detail) == lines_of(detail, fresh=True)
+        assert detail._body_lines[3] is body_lines  # the body was not laid out again...
+        assert detail._lines == described(replace(running, stage="convert"), ranking, budgets, detail)  # ...nor needed
         repaints.clear()
         detail.show(replace(running, stage="convert", seconds=3.0), ranking, budgets, ())  # not shown
         await rendered(pilot, detail)
@@ -221,3 +235,4 @@ async def test_the_detail_repaints_only_lines_that_differ_from_those_shown():
         await rendered(pilot, detail)
         assert len(repainted_lines(repaints)) > 3
         assert lines_of(detail) == lines_of(detail, fresh=True)
+        assert detail._lines == described(book.get(0), book.rank(Weights()), budgets, detail)

@@ -43,7 +43,11 @@ def _grid(rows: list[tuple[str, str]], title: str) -> Table:
 
 def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...]) -> Group:
     """The renderable for one trial; sections sit side by side when the width allows."""
-    a = record.attrs
+    return Group(describe_head(record, ranking), describe_body(record, budgets, param_order))
+
+
+def describe_head(record: TrialRecord, ranking: Ranking) -> Text:
+    """The first line: trial, state and stage, rank and score (what changes while a trial runs)."""
     head = Text.assemble((f"Trial {record.number}", "bold"), "  ", (record.state, "italic"))
     if record.stage:
         head.append(f" · {record.stage}")
@@ -51,7 +55,18 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
         head.append(f"    rank {ranking.ranks[record.number]}    score {ranking.scores[record.number]:.2f}")
         if record.number in ranking.front:
             head.append("    ★ on the Pareto front", style="bold")
-    parts: list[Any] = [head]
+    return head
+
+
+def body_key(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...]) -> tuple:
+    """What `describe_body` depends on: equal keys describe equal bodies (compare with ==)."""
+    return (record.state, record.params, record.values, record.attrs, record.partial, budgets, param_order)
+
+
+def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...]) -> Group:
+    """Everything under the head line: notes, then parameters, metrics, budgets, timings and layers."""
+    a = record.attrs
+    parts: list[Any] = []
     if record.partial:
         parts.append(Text("reading its parameters and figures…", style="italic"))
     if record.reason:
@@ -143,6 +158,8 @@ class TrialDetail(ScrollView):
         self._wanted: tuple = ()  # (renderable, width, style) last sent to the worker
         self._have: tuple = ()  # what self._lines are of
         self._pending = False
+        self._body: tuple = ((), None)  # (body_key, its renderable): kept while only the head changes
+        self._body_lines: tuple = (None, 0, None, [])  # (body renderable, width, style, strips)
         self._pass: tuple[int, int, Style] | None = None  # (top line, width, base style) in render_lines
 
     @property
@@ -158,7 +175,15 @@ class TrialDetail(ScrollView):
         if key == self._shown:
             return
         self._shown = key
-        self.renderable = PLACEHOLDER if record is None else describe(record, ranking, budgets, param_order)
+        if record is None:
+            self.renderable = PLACEHOLDER
+        else:
+            # While a trial runs only its head line changes: the body (and, in the worker, its lines:
+            # Rich's layout of the sections is most of the ~10 ms a rendering holds the GIL) is reused.
+            body = body_key(record, budgets, param_order)
+            if body != self._body[0]:
+                self._body = (body, describe_body(record, budgets, param_order))
+            self.renderable = Group(describe_head(record, ranking), self._body[1])
         if not self._pending:
             self._pending = True
             self.call_later(self._request)
@@ -180,9 +205,15 @@ class TrialDetail(ScrollView):
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _render_lines(self, key: tuple) -> None:
         renderable, width, style = key
+        head, body = renderable.renderables
         console = Console(width=width, file=io.StringIO(), force_terminal=True, legacy_windows=False)
-        lines = console.render_lines(renderable, console.options.update_width(width), style=style, pad=False)
-        self.post_message(self.Rendered(key, [Strip(line) for line in lines]))
+        options = console.options.update_width(width)
+        lines = [Strip(line) for line in console.render_lines(head, options, style=style, pad=False)]
+        cached_body, cached_width, cached_style, body_lines = self._body_lines
+        if (cached_body, cached_width, cached_style) != (body, width, style):
+            body_lines = [Strip(line) for line in console.render_lines(body, options, style=style, pad=False)]
+            self._body_lines = (body, width, style, body_lines)  # one tuple: another thread sees all or none
+        self.post_message(self.Rendered(key, lines + body_lines))
 
     def on_trial_detail_rendered(self, message: Rendered) -> None:
         message.stop()
