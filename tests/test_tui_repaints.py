@@ -236,3 +236,76 @@ async def test_the_detail_repaints_only_lines_that_differ_from_those_shown():
         assert len(repainted_lines(repaints)) > 3
         assert lines_of(detail) == lines_of(detail, fresh=True)
         assert detail._lines == described(book.get(0), book.rank(Weights()), budgets, detail)
+
+
+# -- the whole screen while trials run ---------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_while_trials_run_no_frame_repaints_the_side_panel(monkeypatch):
+    """Textual repaints the bounding box of a frame's changes: the status bar (above the side panel)
+    must repaint only its progress, or each frame with a table row would take in the whole panel."""
+    from fake_engine import FakeEngine
+    from textual._compositor import Compositor
+
+    from tinynas_tui.tui.factory import create_app
+
+    frames: list[list[Region]] = []
+    render_partial_update = Compositor.render_partial_update
+
+    def recording(self):  # type: ignore[no-untyped-def]
+        frames.append(list(self._dirty_regions))
+        return render_partial_update(self)
+
+    monkeypatch.setattr(Compositor, "render_partial_update", recording)
+    engine = FakeEngine([complete_record(i) for i in range(4)], gated=True)
+    app = create_app(engine, trials=3)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(400):
+            if app.state == "running" and app._status.done == 4:
+                break
+            await pilot.pause(0.01)
+        side = app._side.region
+        assert side.width == 46 and app._status.region.width == 160
+        await pilot.pause()
+        frames.clear()
+        for finished in (5, 6):
+            engine.release(1)  # a trial finishes: re-rank, status, detail, sparkline; the next one starts
+            for _ in range(400):
+                if app._status.done == finished:
+                    break
+                await pilot.pause(0.01)
+            await pilot.pause()
+    repainted = [region for frame in frames for region in frame]
+    assert any(region.y == 0 for region in repainted)  # the status bar did repaint
+    assert any(region.y > 1 for region in repainted)  # and so did the table
+    for frame in frames:
+        box = Region.from_union(frame)
+        assert not box.overlaps(side), f"a frame repainted {box}, over the side panel {side}"
+
+
+@pytest.mark.asyncio
+async def test_status_names_follow_the_side_panel_width():
+    from fake_engine import FakeEngine
+
+    from tinynas_tui.tui.factory import create_app
+
+    app = create_app(FakeEngine([complete_record(0)]), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(400):
+            if app.state == "paused" and app._side.region.width:
+                break
+            await pilot.pause(0.01)
+        status = app._status
+        await pilot.pause()
+        assert status.render().plain.index("●") == 46 - 1  # names padded to the panel's edge
+        await pilot.press("f2")  # hide the side panel
+        for _ in range(400):
+            if not app._side.display or not app._side.region.width:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        shown = status.render().plain
+        assert shown.index("●") == len(f"tinynas-tui  {app.info.study_name}  ")
+        drawn = status.render_line(0).text  # the line Textual shows (its cache), redrawn after the layout
+        assert drawn.index("●") == shown.index("●")

@@ -106,13 +106,12 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         self._durations: list[float] = []
         self._ranked_at = self.book.complete_changes
         self._reading: set[int] = set()  # trials whose full record is being read
-        self._status_due = False  # the status bar's update is scheduled for the next frame
         # The widgets every update touches, kept at hand: a DOM query walks the whole tree.
-        self._status = StatusBar(id="status")
+        self._side = SidePanel(self.weights, self.budgets, id="sidebar")
+        self._status = StatusBar(beside=self._side, id="status")
         self._table = TrialTable(id="trials")
         self._spark = ScoreSpark(id="spark")
         self._detail = TrialDetail(id="detail")
-        self._side = SidePanel(self.weights, self.budgets, id="sidebar")
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -407,19 +406,6 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         self._update_status()
 
     def _update_status(self) -> None:
-        """Show the study's progress in the status bar, in the frame after the one now being prepared.
-
-        Textual repaints the bounding box of all that changed in a frame. The bar spans the screen above
-        the side panel, so repainted in the same frame as a table row it would make that box cover the
-        side panel between them (~5 ms a frame, ~40 ms with a re-ranked table). On its own, its frame
-        repaints one line.
-        """
-        if not self._status_due:
-            self._status_due = True
-            self.call_after_refresh(self._show_status)
-
-    def _show_status(self) -> None:
-        self._status_due = False
         if self._screen_gone():
             return
         status = self._status

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.content import Content
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -22,30 +25,89 @@ def format_eta(seconds: float | None) -> str:
 
 
 class StatusBar(Widget):
-    """What the study is doing, most important first so a narrow terminal keeps the essentials."""
+    """What the study is doing, most important first so a narrow terminal keeps the essentials.
+
+    The app and study names sit above the side panel (padded to its width); the progress after them
+    changes with every trial event and is repainted on its own. Textual repaints the bounding box of
+    all that changed in a frame, so a repaint of the whole bar together with a table row or the detail
+    would take in the side panel between them (~150 widgets, 5-40 ms a frame while trials run).
+
+    Args:
+        beside: The widget under the bar's left part (the side panel), if any.
+    """
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
 
     study = reactive("…")
-    state = reactive("opening")
-    done = reactive(0)
-    target = reactive(0)
+    state = reactive("opening", repaint=False)
+    done = reactive(0, repaint=False)
+    target = reactive(0, repaint=False)
     eta = reactive[float | None](None, repaint=False)
     """Seconds left; repainted only when the shown text changes (the app sets it on every trial event)."""
-    dataset = reactive("")
-    sampler = reactive("")
-    storage = reactive("")
+    dataset = reactive("", repaint=False)
+    sampler = reactive("", repaint=False)
+    storage = reactive("", repaint=False)
+
+    def __init__(self, beside: Widget | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._beside = beside
+        self._progress_x = 0  # where the progress starts, in the bar's own columns (0: unknown)
+        self._drawn_names_width = 0
+
+    def watch_state(self) -> None:
+        self._refresh_progress()
+
+    def watch_done(self) -> None:
+        self._refresh_progress()
+
+    def watch_target(self) -> None:
+        self._refresh_progress()
 
     def watch_eta(self, old: float | None, new: float | None) -> None:
         if format_eta(old) != format_eta(new):
+            self._refresh_progress()
+
+    def watch_dataset(self) -> None:
+        self._refresh_progress()
+
+    def watch_sampler(self) -> None:
+        self._refresh_progress()
+
+    def watch_storage(self) -> None:
+        self._refresh_progress()
+
+    def _refresh_progress(self) -> None:
+        """Repaint from the progress to the end of the bar (all of it until it has been drawn)."""
+        x, width = self._progress_x, self.size.width
+        if 0 < x < width:
+            self.refresh(Region(x, 0, width - x, 1))
+        else:
             self.refresh()
 
+    def on_mount(self) -> None:
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
+
+    def _laid_out(self, _: Any) -> None:
+        if self._names_width() != self._drawn_names_width:
+            self.refresh()  # the side panel came, went or changed width
+
+    def _names_width(self) -> int:
+        """Columns up to the side panel's right edge (none when it is hidden), less the left padding."""
+        beside = self._beside
+        if beside is None or not beside.display or not beside.region:
+            return 0
+        return max(0, beside.region.right - self.region.x - self.styles.padding.left)
+
     def render(self) -> Content:
-        parts: list[str | tuple[str, str]] = [
-            ("tinynas-tui", "bold $accent"),
-            f"  {self.study}  ",
+        names = Content.assemble(("tinynas-tui", "bold $accent"), f"  {self.study}  ")
+        self._drawn_names_width = width = self._names_width()
+        if names.cell_length < width:
+            names = names.pad_right(width - names.cell_length)
+        self._progress_x = self.styles.padding.left + names.cell_length
+        parts: list[str | tuple[str, str] | Content] = [
+            names,
             (f"● {self.state}", STATE_STYLES.get(self.state, "")),
             f"  {self.done}/{self.target} trials",
         ]
