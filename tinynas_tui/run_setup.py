@@ -15,8 +15,6 @@ from typing import Any
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
-from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
-from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
 from tinynas_tui.pipeline.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.search import study as studies
@@ -144,7 +142,7 @@ def _parse_faults() -> dict[int, str]:
     return faults
 
 
-def make_runner(run: OpenRun, executor: ExecutorGroup, **callbacks: Any) -> Any:
+def make_runner(run: OpenRun, executor: Any, **callbacks: Any) -> Any:
     """The study runner for this run: its executors, artifact store and budgets as constraints."""
     from tinynas_tui.search.runner import StudyRunner
 
@@ -232,12 +230,17 @@ def worker_log_path(run: OpenRun, *, to_log_file: bool = False) -> str | None:
     return str((paths.logs_dir(run.validated.target.runs_dir) / "worker.log").resolve())
 
 
-def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> ExecutorGroup:
+def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> Any:
     """The process executors for this run's trials: ``--jobs`` of them, sharing the cores.
 
     Worker output goes to ``logs/worker.log`` unless ``--verbose`` (headless) lets it through to the
     terminal; ``to_log_file`` forces the file, as the UI owns the terminal.
     """
+    # Here, not at the top: the UI validates options with this module before its first frame, and the
+    # executor brings multiprocessing along (~15 ms).
+    from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
+    from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
+
     o = run.validated.options
     runs_dir = run.validated.target.runs_dir
     log_path = worker_log_path(run, to_log_file=to_log_file)

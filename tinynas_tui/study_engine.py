@@ -18,7 +18,6 @@ from tinynas_tui.search.budgets import Budgets
 from tinynas_tui.search.events import StorageBusy
 from tinynas_tui.search.records import TrialRecord
 from tinynas_tui.search.space import SearchSpace
-from tinynas_tui.study_process import StudyProcess
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class StudyEngine:
         resource_tracker.ensure_running()
         self.validated = validated
         self._run: OpenRun | None = None
-        self._process: StudyProcess | None = None
+        self._process: Any = None  # a StudyProcess once the study first runs
         self._max_trial_id = -1
         self._unfinished_ids: set[int] = set()
         self._trial_ids: dict[int, int] = {}  # trial number -> storage trial id
@@ -146,6 +145,8 @@ class StudyEngine:
 
     def run(self, n_trials: int, on_event: Callable[[object], None]) -> None:
         """Run ``n_trials`` trials in the study process (started now if it is not running)."""
+        from tinynas_tui.study_process import StudyProcess  # brings multiprocessing: not before the first frame
+
         run = self._require()
         self._on_event = on_event
         if self._process is None or not self._process.alive:
