@@ -49,3 +49,43 @@ def test_unreachable_server_is_one_line_without_password(tmp_path):
         open_storage(target)
     text = str(err.value)
     assert "cannot" in text and "s3cret" not in text and "\n" not in text
+
+
+URL_CASES = [
+    "sqlite:///runs/study.db", "sqlite:////abs/path/study.db", "sqlite://", "sqlite:///:memory:",
+    "sqlite:///with%20space.db", "sqlite+pysqlite:///a.db", "postgresql://u:p@host/db",
+    "postgresql+psycopg://u:p%40ss@127.0.0.1:55432/tinynas_test?sslmode=disable",
+    "postgresql://u@[::1]:5432/db", "postgresql://host/db?password=s3cret", "mysql+pymysql://u:p@h:3306/d",
+    "postgresql://u:p@host:55x/db", "postgresql://u:p@host:/db", "not a url", "", "://x", "sqlite:/x.db",
+    "sqlite:///", "postgresql://", "weird-name://h/d", "postgresql://u:p@h/d/e?x=1&x=2",
+]
+
+
+@pytest.mark.parametrize("url", URL_CASES)
+def test_url_form_reads_urls_as_sqlalchemy_does(url):
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from tinynas_tui.search.storage import url_form
+
+    try:
+        parsed = make_url(url)
+        expected = (parsed.get_backend_name(), parsed.database)
+    except (ArgumentError, ValueError):
+        expected = "refused"
+    try:
+        got = url_form(url)
+    except ValueError:
+        got = "refused"
+    assert got == expected
+
+
+def test_checking_a_storage_url_imports_no_sqlalchemy(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom tinynas_tui.search.storage import resolve_storage\n"
+            f"resolve_storage('sqlite:///{tmp_path}/s.db'); resolve_storage('postgresql://u:p@h:5432/d')\n"
+            "print('sqlalchemy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

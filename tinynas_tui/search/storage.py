@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
@@ -27,6 +27,19 @@ MIN_FREE_MB = 50
 # SQLite's own wait for a lock; past it, storage_retry backs off and says so.
 SQLITE_BUSY_TIMEOUT_S = 10
 
+# An RDB URL's form, as SQLAlchemy reads it (`sqlalchemy.engine.url._parse_url`): checked here without
+# importing SQLAlchemy, which would cost the UI ~0.1 s before its first frame; the study's opening
+# (in a thread, after that frame) parses it for real. A test holds the two to the same answers.
+_URL_FORM = re.compile(
+    r"""
+    (?P<name>[\w+]+)://
+    (?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?
+    (?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?
+    (?:/(?P<database>[^?]*))?
+    (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
 _USERINFO_PASSWORD = re.compile(r"(//[^/:@]*:)([^@/]*)(@)")
 _QUERY_PASSWORD = re.compile(r"(?i)(password=)([^&\s]*)")
 
@@ -98,18 +111,14 @@ def resolve_storage(url: str | None, runs_dir: Path | None = None) -> StorageTar
         runs = runs_dir or paths.DEFAULT_RUNS_DIR
         url = paths.default_storage_url(runs)
         return StorageTarget(url=url, runs_dir=runs, sqlite_path=runs / paths.DEFAULT_DB_NAME)
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
+        backend, db = url_form(url)
+    except ValueError:
         raise UsageError(
             f"malformed storage URL {mask_url(url)!r}: expected e.g. sqlite:///runs/study.db "
             "or postgresql://user:password@host/dbname"
         ) from None
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
+    if backend == "sqlite":
         if not db or db == ":memory:":
             raise UsageError("a SQLite storage URL needs a file path, e.g. sqlite:///runs/study.db")
         sqlite_path = Path(db)
@@ -117,6 +126,21 @@ def resolve_storage(url: str | None, runs_dir: Path | None = None) -> StorageTar
             raise UsageError(f"cannot use storage {mask_url(url)}: folder {sqlite_path.parent} does not exist")
         return StorageTarget(url=url, runs_dir=runs_dir or sqlite_path.parent, sqlite_path=sqlite_path)
     return StorageTarget(url=url, runs_dir=runs_dir or paths.DEFAULT_RUNS_DIR, sqlite_path=None)
+
+
+def url_form(url: str) -> tuple[str, str | None]:
+    """The backend name and database of an RDB URL, as SQLAlchemy's `make_url` would read them.
+
+    Raises:
+        ValueError: SQLAlchemy would refuse the URL's form.
+    """
+    found = _URL_FORM.match(url) if isinstance(url, str) else None
+    if found is None:
+        raise ValueError(f"not an RDB URL: {url!r}")
+    if found["port"] is not None:
+        int(found["port"])  # SQLAlchemy keeps the port as a number: "55x" and "" are refused
+    database = found["database"]
+    return found["name"].split("+")[0], None if database is None else unquote(database)
 
 
 def open_storage(target: StorageTarget, *, heartbeat: HeartbeatSettings | None = HeartbeatSettings(),
