@@ -118,6 +118,28 @@ async def test_a_rerank_repaints_only_the_lines_whose_cells_changed():
 
 
 @pytest.mark.asyncio
+async def test_a_row_that_keeps_changing_keeps_one_strip_per_slot():
+    """A running trial's row changes with every stage: its old strips are replaced, not kept."""
+    from tinynas_tui.search.events import StageStarted, TrialStarted
+
+    book = TrialBook()
+    book.merge([complete_record(i) for i in range(3)])
+    app = TableApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        table = app.query_one(TrialTable)
+        table.update_rows(book.ordered(), book.rank(Weights()))
+        book.apply(TrialStarted(3, params_for(3)))
+        for step in range(60):
+            book.apply(StageStarted(3, f"stage {step}"))
+            table.update_rows([book.get(3)], book.rank(Weights()))
+            await pilot.pause()
+            on_screen(table)
+        rows_on_screen = 4
+        assert len(table._strips) <= 1 + rows_on_screen  # the header and one strip per row drawn
+        assert on_screen(table) == fresh(table)
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("column", ["number", "score", "rank", "pareto", "state"])
 async def test_after_partial_repaints_the_table_shows_what_a_fresh_table_shows(column):
     """Trials start, finish, fail and re-rank under each sort; marks and the cursor move; the lines on

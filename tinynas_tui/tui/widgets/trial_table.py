@@ -98,7 +98,9 @@ class TrialTable(ScrollView, can_focus=True):
         self._cursor_number: int | None = None
         self._cursor_index = 0
         self._announced: int | None = None
-        self._strips: dict[tuple, Strip] = {}  # line key (see _line_key) -> strip
+        # One strip per row slot (trial number, cursor, stripe) with the line key it was drawn from: a row
+        # whose cells change replaces its strip instead of leaving the old one behind.
+        self._strips: dict[tuple, tuple[tuple, Strip]] = {}
         self._cells: dict[int, tuple] = {}  # trial number -> its cells under the current ranking and marks
         self._drawn: dict[int, tuple] = {}  # screen line -> the key it was last drawn from
         self._style_key: tuple = ()
@@ -343,9 +345,13 @@ class TrialTable(ScrollView, can_focus=True):
             self._drawn[y] = ((scroll_x, width), key)
         if key is None:
             return Strip.blank(width, base)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._strips[key] = self._header_strip(base) if y == 0 else self._row_strip(key, base)
+        slot = key if y == 0 else (key[0], key[2], key[3])
+        cached = self._strips.get(slot)
+        if cached is not None and cached[0] == key:
+            strip = cached[1]
+        else:
+            strip = self._header_strip(base) if y == 0 else self._row_strip(key, base)
+            self._strips[slot] = (key, strip)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _line_key(self, y: int, scroll_y: int) -> tuple | None:
@@ -359,7 +365,7 @@ class TrialTable(ScrollView, can_focus=True):
         cells = self._cells.get(number)
         if cells is None:
             cells = self._cells[number] = tuple(self.rows.cells(number))
-        return (cells, index == self._cursor_index, index % 2)
+        return (number, cells, index == self._cursor_index, index % 2)
 
     def _header_strip(self, base: Style) -> Strip:
         style = base + self._component("trial-table--header")
@@ -367,7 +373,7 @@ class TrialTable(ScrollView, can_focus=True):
         return Strip([Segment(text, style)], TOTAL_WIDTH)
 
     def _row_strip(self, key: tuple, base: Style) -> Strip:
-        cells, cursor, parity = key
+        _, cells, cursor, parity = key
         row_style = base + self._component("trial-table--even-row") if parity == 0 else base
         post = Style.null()
         if cursor:
