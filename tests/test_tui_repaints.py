@@ -62,8 +62,8 @@ def on_screen(table: TrialTable) -> list[Strip]:
 def fresh(table: TrialTable) -> list[Strip]:
     """The table's lines drawn from nothing."""
     table._styles_cache.clear()
-    table._strips.clear()
-    table._cells.clear()
+    table.lines.strips.clear()
+    table.lines.cells.clear()
     return table.render_lines(Region(0, 0, *table.size))
 
 
@@ -135,7 +135,7 @@ async def test_a_row_that_keeps_changing_keeps_one_strip_per_slot():
             await pilot.pause()
             on_screen(table)
         rows_on_screen = 4
-        assert len(table._strips) <= 1 + rows_on_screen  # the header and one strip per row drawn
+        assert len(table.lines.strips) <= 1 + rows_on_screen  # the header and one strip per row drawn
         assert on_screen(table) == fresh(table)
 
 

@@ -107,7 +107,7 @@ async def test_a_large_table_draws_only_the_rows_on_screen_and_pages():
         table.move_to(2500)
         await pilot.pause()
         assert 2500 in screen_numbers(table) and table.highlighted_number == 2500
-        assert len(table._strips) < 100  # only rows that were on screen were ever drawn
+        assert len(table.lines.strips) < 100  # only rows that were on screen were ever drawn
         assert app.highlights[-1] == 2500
 
 

@@ -5,8 +5,8 @@ the cursor stays on its trial across updates and sorts. The model (`TrialRows`) 
 order; this widget draws the header and the visible rows with the Line API. 50,000 trials cost what 40
 do on screen.
 
-Strips are cached by what they show (the row's cells, cursor and stripe), and the widget remembers what
-each screen line was drawn from. After any change it repaints only the lines whose content differs: a
+Strips are cached by what they show (`TrialLines`: the row's cells, cursor and stripe), and the widget
+remembers what each screen line was drawn from. After any change it repaints only the lines whose content differs: a
 finished trial re-ranks every row, but usually only a few ranks, scores or stars change on screen (a
 full repaint of the table costs ~5 ms of the event loop on a busy machine).
 """
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -26,12 +24,10 @@ from textual.strip import Strip
 
 from tinynas_tui.search.records import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import set_virtual_size
+from tinynas_tui.tui.widgets.trial_lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
 from tinynas_tui.tui.widgets.trial_rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
 
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
-WIDTHS = [width + 2 for _, _, width in COLUMNS]  # one cell of padding each side
-TOTAL_WIDTH = sum(WIDTHS)
-CACHE_LIMIT = 2000
 
 
 class TrialTable(ScrollView, can_focus=True):
@@ -64,7 +60,7 @@ class TrialTable(ScrollView, can_focus=True):
     }
     """
 
-    COMPONENT_CLASSES = {"trial-table--header", "trial-table--cursor", "trial-table--even-row"}
+    COMPONENT_CLASSES = set(COMPONENTS)
 
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", id="table.mark", tooltip="Mark the trial for export"),
@@ -100,11 +96,8 @@ class TrialTable(ScrollView, can_focus=True):
         self._announced: int | None = None
         # One strip per row slot (trial number, cursor, stripe) with the line key it was drawn from: a row
         # whose cells change replaces its strip instead of leaving the old one behind.
-        self._strips: dict[tuple, tuple[tuple, Strip]] = {}
-        self._cells: dict[int, tuple] = {}  # trial number -> its cells under the current ranking and marks
+        self.lines = TrialLines(self.rows)
         self._drawn: dict[int, tuple] = {}  # screen line -> the key it was last drawn from
-        self._style_key: tuple = ()
-        self._components: dict[str, Style] = {}  # component class -> style, for the current _style_key
         self._pass: tuple | None = None  # (scroll x, scroll y, width, base style) while render_lines runs
 
     # -- updates -------------------------------------------------------------------------------
@@ -113,10 +106,7 @@ class TrialTable(ScrollView, can_focus=True):
         """Add or update these trials' rows and show ``ranking``; other rows keep their order."""
         moves = self.rows.moves
         changed = self.rows.update(records, ranking)
-        if changed is None:
-            self._cells.clear()
-        else:
-            self._drop(changed)
+        self.lines.drop(changed)
         if changed is None or moves != self.rows.moves:
             self._after_change()
         else:
@@ -129,15 +119,9 @@ class TrialTable(ScrollView, can_focus=True):
     def reset(self) -> None:
         """Empty the table for another study (the sort stays)."""
         self.rows.clear()
-        self._cells.clear()
+        self.lines.drop()
         self._cursor_number = None
         self._after_change()
-
-    def _drop(self, numbers: Iterable[int]) -> None:
-        """Forget these trials' cells (they changed)."""
-        cells = self._cells
-        for number in numbers:
-            cells.pop(number, None)
 
     def _after_change(self) -> None:
         """Re-find the cursor's trial after the order changed, then repaint (no layout unless it grew)."""
@@ -263,7 +247,7 @@ class TrialTable(ScrollView, can_focus=True):
         if number is None:
             return
         self.rows.toggle_mark(number)
-        self._drop((number,))
+        self.lines.drop((number,))
         self._after_change()
         self.post_message(self.MarksChanged(frozenset(self.rows.marked)))
 
@@ -309,24 +293,14 @@ class TrialTable(ScrollView, can_focus=True):
     def _check_styles(self) -> Any:
         base = self.rich_style
         key = (base, self.get_pseudo_class_state(), self.app.current_theme.name)
-        if key != self._style_key:
-            self._style_key = key
-            self._strips.clear()
+        if self.lines.check_styles(key, self.get_component_rich_style):
             self._drawn.clear()  # Textual repaints every line after a change of style
-            self._components = {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
-        if len(self._strips) > CACHE_LIMIT:
-            self._strips.clear()
-        if len(self._cells) > CACHE_LIMIT:
-            self._cells.clear()
         return base
 
-    def _component(self, name: str) -> Style:
-        style = self._components.get(name)
-        return self.get_component_rich_style(name) if style is None else style
-
     def _pass_values(self) -> tuple:
+        """What a direct call of `render_line` (tests, benches), outside a repaint, draws with."""
         scroll_x, scroll_y = self.scroll_offset
-        return scroll_x, scroll_y, self.scrollable_content_region.width, self.rich_style
+        return scroll_x, scroll_y, self.scrollable_content_region.width, self._check_styles()
 
     def render_lines(self, crop: Any) -> list[Strip]:
         # `rich_style` walks the ancestors' styles (~25 µs): once per pass, not once per line.
@@ -345,55 +319,7 @@ class TrialTable(ScrollView, can_focus=True):
             self._drawn[y] = ((scroll_x, width), key)
         if key is None:
             return Strip.blank(width, base)
-        slot = key if y == 0 else (key[0], key[2], key[3])
-        cached = self._strips.get(slot)
-        if cached is not None and cached[0] == key:
-            strip = cached[1]
-        else:
-            strip = self._header_strip(base) if y == 0 else self._row_strip(key, base)
-            self._strips[slot] = (key, strip)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        return self.lines.strip(key, base).crop_extend(scroll_x, scroll_x + width, base)
 
     def _line_key(self, y: int, scroll_y: int) -> tuple | None:
-        """What screen line ``y`` shows: equal keys draw equal strips (None: a blank line)."""
-        if y == 0:
-            return ("header", self.sort_column, self.sort_reverse)
-        index = scroll_y + y - 1
-        if index >= len(self.rows):
-            return None
-        number = self.rows.order[index]
-        cells = self._cells.get(number)
-        if cells is None:
-            cells = self._cells[number] = tuple(self.rows.cells(number))
-        return (number, cells, index == self._cursor_index, index % 2)
-
-    def _header_strip(self, base: Style) -> Strip:
-        style = base + self._component("trial-table--header")
-        text = "".join(" " + header.ljust(width) + " " for _, header, width in COLUMNS)
-        return Strip([Segment(text, style)], TOTAL_WIDTH)
-
-    def _row_strip(self, key: tuple, base: Style) -> Strip:
-        _, cells, cursor, parity = key
-        row_style = base + self._component("trial-table--even-row") if parity == 0 else base
-        post = Style.null()
-        if cursor:
-            cursor_style = self._component("trial-table--cursor")
-            row_style += cursor_style
-            post = Style.from_color(color=cursor_style.color)  # the cursor's colour wins, like DataTable's
-        segments = []
-        for (text, style, right), (_, _, width) in zip(cells, COLUMNS):
-            if len(text) > width:
-                text = text[: width - 1] + "…"
-            cell = text.rjust(width) if right else text.ljust(width)
-            segments.append(Segment(" " + cell + " ", row_style + _style(style) + post))
-        return Strip(segments, TOTAL_WIDTH).simplify()
-
-
-_STYLES: dict[str, Style] = {}
-
-
-def _style(name: str) -> Style:
-    style = _STYLES.get(name)
-    if style is None:
-        style = _STYLES[name] = Style.parse(name) if name else Style.null()
-    return style
+        return self.lines.key(y, scroll_y, self._cursor_index, (self.sort_column, self.sort_reverse))
