@@ -1,7 +1,10 @@
 """The UI's responsiveness: time to the first frame, and event-loop lag while a real study runs.
 
 1. Time to first frame: `tinynas-tui --paused` is started in a pseudo-terminal, as a user's shell would,
-   and timed from process start until its output holds the status bar. Repeated, median reported.
+   and timed from process start until its output holds the status bar. Repeated, median reported;
+   measured as this environment is, and with the package's bytecode cached (as Python caches it after
+   a first run, unless PYTHONDONTWRITEBYTECODE is set, as on the machine these figures come from: then
+   every start compiles the project's modules again, ~40 ms).
 2. Event-loop lag: the app runs a real study (tiny data) under Textual's headless driver with a 10 ms
    timer; lateness of each tick past its due time is recorded for ticks due while trials run (from
    the moment the study is started to its end). p50 / p99 / max.
@@ -16,24 +19,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import pty
 import select
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+from typing import Iterator
 
 
-def frame_times(workdir: str, extra: list[str] | tuple[str, ...] = (), until: bytes | None = None) -> tuple[float, float]:
+def frame_times(workdir: str, extra: list[str] | tuple[str, ...] = (), until: bytes | None = None,
+                command: list[str] | None = None) -> tuple[float, float]:
     """Seconds from spawning the app in a pty until the status bar is on screen, and until ``until``
-    (bytes in the app's output) appears too (NaN if it never does within 60 s)."""
+    (bytes in the app's output) appears too (NaN if it never does within 60 s). ``command`` replaces
+    ``tinynas-tui --paused EXTRA``."""
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tinynas_tui", "--paused", *extra], cwd=workdir, stdin=slave,
+    command = command or [sys.executable, "-m", "tinynas_tui", "--paused", *extra]
+    proc = subprocess.Popen(command, cwd=workdir, stdin=slave,
                             stdout=slave, stderr=slave, env=env, start_new_session=True)
     os.close(slave)
     seen = b""
@@ -58,6 +68,45 @@ def frame_times(workdir: str, extra: list[str] | tuple[str, ...] = (), until: by
         proc.wait(10)
         os.close(master)
     return first, later
+
+
+@contextlib.contextmanager
+def bytecode_cached() -> Iterator[bool]:
+    """The package's modules compiled to ``__pycache__`` (as a first run leaves them); True if this made
+    them, which are removed again afterwards."""
+    import compileall
+
+    import tinynas_tui
+
+    package = Path(tinynas_tui.__file__).parent
+    before = set(package.rglob("__pycache__"))
+    compileall.compile_dir(str(package), quiet=1)
+    made = set(package.rglob("__pycache__")) - before
+    try:
+        yield bool(made)
+    finally:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+MINIMAL_APP = '''
+from textual.app import App
+from textual.widgets import Footer, Static
+
+class Minimal(App):
+    def compose(self):
+        yield Static("tinynas-tui  0/5 trials")
+        yield Footer()
+
+Minimal().run()
+'''
+
+
+def minimal_app_frame(workdir: str) -> float:
+    """The floor: a one-line Textual app with a footer, started and timed the same way."""
+    script = Path(workdir) / "minimal_app.py"
+    script.write_text(MINIMAL_APP)
+    return frame_times(workdir, command=[sys.executable, str(script)])[0]
 
 
 def time_to_first_frame(workdir: str) -> float:
@@ -143,9 +192,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         frames = [time_to_first_frame(workdir) for _ in range(args.frames)]
+        with bytecode_cached() as compiled_here:
+            cached = [time_to_first_frame(workdir) for _ in range(args.frames)]
+        floor_frames = [minimal_app_frame(workdir) for _ in range(args.frames)]
         lags, floor = asyncio.run(loop_lag(args.trials, workdir))
     print(f"time to first frame (pty, {args.frames} runs): median {statistics.median(frames):.3f} s, "
           f"min {min(frames):.3f} s, max {max(frames):.3f} s")
+    print(f"  with the package's bytecode cached{' (compiled for this run)' if compiled_here else ''}: median "
+          f"{statistics.median(cached):.3f} s, min {min(cached):.3f} s, max {max(cached):.3f} s")
+    print(f"  for scale, a one-line Textual app with a footer: median {statistics.median(floor_frames):.3f} s")
     if lags:
         q = statistics.quantiles(lags, n=100)
         print(f"event-loop lag while {args.trials} real trials ran ({len(lags)} ticks of 10 ms): "
