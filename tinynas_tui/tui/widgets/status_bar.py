@@ -56,27 +56,9 @@ class StatusBar(Widget):
         self._progress_x = 0  # where the progress starts, in the bar's own columns (0: unknown)
         self._drawn_names_width = 0
 
-    def watch_state(self) -> None:
-        self._refresh_progress()
-
-    def watch_done(self) -> None:
-        self._refresh_progress()
-
-    def watch_target(self) -> None:
-        self._refresh_progress()
-
     def watch_eta(self, old: float | None, new: float | None) -> None:
         if format_eta(old) != format_eta(new):
             self._refresh_progress()
-
-    def watch_dataset(self) -> None:
-        self._refresh_progress()
-
-    def watch_sampler(self) -> None:
-        self._refresh_progress()
-
-    def watch_storage(self) -> None:
-        self._refresh_progress()
 
     def _refresh_progress(self) -> None:
         """Repaint from the progress to the end of the bar (all of it until it has been drawn)."""
@@ -87,6 +69,8 @@ class StatusBar(Widget):
             self.refresh()
 
     def on_mount(self) -> None:
+        for name in ("state", "done", "target", "dataset", "sampler", "storage"):
+            self.watch(self, name, self._refresh_progress, init=False)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
     def _laid_out(self, _: Any) -> None:
