@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tinynas_tui.pipeline.models import adam
+
 # Added before the log so a probability that underflowed to 0 gives a large finite logit, not -inf.
 _LOG_EPS = 1e-7
 _ENTROPY_EPS = 1e-10
@@ -156,7 +158,7 @@ def distill(
     import tf_keras as keras  # Lazy: see module docstring.
 
     distiller = make_distiller(student, teacher, alpha=alpha, temperature=temperature)
-    distiller.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate))
+    distiller.compile(optimizer=adam(learning_rate))
     teacher_probs = teacher.predict(x, batch_size=256, verbose=0).astype(np.float32)
     return distiller.fit(
         x,

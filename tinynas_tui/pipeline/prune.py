@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from tinynas_tui.pipeline.models import adam
+
 # tfmot's default pruning frequency; fine-tuning runs shorter than this are pruned more often.
 _MAX_FREQUENCY = 100
 # About this many mask updates over the run: gradual enough for the weights to adapt between them.
@@ -108,7 +110,7 @@ def prune_and_finetune(
 
 def _compile(model: Any, keras: Any, learning_rate: float) -> None:
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from tinynas_tui.pipeline.models import adam
+
 # A tenth of the notebook's Adam default (1e-3): QAT fine-tunes an already trained model, and the
 # fake-quant ranges are moving averages of the activations; large steps would undo the training and
 # keep those ranges from settling. (tfmot's guide also fine-tunes briefly, at a low rate.)
@@ -83,7 +85,7 @@ def quantization_aware_train(
         raise QuantizationError(_describe(model, exc)) from exc
 
     qat_model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
