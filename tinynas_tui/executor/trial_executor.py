@@ -8,6 +8,7 @@ the timeout or an exception ends only that trial; the next trial gets a fresh wo
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
@@ -163,7 +164,8 @@ class ProcessTrialExecutor:
             over = self._over_memory_limit()
             if over is not None:
                 self._kill("over its memory limit", on_event)
-                return TrialFailed(number, "memory", f"the worker used {over:.0f} MB, over the "
+                # Rounded up: 400.2 MB must not read as "400 MB, over the 400 MB limit".
+                return TrialFailed(number, "memory", f"the worker used {math.ceil(over)} MB, over the "
                                                      f"{self.memory_limit_mb:g} MB limit")
             if message == "timeout":
                 if deadline is None or time.monotonic() < deadline:
