@@ -1,8 +1,10 @@
-"""Changing a Line-API widget's scrollable size without a layout of the whole screen."""
+"""Quiet updates of Line-API views: a new scrollable size without a layout of the whole screen, and
+repaints of only the lines on screen that changed."""
 
 from __future__ import annotations
 
 from math import ceil
+from typing import Callable
 
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -51,3 +53,16 @@ def _thumb(bar: ScrollBar, virtual_height: int) -> list[tuple[str, object]]:
                                           window_size=ceil(window), position=bar.position,
                                           thickness=bar.thickness, vertical=True).segments
     return [(segment.text, segment.style) for segment in segments]
+
+
+def refresh_stale_lines(view: ScrollView, stale: Callable[[int], bool]) -> None:
+    """Repaint the lines on screen (rows ``y`` from the top of the view) for which ``stale(y)`` holds,
+    one `refresh_lines` per run of them."""
+    top, height, start = round(view.scroll_y), view.scrollable_content_region.height, None
+    for y in range(height + 1):  # one past the end closes the last run
+        if y < height and stale(y):
+            if start is None:
+                start = y
+        elif start is not None:
+            view.refresh_lines(top + start, y - start)  # (takes virtual lines)
+            start = None

@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinynas_tui.search.records import Budgets, Ranking, TrialRecord
-from tinynas_tui.tui.widgets.quiet_size import set_virtual_size
+from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_rows import human_count
 
 
@@ -227,16 +227,8 @@ class TrialDetail(ScrollView):
             return
         # A running trial's description changes a line or two at a time (its stage, a timing): repaint
         # only the lines on screen that differ (16 lines cost 3-8 ms of the loop on a busy machine).
-        top, lines, start = round(self.scroll_y), self._lines, None
-        height = self.scrollable_content_region.height
-        for y in range(top, top + height + 1):  # one past the end closes the last run
-            stale = y < top + height and (before[y] if y < len(before) else None) != (
-                lines[y] if y < len(lines) else None)
-            if stale and start is None:
-                start = y
-            elif not stale and start is not None:
-                self.refresh_lines(start, y - start)
-                start = None
+        top, lines = round(self.scroll_y), self._lines
+        refresh_stale_lines(self, lambda y: _line(before, top + y) != _line(lines, top + y))
 
     def on_resize(self, event: events.Resize) -> None:
         self._request()
@@ -264,3 +256,7 @@ class TrialDetail(ScrollView):
         console = Console(width=width, file=io.StringIO(), color_system=None)
         console.print(self.renderable)
         return console.file.getvalue()
+
+
+def _line(lines: list[Strip], index: int) -> Strip | None:
+    return lines[index] if index < len(lines) else None

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinynas_tui.search.records import Ranking, TrialRecord
-from tinynas_tui.tui.widgets.quiet_size import set_virtual_size
+from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
 from tinynas_tui.tui.widgets.trial_rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
 
@@ -146,16 +146,8 @@ class TrialTable(ScrollView, can_focus=True):
             self.refresh()  # nothing drawn yet (or everything to be drawn again)
             return
         scroll_x, scroll_y = self.scroll_offset
-        view = (scroll_x, self.scrollable_content_region.width)
-        drawn, start = self._drawn, None
-        height = self.scrollable_content_region.height
-        for y in range(height + 1):  # one past the end closes the last run
-            stale = y < height and drawn.get(y) != (view, self._line_key(y, scroll_y))
-            if stale and start is None:
-                start = y
-            elif not stale and start is not None:
-                self.refresh_lines(scroll_y + start, y - start)  # (takes virtual lines)
-                start = None
+        view, drawn = (scroll_x, self.scrollable_content_region.width), self._drawn
+        refresh_stale_lines(self, lambda y: drawn.get(y) != (view, self._line_key(y, scroll_y)))
 
     def _announce(self) -> None:
         number = self.highlighted_number
