@@ -68,7 +68,6 @@ class StudyProcess:
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
         self._send_lock = threading.Lock()
-        self._ready = False
         self.process = context.Process(target=study_process_main, name="tinynas-study",
                                        args=(child_conn, validated, study_name, os.getpid()))
         self.process.start()
@@ -84,13 +83,12 @@ class StudyProcess:
         while True:
             message = self._receive()
             if isinstance(message, StudyProcessReady):
-                self._ready = True
-            elif isinstance(message, RunEnded):
+                continue  # opened; the run's events follow
+            if isinstance(message, RunEnded):
                 if message.error is not None:
                     raise StudyProcessError(message.error, message.details)
                 return
-            else:
-                on_event(message)
+            on_event(message)
 
     def request_pause(self) -> None:
         """No new trial starts; the running ones finish."""
