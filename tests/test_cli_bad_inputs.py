@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from space_files import space_text
 
 from tinynas_tui.cli import main
 
@@ -34,26 +35,11 @@ def _bad_npz_files() -> dict[str, dict[str, np.ndarray]]:
     }
 
 
-SPACE_PARAMS = {
-    "num_filters": 'type = "categorical"\nchoices = [8]',
-    "kernel_size": 'type = "categorical"\nchoices = [3]',
-    "dense_units": 'type = "categorical"\nchoices = [32]',
-    "dropout": 'type = "float"\nlow = 0.0\nhigh = 0.3',
-    "lr": 'type = "float"\nlow = 1e-4\nhigh = 1e-2\nlog = true',
-    "batch_size": 'type = "categorical"\nchoices = [16]',
-}
-
-
-def _space_toml(head: str = "", **params: str) -> str:
-    merged = {**SPACE_PARAMS, **params}
-    return head + 'model = "single-conv"\n' + "".join(f"[params.{k}]\n{v}\n" for k, v in merged.items())
-
-
 BAD_TEXT_FILES = {
-    "space-low-above-high.toml": _space_toml(dropout='type = "float"\nlow = 0.5\nhigh = 0.1'),
-    "space-empty-choices.toml": _space_toml(num_filters='type = "categorical"\nchoices = []'),
-    "space-unknown-key.toml": _space_toml('colour = "red"\n'),
-    "space-unknown-param-key.toml": _space_toml(kernel_size='type = "categorical"\nchoices = [3]\nstride = 2'),
+    "space-low-above-high.toml": space_text(dropout='type = "float"\nlow = 0.5\nhigh = 0.1'),
+    "space-empty-choices.toml": space_text(num_filters='type = "categorical"\nchoices = []'),
+    "space-unknown-key.toml": space_text('colour = "red"\n'),
+    "space-unknown-param-key.toml": space_text(kernel_size='type = "categorical"\nchoices = [3]\nstride = 2'),
     "pipeline-sparsity.toml": "prune = true\nprune_initial_sparsity = 0.9\nprune_final_sparsity = 0.5\n",
     "pipeline-unknown-key.toml": 'colour = "red"\n',
     "pipeline-typo.toml": "epoch = 3\n",
@@ -153,7 +139,7 @@ def test_the_unbroken_inputs_pass_validation(workdir):
     from tinynas_tui.run_setup import RunOptions, validate
 
     np.savez(workdir / "good.npz", **_good_arrays())
-    (workdir / "good-space.toml").write_text(_space_toml())
+    (workdir / "good-space.toml").write_text(space_text())
     (workdir / "good-pipeline.toml").write_text("prune = true\nprune_initial_sparsity = 0.5\nepochs = 3\n")
     before = _tree(workdir)
     run = validate(RunOptions(dataset="good.npz", space="good-space.toml", pipeline="good-pipeline.toml",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import optuna
 import pytest
+from space_files import space_text
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.search.space import (
@@ -74,20 +75,6 @@ def test_int_range_and_custom_choices_round_trip(tmp_path):
         params = space.suggest(study.ask())
         assert params["num_filters"] % 4 == 0 and 4 <= params["num_filters"] <= 64
         assert params["kernel_size"] == 3
-
-
-def space_text(**overrides):
-    params = {
-        "num_filters": 'type = "categorical"\nchoices = [8]',
-        "kernel_size": 'type = "categorical"\nchoices = [3]',
-        "dense_units": 'type = "categorical"\nchoices = [32]',
-        "dropout": 'type = "float"\nlow = 0.0\nhigh = 0.3',
-        "lr": 'type = "float"\nlow = 1e-4\nhigh = 1e-2\nlog = true',
-        "batch_size": 'type = "categorical"\nchoices = [16]',
-    }
-    params.update(overrides)
-    body = "".join(f"[params.{k}]\n{v}\n" for k, v in params.items() if v is not None)
-    return 'model = "single-conv"\n' + body
 
 
 @pytest.mark.parametrize("text, words", [
