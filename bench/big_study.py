@@ -46,7 +46,7 @@ def timed(action, *args) -> float:
 
 async def in_process(url: str, n_trials: int) -> dict[str, str]:
     from tinynas_tui.run_setup import RunOptions, validate
-    from tinynas_tui.search.scoring import Weights
+    from tinynas_tui.core.scoring import Weights
     from tinynas_tui.study_engine import StudyEngine
     from tinynas_tui.tui.factory import create_app
     from tinynas_tui.tui.widgets.trial_table import TrialTable

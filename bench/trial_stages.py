@@ -90,7 +90,7 @@ def main() -> None:
     import numpy as np
 
     from tinynas_tui.executor.protocol import TrialRequest, WorkerConfig
-    from tinynas_tui.pipeline.config import PRESETS
+    from tinynas_tui.core.pipeline_config import PRESETS
     from tinynas_tui.pipeline.threads import configure_threads
     from tinynas_tui.pipeline.trial import prepare, run_trial
 

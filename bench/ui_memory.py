@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 from fake_engine import FakeEngine, complete_record, metrics_for, params_for  # noqa: E402
 
-from tinynas_tui.search.events import EpochEnded, StageStarted, TrialFinished, TrialStarted  # noqa: E402
+from tinynas_tui.core.events import EpochEnded, StageStarted, TrialFinished, TrialStarted  # noqa: E402
 
 
 class BusyEngine(FakeEngine):

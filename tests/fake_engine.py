@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinynas_tui.pipeline.config import PipelineConfig
-from tinynas_tui.search.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
-from tinynas_tui.search.records import TrialRecord
-from tinynas_tui.search.space import SINGLE_CONV
+from tinynas_tui.core.pipeline_config import PipelineConfig
+from tinynas_tui.core.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.study_engine import EngineInfo
 
 

@@ -10,7 +10,7 @@ import os
 import time
 
 from tinynas_tui.executor.protocol import TrialError
-from tinynas_tui.search.events import StageFinished, StageStarted, TrialFinished
+from tinynas_tui.core.events import StageFinished, StageStarted, TrialFinished
 
 
 def prepare(config):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.budgets import TARGETS, UNKNOWN_VIOLATION, Budgets
+from tinynas_tui.core.budgets import TARGETS, UNKNOWN_VIOLATION, Budgets
 
 
 def test_target_gives_flash_and_ram_and_explicit_limits_win():

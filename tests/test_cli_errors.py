@@ -81,7 +81,7 @@ def test_resume_with_a_different_space_is_refused(workdir, capsys):
     from dataclasses import replace
 
     from tinynas_tui.run_setup import RunOptions, open_run, validate
-    from tinynas_tui.search.space import SINGLE_CONV, Categorical
+    from tinynas_tui.core.space import SINGLE_CONV, Categorical
 
     open_run(validate(RunOptions(study="s")))
     other = workdir / "other.toml"
@@ -109,7 +109,7 @@ def test_progress_line_only_on_a_terminal():
     import io
 
     from tinynas_tui.headless import ProgressLine
-    from tinynas_tui.search.events import EpochEnded, StageStarted
+    from tinynas_tui.core.events import EpochEnded, StageStarted
 
     class Terminal(io.StringIO):
         def isatty(self):

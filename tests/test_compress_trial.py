@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tinynas_tui.executor.protocol import PruneTrial, TrialRequest, WorkerConfig
-from tinynas_tui.pipeline.config import PRESETS
-from tinynas_tui.search.events import StageStarted, TrialFinished
+from tinynas_tui.core.pipeline_config import PRESETS
+from tinynas_tui.core.events import StageStarted, TrialFinished
 
 pytestmark = pytest.mark.tf
 

@@ -8,7 +8,7 @@ import pytest
 
 from tinynas_tui.executor.protocol import WorkerConfig
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor, WorkerStartError
-from tinynas_tui.search.events import StageStarted, TrialFailed, TrialFinished, WorkerStopped
+from tinynas_tui.core.events import StageStarted, TrialFailed, TrialFinished, WorkerStopped
 
 
 def make_executor(tmp_path, **kwargs):
@@ -114,7 +114,7 @@ def test_cpu_and_verbose_reach_the_worker_environment(tmp_path, monkeypatch, cpu
 def test_abort_from_another_thread_ends_the_running_trial(tmp_path):
     import threading
 
-    from tinynas_tui.search.events import StageStarted
+    from tinynas_tui.core.events import StageStarted
 
     with make_executor(tmp_path) as ex:
         def abort_when_started(event):
@@ -147,7 +147,7 @@ def test_trial_over_the_memory_limit_fails_and_a_fresh_worker_goes_on(tmp_path):
 
 @pytest.mark.parametrize("when", ["while the worker starts", "once it is ready"])
 def test_abort_before_the_trial_reaches_the_worker_stops_it(tmp_path, when):
-    from tinynas_tui.search.events import WorkerStarted
+    from tinynas_tui.core.events import WorkerStarted
 
     with make_executor(tmp_path) as ex:
         receive = ex._receive

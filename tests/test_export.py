@@ -39,8 +39,8 @@ from tinynas_tui.export.report import (
 )
 from tinynas_tui.export_cli import run_export
 from tinynas_tui.search import study as studies
-from tinynas_tui.search.scoring import Weights, pareto_front
-from tinynas_tui.search.space import SINGLE_CONV
+from tinynas_tui.core.scoring import Weights, pareto_front
+from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.search.storage import (
     open_artifact_store,
     open_storage,

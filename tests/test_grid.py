@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.grid import distinct_count, distinct_grid, grid_size_note, raw_count
-from tinynas_tui.search.space import BLOCKS, SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
+from tinynas_tui.core.grid import distinct_count, distinct_grid, grid_size_note, raw_count
+from tinynas_tui.core.space import BLOCKS, SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
 
 
 def key(params):

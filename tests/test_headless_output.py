@@ -5,8 +5,8 @@ from __future__ import annotations
 import optuna
 
 from tinynas_tui.headless import best_block, trial_line
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.scoring import Weights
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.pipeline.config import PRESETS, PipelineConfig, resolve_pipeline
+from tinynas_tui.core.pipeline_config import PRESETS, PipelineConfig, resolve_pipeline
 
 
 def test_quick_is_the_first_seed_flow():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinynas_tui.search.events import (
+from tinynas_tui.core.events import (
     EpochEnded,
     StageStarted,
     TrialFailed,
@@ -10,8 +10,8 @@ from tinynas_tui.search.events import (
     TrialPruned,
     TrialStarted,
 )
-from tinynas_tui.search.records import TrialBook, TrialRecord
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.scoring import Weights
 
 
 def test_events_walk_a_trial_through_its_states():
@@ -66,8 +66,8 @@ def _random_records(n, seed=3, coarse=False):
 
 
 def test_ranking_matches_its_definition_with_and_without_budgets():
-    from tinynas_tui.search.budgets import Budgets
-    from tinynas_tui.search.scoring import Weights
+    from tinynas_tui.core.budgets import Budgets
+    from tinynas_tui.core.scoring import Weights
 
     records = _random_records(400, coarse=True)  # coarse: equal scores happen, ties go to the lower number
     book = TrialBook()
@@ -85,7 +85,7 @@ def test_ranking_matches_its_definition_with_and_without_budgets():
 
 
 def test_front_kept_live_equals_a_fresh_sweep():
-    from tinynas_tui.search.scoring import TrialMetrics, pareto_front
+    from tinynas_tui.core.scoring import TrialMetrics, pareto_front
 
     records = _random_records(300, seed=5, coarse=True)
     live = TrialBook()

@@ -8,9 +8,9 @@ import pytest
 from tinynas_tui.executor.protocol import WorkerConfig
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.search import study as studies
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialStarted
 from tinynas_tui.search.runner import StudyRunner
-from tinynas_tui.search.space import Categorical, SearchSpace
+from tinynas_tui.core.space import Categorical, SearchSpace
 from tinynas_tui.search.storage import open_artifact_store, open_storage, resolve_storage
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)

@@ -9,8 +9,8 @@ import pytest
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.search import study as studies
-from tinynas_tui.search.grid import distinct_grid
-from tinynas_tui.search.space import BLOCKS, SINGLE_CONV
+from tinynas_tui.core.grid import distinct_grid
+from tinynas_tui.core.space import BLOCKS, SINGLE_CONV
 from tinynas_tui.search.study import (
     DIRECTIONS,
     SAMPLERS,

@@ -14,7 +14,7 @@ import pytest
 from processes import TINY, start_cli
 
 from tinynas_tui.run_setup import RunOptions, open_run, validate
-from tinynas_tui.search.records import TrialBook
+from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.study_engine import StudyEngine
 
 pytestmark = pytest.mark.tf

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.scoring import TrialMetrics, Weights, pareto_front, rank
+from tinynas_tui.core.scoring import TrialMetrics, Weights, pareto_front, rank
 
 
 def test_seed_score_formula():
@@ -75,7 +75,7 @@ def test_pareto_front_matches_brute_force_with_many_ties():
     """Coarse values give equal accuracies, sizes and latencies: the sweep's group logic must hold."""
     import random
 
-    from tinynas_tui.search.scoring import dominates
+    from tinynas_tui.core.scoring import dominates
 
     for seed in range(60):
         rng = random.Random(seed)

@@ -7,7 +7,7 @@ import pytest
 from space_files import space_text
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.space import (
+from tinynas_tui.core.space import (
     SINGLE_CONV,
     Categorical,
     FloatRange,
@@ -116,7 +116,7 @@ def test_unknown_space_name_and_missing_file():
 
 
 def test_blocks_preset_is_the_notebook_space():
-    from tinynas_tui.search.space import BLOCKS, MODEL_PARAMS
+    from tinynas_tui.core.space import BLOCKS, MODEL_PARAMS
 
     assert resolve_space("blocks") is BLOCKS
     assert BLOCKS.model == "blocks"
@@ -129,7 +129,7 @@ def test_blocks_preset_is_the_notebook_space():
 
 
 def test_requires_toml_round_trip(tmp_path):
-    from tinynas_tui.search.space import BLOCKS
+    from tinynas_tui.core.space import BLOCKS
 
     path = tmp_path / "blocks.toml"
     BLOCKS.save(path)
@@ -141,7 +141,7 @@ def test_requires_toml_round_trip(tmp_path):
 
 
 def test_hand_written_blocks_file_with_the_extras_widened(tmp_path):
-    from tinynas_tui.search.space import BLOCKS
+    from tinynas_tui.core.space import BLOCKS
 
     path = tmp_path / "mcu.toml"
     path.write_text(
@@ -198,7 +198,7 @@ def test_python_built_space_with_a_bad_requires_is_refused():
 
 
 def test_suggesting_blocks_skips_dense_units_without_dense_layers():
-    from tinynas_tui.search.space import BLOCKS
+    from tinynas_tui.core.space import BLOCKS
 
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=7))
     seen = []

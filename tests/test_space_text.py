@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.space import SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
-from tinynas_tui.search.space_text import param_from_text, param_kind, param_to_text, space_with_param
+from tinynas_tui.core.space import SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
+from tinynas_tui.core.space_text import param_from_text, param_kind, param_to_text, space_with_param
 
 EXTRA_PARAMS = [
     IntRange("width", 4, 64, step=4),
@@ -115,7 +115,7 @@ def test_space_with_param_rejects_an_unknown_name():
 
 
 def test_space_with_param_keeps_the_replaced_params_requires():
-    from tinynas_tui.search.space import BLOCKS
+    from tinynas_tui.core.space import BLOCKS
 
     new = param_from_text("dense_units", param_to_text(BLOCKS.params[4]) + ", 1024")
     assert new.requires is None  # the text form does not carry it

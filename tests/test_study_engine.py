@@ -7,9 +7,9 @@ from dataclasses import replace
 import optuna
 import pytest
 
-from tinynas_tui.pipeline.config import PipelineConfig
+from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.run_setup import RunOptions, validate
-from tinynas_tui.search.space import SINGLE_CONV
+from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.study_engine import StudyEngine
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -91,7 +91,7 @@ def varied_study(tmp_path):
 
 
 def test_bulk_read_gives_the_records_optuna_gives(tmp_path):
-    from tinynas_tui.search.records import TrialRecord
+    from tinynas_tui.core.trial_book import TrialRecord
     from tinynas_tui.search.trial_reader import SUMMARY_ATTRS, read_study
 
     storage, study = varied_study(tmp_path)

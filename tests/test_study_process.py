@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from tinynas_tui.run_setup import RunOptions, validate
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialStarted
 from tinynas_tui.study_engine import StudyEngine
 from tinynas_tui.study_process import StudyProcessError
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
 
-from tinynas_tui.search.records import TrialBook
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
 from tinynas_tui.tui.screens.error import ErrorScreen
@@ -244,8 +244,8 @@ async def test_applying_a_space_with_trials_offers_a_new_study():
         await until(pilot, lambda: app.state == "paused", "opened")
         from dataclasses import replace
 
-        from tinynas_tui.pipeline.config import PipelineConfig
-        from tinynas_tui.search.space import SINGLE_CONV
+        from tinynas_tui.core.pipeline_config import PipelineConfig
+        from tinynas_tui.core.space import SINGLE_CONV
         from tinynas_tui.tui.widgets.space_editor import SpaceEditor
 
         edited = replace(SINGLE_CONV, name="narrow")

@@ -6,8 +6,8 @@ import pytest
 from fake_engine import FakeEngine
 from test_tui_app import until
 
-from tinynas_tui.search.events import StorageBusy, TrialLost, TrialStale
-from tinynas_tui.search.records import TrialRecord
+from tinynas_tui.core.events import StorageBusy, TrialLost, TrialStale
+from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.tui.factory import create_app
 
 

@@ -6,8 +6,8 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from tinynas_tui.search.records import TrialBook, TrialRecord
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
 from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_HIGHLIGHT, ParetoPlot
 

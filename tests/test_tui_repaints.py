@@ -15,9 +15,9 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.records import TrialBook, TrialRecord
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail, describe
 from tinynas_tui.tui.widgets.trial_table import TrialTable
@@ -120,7 +120,7 @@ async def test_a_rerank_repaints_only_the_lines_whose_cells_changed():
 @pytest.mark.asyncio
 async def test_a_row_that_keeps_changing_keeps_one_strip_per_slot():
     """A running trial's row changes with every stage: its old strips are replaced, not kept."""
-    from tinynas_tui.search.events import StageStarted, TrialStarted
+    from tinynas_tui.core.events import StageStarted, TrialStarted
 
     book = TrialBook()
     book.merge([complete_record(i) for i in range(3)])

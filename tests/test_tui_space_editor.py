@@ -9,8 +9,8 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Select, Static, Switch
 
-from tinynas_tui.pipeline.config import PipelineConfig
-from tinynas_tui.search.space import SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
+from tinynas_tui.core.pipeline_config import PipelineConfig
+from tinynas_tui.core.space import SINGLE_CONV, Categorical, FloatRange, IntRange, SearchSpace
 from tinynas_tui.tui.widgets.space_editor import FieldRow, SpaceEditor
 
 

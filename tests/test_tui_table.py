@@ -9,9 +9,9 @@ import pytest
 from fake_engine import complete_record, failed_record
 from textual.app import App, ComposeResult
 
-from tinynas_tui.search.records import TrialBook, TrialRecord
-from tinynas_tui.search.scoring import Weights
-from tinynas_tui.search.budgets import Budgets
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.tui.widgets.trial_rows import SORTABLE, TrialRows
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 

@@ -119,7 +119,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
         select_trials,
         write_export,
     )
-    from tinynas_tui.search.scoring import Weights
+    from tinynas_tui.core.scoring import Weights
 
     weights = Weights.parse(args.weights)
     formats = parse_formats(args.format)  # bad input is refused before the storage is opened

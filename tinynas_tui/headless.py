@@ -16,11 +16,11 @@ from tinynas_tui.run_setup import (
     quiet_libraries,
     validate,
 )
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import EpochEnded, StageStarted, TrialLost, TrialStale
-from tinynas_tui.search.grid import grid_size_note
-from tinynas_tui.search.records import TrialBook, TrialRecord
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
+from tinynas_tui.core.grid import grid_size_note
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.search.study import complete_metrics, grid_remaining, stored_sampler
 
 RULE = "=" * 60

@@ -15,12 +15,12 @@ from typing import Any
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
-from tinynas_tui.pipeline.config import PipelineConfig, resolve_pipeline
-from tinynas_tui.pipeline.dataset_spec import DatasetSpec, parse_dataset_spec
+from tinynas_tui.core.pipeline_config import PipelineConfig, resolve_pipeline
+from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.search import study as studies
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.scoring import Weights
-from tinynas_tui.search.space import SearchSpace, resolve_space
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.search.storage import (
     DEFAULT_HEARTBEAT_GRACE_S,
     DEFAULT_HEARTBEAT_INTERVAL_S,
@@ -123,7 +123,7 @@ def validate(options: RunOptions) -> ValidatedRun:
     if any(v is not None for v in (options.target, options.max_flash_kb, options.max_ram_kb, options.max_latency_ms)):
         budgets = Budgets.build(options.target, options.max_flash_kb, options.max_ram_kb, options.max_latency_ms)
     if sampler == "grid":
-        from tinynas_tui.search.grid import distinct_count
+        from tinynas_tui.core.grid import distinct_count
 
         distinct_count(space or resolve_space(DEFAULT_SPACE))  # a space with no grid is refused now
     runs_dir = Path(options.runs_dir) if options.runs_dir else None

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
-from tinynas_tui.pipeline.config import PipelineConfig
+from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.run_setup import OpenRun, ValidatedRun, open_run, quiet_libraries, worker_log_path
 from tinynas_tui.search import study as studies
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import StorageBusy
-from tinynas_tui.search.records import TrialRecord
-from tinynas_tui.search.space import SearchSpace
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.events import StorageBusy
+from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.space import SearchSpace
 
 
 @dataclass(frozen=True)

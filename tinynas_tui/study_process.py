@@ -180,7 +180,7 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
 
 def _open(validated: Any, study_name: str, send: Callable[[object], None]) -> tuple[Any, Any]:
     from tinynas_tui.run_setup import make_executor, make_runner, open_run, quiet_libraries
-    from tinynas_tui.search.events import StorageBusy
+    from tinynas_tui.core.events import StorageBusy
 
     quiet_libraries(verbose=False)
     validated = replace(validated, options=replace(validated.options, study=study_name))

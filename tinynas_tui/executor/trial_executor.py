@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from tinynas_tui.executor.protocol import TrialRequest, WorkerBroken, WorkerConfig, WorkerReady
 from tinynas_tui.executor.worker_main import worker_main
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialPruned, WorkerStarted, WorkerStopped
+from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialPruned, WorkerStarted, WorkerStopped
 
 STARTUP_TIMEOUT_S = 600.0
 STOP_GRACE_S = 10.0

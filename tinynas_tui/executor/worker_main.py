@@ -23,7 +23,7 @@ from tinynas_tui.executor.protocol import (
     WorkerConfig,
     WorkerReady,
 )
-from tinynas_tui.search.events import TrialFailed, TrialPruned
+from tinynas_tui.core.events import TrialFailed, TrialPruned
 
 PARENT_CHECK_INTERVAL_S = 1.0
 SLOW_FAULT_S = 10.0

@@ -34,9 +34,9 @@ from typing import Any, Callable, Iterable, Sequence
 from tinynas_tui.errors import UsageError
 from tinynas_tui.export.c_array import c_identifier, tflite_to_c
 from tinynas_tui.export.report import ReportContext, csv_text, markdown_report
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.records import Ranking, TrialBook, TrialRecord
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.trial_book import Ranking, TrialBook, TrialRecord
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.search.storage import mask_url
 from tinynas_tui.search.study import OBJECTIVES, stored_definition, stored_sampler
 

@@ -1,6 +1,6 @@
 """The whole-set files of an export: a CSV of the chosen trials and a Markdown report with a text plot.
 
-Both are plain functions of trial records (`tinynas_tui.search.records.TrialRecord`) and their ranking,
+Both are plain functions of trial records (`tinynas_tui.core.trial_book.TrialRecord`) and their ranking,
 so they can be tested without a study. The plot is plain text (no terminal styling): accuracy against
 size of every complete trial, the Pareto front marked ``●``, other trials ``·``, exported trials ``◉``.
 """
@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from tinynas_tui.plot_scale import plot_frame
-from tinynas_tui.search.records import Ranking, TrialRecord
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.plot_scale import plot_frame
+from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.scoring import Weights
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_EXPORTED = "·", "●", "◉"
 PLOT_WIDTH, PLOT_HEIGHT = 72, 18
@@ -158,7 +158,7 @@ def describe_space(space: dict[str, Any]) -> str:
     if not space:
         return "(not recorded)"
     try:
-        from tinynas_tui.search.space import SearchSpace
+        from tinynas_tui.core.space import SearchSpace
 
         parsed = SearchSpace.from_dict(space)
         parts = [f"{p.name} {p.describe()}" for p in parsed.params]

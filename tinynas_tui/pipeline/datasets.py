@@ -19,14 +19,14 @@ import numpy as np
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.paths import dataset_cache_dir
-from tinynas_tui.pipeline.dataset_spec import (  # noqa: F401 - re-exported: the spec is part of this API
+from tinynas_tui.core.dataset_spec import (  # noqa: F401 - re-exported: the spec is part of this API
     BUILTIN_DATASETS,
     KERAS_DATASETS,
     DatasetSpec,
     parse_dataset_spec,
     validate_npz,
 )
-from tinynas_tui.pipeline.npz_dataset import read_npz
+from tinynas_tui.core.npz_dataset import read_npz
 
 # Keras datasets are large; without explicit sizes a search trains on a manageable slice.
 KERAS_DEFAULT_TRAIN = 5000

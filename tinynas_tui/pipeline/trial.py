@@ -19,10 +19,10 @@ import numpy as np
 
 from tinynas_tui import paths
 from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
-from tinynas_tui.pipeline.config import PipelineConfig
+from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.pipeline.datasets import Dataset, DatasetSpec, load_dataset
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import EpochEnded, StageFinished, StageStarted, TrialFinished
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.events import EpochEnded, StageFinished, StageStarted, TrialFinished
 
 Emit = Callable[[object], None]
 # Epoch events are throttled so a UI is never flooded, however short an epoch is.

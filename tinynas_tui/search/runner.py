@@ -18,9 +18,9 @@ import threading
 import warnings
 from typing import Any, Callable, Protocol, Sequence
 
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import TrialFailed, TrialFinished, TrialLost, TrialPruned, TrialStale, TrialStarted
-from tinynas_tui.search.space import SearchSpace
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialLost, TrialPruned, TrialStale, TrialStarted
+from tinynas_tui.core.space import SearchSpace
 
 EventCallback = Callable[[object], None]
 

@@ -5,7 +5,7 @@ stored as study attributes; a resumed study uses them, and a conflicting request
 name is stored too (user attr ``sampler``), so a resumed study keeps sampling the way it started.
 
 Samplers: ``tpe`` (multivariate TPE, the default), ``nsga2``, ``random`` and ``grid``. A grid study has
-every distinct model of its space enqueued at creation (`tinynas_tui.search.grid.distinct_grid`); its
+every distinct model of its space enqueued at creation (`tinynas_tui.core.grid.distinct_grid`); its
 sampler is a random sampler that only matters once the grid is used up (see `grid_remaining`).
 Constraints a trial reports with ``trial.set_constraint`` are honoured by TPE, NSGA-II and
 ``study.best_trials`` without any ``constraints_func``.
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.grid import distinct_grid
-from tinynas_tui.search.scoring import TrialMetrics
-from tinynas_tui.search.space import SearchSpace
+from tinynas_tui.core.grid import distinct_grid
+from tinynas_tui.core.scoring import TrialMetrics
+from tinynas_tui.core.space import SearchSpace
 
 OBJECTIVES = ("accuracy", "size_kb", "latency_ms")
 DIRECTIONS = ("maximize", "minimize", "minimize")

@@ -17,7 +17,7 @@ from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinynas_tui.search.records import TrialRecord
+from tinynas_tui.core.trial_book import TrialRecord
 
 STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running", "WAITING": "waiting"}
 UNFINISHED = ("RUNNING", "WAITING")

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from tinynas_tui.search.events import (
+from tinynas_tui.core.events import (
     StorageBusy,
     TrialFailed,
     TrialFinished,
@@ -28,8 +28,8 @@ from tinynas_tui.search.events import (
     TrialStale,
     TrialStarted,
 )
-from tinynas_tui.search.records import Budgets, TrialBook
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.trial_book import Budgets, TrialBook
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.study_engine import Engine, EngineInfo
 from tinynas_tui.tui.commands import StudyCommands
 from tinynas_tui.tui.export_flow import ExportFlow

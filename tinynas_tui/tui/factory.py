@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tinynas_tui.search.records import Budgets
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.trial_book import Budgets
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.study_engine import Engine
 from tinynas_tui.tui.app import TinyNasApp
 

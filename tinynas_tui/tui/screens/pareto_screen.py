@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from tinynas_tui.search.records import TrialRecord
+from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.tui.widgets.pareto_plot import (
     GLYPH_FRONT,
     GLYPH_HIGHLIGHT,

@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Label
 
-from tinynas_tui.search.records import Ranking, TrialRecord
+from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
 EMPTY = "score: no complete trials yet"
 

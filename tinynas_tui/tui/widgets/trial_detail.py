@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tinynas_tui.search.records import Budgets, Ranking, TrialRecord
+from tinynas_tui.core.trial_book import Budgets, Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_rows import human_count
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from tinynas_tui.search.records import Ranking, TrialRecord
+from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
 # (key, header, width) in display order: what decides a ranking first, so 80 columns show it all.
 COLUMNS: tuple[tuple[str, str, int], ...] = (

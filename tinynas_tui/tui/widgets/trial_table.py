@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tinynas_tui.search.records import Ranking, TrialRecord
+from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
 from tinynas_tui.tui.widgets.trial_rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Static
 
-from tinynas_tui.search.records import Budgets
-from tinynas_tui.search.scoring import Weights
+from tinynas_tui.core.trial_book import Budgets
+from tinynas_tui.core.scoring import Weights
 
 FIELDS: tuple[tuple[str, str, bool], ...] = (
     # (id, label, optional)

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.space import (
+from tinynas_tui.core.space import (
     Categorical,
     IntRange,
     Param,

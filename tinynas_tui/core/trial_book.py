@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from tinynas_tui.search.budgets import Budgets
-from tinynas_tui.search.events import (
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.events import (
     EpochEnded,
     StageStarted,
     TrialFailed,
@@ -19,7 +19,7 @@ from tinynas_tui.search.events import (
     TrialPruned,
     TrialStarted,
 )
-from tinynas_tui.search.scoring import Weights, front_numbers
+from tinynas_tui.core.scoring import Weights, front_numbers
 
 STATES = ("running", "complete", "pruned", "failed", "waiting")
 FINISHED = ("complete", "pruned", "failed")

@@ -97,9 +97,9 @@ def validate_npz(path) -> None:
 
     Raises:
         UsageError: With a one-line message naming the file and the first problem found (see
-            `tinynas_tui.pipeline.npz_dataset.read_npz` for the rules).
+            `tinynas_tui.core.npz_dataset.read_npz` for the rules).
     """
-    from tinynas_tui.pipeline.npz_dataset import read_npz
+    from tinynas_tui.core.npz_dataset import read_npz
 
     read_npz(path)
 

@@ -1,4 +1,4 @@
-"""An Optuna artifact store inside the study's own database, for studies shared across machines.
+"""Where each trial's files go: beside a SQLite file, or in a table of a server database.
 
 With SQLite, each trial's files sit in the runs folder beside the database file. With a server database
 the machines share nothing but the database URL, so a model trained on one machine must be readable on
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 from typing import Any, BinaryIO
+
+from tinynas_tui import paths
+from tinynas_tui.search.storage._target import StorageTarget
 
 TABLE = "tinynas_artifacts"
 
@@ -65,3 +68,24 @@ class DatabaseArtifactStore:
 
     def __repr__(self) -> str:
         return f"the {TABLE} table of the study's database"
+
+
+def open_artifact_store(target: StorageTarget, storage: Any = None, *, create: bool = True) -> Any:
+    """Where each trial's files go.
+
+    SQLite: a file-system store in the runs folder beside the database. A server database (PostgreSQL):
+    a table in that database, so every machine working on the study can read every trial's model.
+
+    Args:
+        target: The storage location.
+        storage: The open `RDBStorage` (needed for a server database).
+        create: Create the folder or table if missing; False for read-only use (export).
+    """
+    if target.sqlite_path is None and storage is not None:
+        return DatabaseArtifactStore(storage.engine, create=create)
+    from optuna.artifacts import FileSystemArtifactStore
+
+    folder = paths.artifacts_dir(target.runs_dir)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemArtifactStore(base_path=str(folder))

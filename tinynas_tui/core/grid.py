@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.search.space import Categorical, FloatRange, Param, Scalar, SearchSpace, is_active
+from tinynas_tui.core.space import Categorical, FloatRange, Param, Scalar, SearchSpace, is_active
 
 DEFAULT_LIMIT = 100_000
 
