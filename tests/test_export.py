@@ -37,7 +37,7 @@ from tinynas_tui.export.report import (
     GLYPH_FRONT,
     GLYPH_POINT,
 )
-from tinynas_tui.export_cli import run_export
+from tinynas_tui.cli.export import run_export
 from tinynas_tui.search import study as studies
 from tinynas_tui.core.scoring import Weights, pareto_front
 from tinynas_tui.core.space import SINGLE_CONV
@@ -428,7 +428,7 @@ def test_export_imports_no_tensorflow(demo):
     tmp = demo[3]
     code = (
         "import sys\n"
-        "from tinynas_tui.export_cli import run_export\n"
+        "from tinynas_tui.cli.export import run_export\n"
         "code = run_export(['--trial', '0', '--out', 'o'])\n"
         "heavy = ('tensorflow', 'tf_keras', 'keras', 'tensorflow_model_optimization', 'ai_edge_litert', "
         "'tflite_micro', 'textual')\n"

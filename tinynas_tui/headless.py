@@ -16,6 +16,7 @@ from tinynas_tui.run_setup import (
     quiet_libraries,
     validate,
 )
+from tinynas_tui import PROG
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
 from tinynas_tui.core.grid import grid_size_note
@@ -103,7 +104,7 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def storage_wait_line(reason: str, seconds: float) -> str:
-    return f"tinynas-tui: storage busy ({reason}); retrying in {seconds:.1f} s"
+    return f"{PROG}: storage busy ({reason}); retrying in {seconds:.1f} s"
 
 
 def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: TextIO | None = None,
@@ -183,7 +184,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         code = 130
         print(_interrupted_line(run), file=out, flush=True)
     except WorkerStartError as err:
-        print(f"tinynas-tui: {err}", file=sys.stderr, flush=True)
+        print(f"{PROG}: {err}", file=sys.stderr, flush=True)
         return 1
     finally:
         executor.close()

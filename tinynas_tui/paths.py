@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-APP_NAME = "tinynas-tui"
+from tinynas_tui import PROG
+
 DEFAULT_RUNS_DIR = Path("tinynas-runs")
 DEFAULT_DB_NAME = "tinynas.db"
 
@@ -13,7 +14,7 @@ DEFAULT_DB_NAME = "tinynas.db"
 def user_cache_dir() -> Path:
     """The per-user cache folder (datasets, teachers); honours ``XDG_CACHE_HOME``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / APP_NAME
+    return Path(base) / PROG
 
 
 def dataset_cache_dir() -> Path:

@@ -14,12 +14,18 @@ from typing import Any
 
 from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
-from tinynas_tui.executor.protocol import DEFAULT_ENTRY, DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, WorkerConfig
+from tinynas_tui.executor.protocol import (
+    DEFAULT_ENTRY,
+    DEFAULT_RECYCLE_EVERY,
+    DEFAULT_TRIAL_MEMORY_MB,
+    DEFAULT_WORKER_MAX_RSS_MB,
+    WorkerConfig,
+)
 from tinynas_tui.core.pipeline_config import PipelineConfig, resolve_pipeline
 from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.search import study as studies
 from tinynas_tui.core.budgets import Budgets
-from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.scoring import DEFAULT_WEIGHTS, Weights
 from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.search.storage import (
     DEFAULT_HEARTBEAT_GRACE_S,
@@ -51,7 +57,7 @@ class RunOptions:
     storage: str | None = None
     runs_dir: str | None = None
     study: str | None = None
-    weights: str = "100,0.01,0.1"
+    weights: str = DEFAULT_WEIGHTS.as_text()
     seed: int | None = None
     sampler: str | None = None
     target: str | None = None
@@ -63,7 +69,7 @@ class RunOptions:
     threads: int | None = None
     trial_timeout: float | None = None
     recycle_every: int = DEFAULT_RECYCLE_EVERY
-    worker_max_rss_mb: float = 4096.0
+    worker_max_rss_mb: float = DEFAULT_WORKER_MAX_RSS_MB
     trial_memory_mb: float | None = DEFAULT_TRIAL_MEMORY_MB
     heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL_S
     heartbeat_grace: int = DEFAULT_HEARTBEAT_GRACE_S

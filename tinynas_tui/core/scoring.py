@@ -68,6 +68,10 @@ class Weights:
         return cls(*values)
 
 
+DEFAULT_WEIGHTS = Weights()
+"""The seed's weights, what every command ranks by unless told otherwise."""
+
+
 def rank(trials: Iterable[TrialMetrics], weights: Weights) -> list[tuple[float, TrialMetrics]]:
     """Trials with their scores, best first; ties keep the earlier trial first."""
     scored = [(weights.score(t.accuracy, t.size_kb, t.latency_ms), t) for t in trials]

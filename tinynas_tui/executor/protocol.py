@@ -12,6 +12,8 @@ DEFAULT_TRIAL_MEMORY_MB = 8192.0
 # A warm worker grows ~9 MB a trial (Keras state TensorFlow never frees) and a fresh one costs ~5 s of
 # imports and warm-up: recycling every 50 trials bounds the growth (~0.5 GB) at ~5% of the time.
 DEFAULT_RECYCLE_EVERY = 50
+# After a trial that leaves the worker above this resident memory, a fresh worker takes the next one.
+DEFAULT_WORKER_MAX_RSS_MB = 4096.0
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,14 @@ import time
 from multiprocessing.connection import wait
 from typing import Any, Callable
 
-from tinynas_tui.executor.protocol import TrialRequest, WorkerBroken, WorkerConfig, WorkerReady
+from tinynas_tui.executor.protocol import (
+    DEFAULT_RECYCLE_EVERY,
+    DEFAULT_WORKER_MAX_RSS_MB,
+    TrialRequest,
+    WorkerBroken,
+    WorkerConfig,
+    WorkerReady,
+)
 from tinynas_tui.executor.worker_main import worker_main
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialPruned, WorkerStarted, WorkerStopped
 
@@ -57,8 +64,8 @@ class ProcessTrialExecutor:
         self,
         config: WorkerConfig,
         trial_timeout: float | None = None,
-        recycle_every: int = 10,
-        max_rss_mb: float = 4096.0,
+        recycle_every: int = DEFAULT_RECYCLE_EVERY,
+        max_rss_mb: float = DEFAULT_WORKER_MAX_RSS_MB,
         memory_limit_mb: float | None = None,
         faults: dict[int, str] | None = None,
     ) -> None:

@@ -2,6 +2,6 @@
 model when the study kept one, ``params.json``, and for the whole set a CSV and a Markdown report.
 
 Everything is built from the study's records and the artifact store's bytes; nothing here imports
-TensorFlow. `tinynas_tui.export.exporter` plans and writes an export, `tinynas_tui.export_cli` is the
+TensorFlow. `tinynas_tui.export.exporter` plans and writes an export, `tinynas_tui.cli.export` is the
 ``tinynas-tui export`` command.
 """

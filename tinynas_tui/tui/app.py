@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from tinynas_tui import PROG
 from tinynas_tui.core.events import (
     StorageBusy,
     TrialFailed,
@@ -66,7 +67,7 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         budgets: Initial hardware budgets.
     """
 
-    TITLE = "tinynas-tui"
+    TITLE = PROG
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {StudyCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]

@@ -9,6 +9,8 @@ from textual.geometry import Region
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tinynas_tui import PROG
+
 STATE_STYLES = {
     "opening": "italic", "running": "bold $success", "pausing": "bold $warning", "paused": "bold $warning",
     "stopping": "bold $error", "stopped": "bold $error", "finished": "bold $accent", "failed": "bold $error",
@@ -85,7 +87,7 @@ class StatusBar(Widget):
         return max(0, beside.region.right - self.region.x - self.styles.padding.left)
 
     def render(self) -> Content:
-        names = Content.assemble(("tinynas-tui", "bold $accent"), f"  {self.study}  ")
+        names = Content.assemble((PROG, "bold $accent"), f"  {self.study}  ")
         self._drawn_names_width = width = self._names_width()
         if names.cell_length < width:
             names = names.pad_right(width - names.cell_length)

@@ -17,18 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from tinynas_tui.cli import OneLineErrorParser
-from tinynas_tui.cli import positive_int as _positive_int
+from tinynas_tui import PROG
+from tinynas_tui.cli.common import OneLineErrorParser, add_weights_option, positive_int, report_usage_error
 from tinynas_tui.errors import UsageError
 
-PROG = "tinynas-tui"
 COMMAND = f"{PROG} export"
-
-
-class _Parser(OneLineErrorParser):
-    """The export command's parser: one-line errors that point at its own help."""
-
-    help_command = COMMAND
 
 
 def _trial_number(text: str) -> int:
@@ -44,7 +37,7 @@ def _trial_number(text: str) -> int:
 def build_export_parser() -> argparse.ArgumentParser:
     from tinynas_tui.export.exporter import FORMATS
 
-    p = _Parser(
+    p = OneLineErrorParser(
         prog=COMMAND,
         description="Export trials of a study: the measured int8 .tflite, a C array for TFLite Micro, the "
                     ".keras model when kept, params.json, a CSV and a Markdown report.",
@@ -54,14 +47,13 @@ def build_export_parser() -> argparse.ArgumentParser:
     which.add_argument("--trial", type=_trial_number, action="append", default=[], metavar="N",
                        help="a trial number; repeat for more")
     which.add_argument("--pareto", action="store_true", help="every complete trial on the Pareto front")
-    which.add_argument("--best", type=_positive_int, metavar="K",
+    which.add_argument("--best", type=positive_int, metavar="K",
                        help="the K best complete trials by weighted score (over-budget trials last)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--format", metavar="LIST", default=",".join(FORMATS),
                    help=f"comma-separated formats among {', '.join(FORMATS)} (default: all)")
     p.add_argument("--force", action="store_true", help="overwrite files that exist already")
-    p.add_argument("--weights", default="100,0.01,0.1", metavar="ACC,SIZE,LATENCY",
-                   help="score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default 100,0.01,0.1)")
+    add_weights_option(p)
     g = p.add_argument_group("storage")
     g.add_argument("--storage", metavar="URL", help="Optuna RDB URL (default sqlite:///tinynas-runs/tinynas.db)")
     g.add_argument("--study", metavar="NAME", help="study name (may be left out when the storage holds one)")
@@ -106,8 +98,7 @@ def run_export(argv: Sequence[str] | None = None, out: TextIO | None = None) -> 
     try:
         return _export(args, out)
     except UsageError as err:
-        print(f"{PROG}: {err}", file=sys.stderr)
-        return 2
+        return report_usage_error(err)
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
@@ -141,10 +132,3 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     print(plan.summary(written), file=out, flush=True)
     return 0
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run_export(sys.argv[1:] if argv is None else argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,77 +1,21 @@
-"""Command line: `tinynas-tui [--headless] [options]`. Imports nothing heavy at module level."""
+"""The search command, ``tinynas-tui [--headless] [options]``: the UI, or the seed's output lines."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Sequence
 
-from tinynas_tui import __version__
+from tinynas_tui import PROG, __version__
+from tinynas_tui.cli.common import (
+    OneLineErrorParser,
+    add_storage_options,
+    add_trial_worker_options,
+    add_weights_option,
+    positive_float,
+    positive_int,
+    report_usage_error,
+)
 from tinynas_tui.errors import UsageError
-from tinynas_tui.executor.protocol import DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB
-from tinynas_tui.search.storage import DEFAULT_HEARTBEAT_GRACE_S, DEFAULT_HEARTBEAT_INTERVAL_S
-
-PROG = "tinynas-tui"
-
-
-class OneLineErrorParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, exit code 2."""
-
-    help_command = PROG
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{PROG}: {message} (see {self.help_command} --help)\n")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def add_storage_options(p: argparse.ArgumentParser, study_help: str) -> None:
-    g = p.add_argument_group("storage")
-    g.add_argument("--storage", metavar="URL",
-                   help="Optuna RDB URL (default sqlite:///tinynas-runs/tinynas.db); for several machines "
-                        "postgresql://user:password@host/dbname")
-    g.add_argument("--study", metavar="NAME", help=study_help)
-    g.add_argument("--runs-dir", metavar="DIR",
-                   help="folder for artifacts and logs (default: the SQLite file's folder, or ./tinynas-runs)")
-    g.add_argument("--heartbeat", type=positive_int, default=DEFAULT_HEARTBEAT_INTERVAL_S, metavar="SECONDS",
-                   help=f"a running trial records that it is alive this often (default {DEFAULT_HEARTBEAT_INTERVAL_S})")
-    g.add_argument("--heartbeat-grace", type=positive_int, default=DEFAULT_HEARTBEAT_GRACE_S, metavar="SECONDS",
-                   help="a running trial silent this long (its process died or was stopped) is failed and its "
-                        f"parameters retried once (default {DEFAULT_HEARTBEAT_GRACE_S})")
-
-
-def add_worker_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("trial worker")
-    g.add_argument("--trial-timeout", type=_positive_float, metavar="SECONDS",
-                   help="fail a trial that runs longer (default: no limit)")
-    g.add_argument("--trial-memory-mb", type=_positive_float, default=DEFAULT_TRIAL_MEMORY_MB, metavar="MB",
-                   help=f"fail a trial whose worker uses more memory (default {DEFAULT_TRIAL_MEMORY_MB:g})")
-    g.add_argument("--recycle-every", type=positive_int, default=DEFAULT_RECYCLE_EVERY, metavar="K",
-                   help=f"start a fresh worker process after K trials (default {DEFAULT_RECYCLE_EVERY})")
-    g.add_argument("--worker-max-rss-mb", type=_positive_float, default=4096.0, metavar="MB",
-                   help="start a fresh worker after a trial that left it above MB (default 4096)")
-    g.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                   help="trials to run at once, each in its own worker process (default 1)")
-    g.add_argument("--threads", type=positive_int, metavar="N",
-                   help="TensorFlow threads in each worker (default: the cores divided among the jobs)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,8 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs (default 1)")
     g.add_argument("--quantization", choices=("int8", "dynamic"),
                    help="int8 full-integer (default) or the seed's dynamic-range conversion")
-    g.add_argument("--weights", default="100,0.01,0.1", metavar="ACC,SIZE,LATENCY",
-                   help="score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default 100,0.01,0.1)")
+    add_weights_option(g)
     g.add_argument("--top", type=positive_int, default=5, metavar="N", help="best trials to print (default 5)")
     g.add_argument("--seed", type=int, help="sampler seed (default: random)")
     g.add_argument("--sampler", metavar="NAME",
@@ -113,12 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("hardware budgets (Optuna constraints; a model that cannot fit is skipped before training)")
     g.add_argument("--target", metavar="NAME",
                    help="board profile: m0plus-256k, m4-256k, m4-1m, m7-1m (flash and RAM budgets)")
-    g.add_argument("--max-flash-kb", type=_positive_float, metavar="KB", help="int8 model size limit")
-    g.add_argument("--max-ram-kb", type=_positive_float, metavar="KB", help="TFLite-Micro arena limit")
-    g.add_argument("--max-latency-ms", type=_positive_float, metavar="MS", help="measured latency limit")
+    g.add_argument("--max-flash-kb", type=positive_float, metavar="KB", help="int8 model size limit")
+    g.add_argument("--max-ram-kb", type=positive_float, metavar="KB", help="TFLite-Micro arena limit")
+    g.add_argument("--max-latency-ms", type=positive_float, metavar="MS", help="measured latency limit")
 
     add_storage_options(p, study_help="study name (default: DATASET-SPACE-PIPELINE)")
-    add_worker_options(p)
+    add_trial_worker_options(p)
     return p
 
 
@@ -169,16 +112,8 @@ def run_ui(options, trials: int, paused: bool) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["export"]:
-        from tinynas_tui.export_cli import run_export
-
-        return run_export(argv[1:])
-    if argv[:1] == ["worker"]:
-        from tinynas_tui.worker_cli import run_worker
-
-        return run_worker(argv[1:])
+def run_search(argv: Sequence[str]) -> int:
+    """The search itself: the UI, or with ``--headless`` the seed's output lines; return the exit code."""
     args = build_parser().parse_args(argv)
     try:
         if not args.headless:
@@ -187,9 +122,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_headless(options_from_args(args), trials=args.trials, top=args.top)
     except UsageError as err:
-        print(f"{PROG}: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        return report_usage_error(err)

@@ -10,35 +10,36 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
-from tinynas_tui.cli import PROG, OneLineErrorParser, add_storage_options, add_worker_options, positive_int
+from tinynas_tui import PROG
+from tinynas_tui.cli.common import (
+    OneLineErrorParser,
+    add_storage_options,
+    add_trial_worker_options,
+    add_weights_option,
+    positive_int,
+    report_usage_error,
+)
 from tinynas_tui.errors import UsageError
 
 
-class WorkerParser(OneLineErrorParser):
-    help_command = f"{PROG} worker"
-
-
 def build_worker_parser() -> argparse.ArgumentParser:
-    p = WorkerParser(
+    p = OneLineErrorParser(
         prog=f"{PROG} worker",
         description="Run trials of an existing study (e.g. one on a shared PostgreSQL server) on this machine.",
     )
     p.add_argument("--trials", type=positive_int, metavar="N",
                    help="trials to run on this machine (default: until stopped with Ctrl-C or SIGTERM)")
     p.add_argument("--top", type=positive_int, default=5, metavar="N", help="best trials to print at the end")
-    p.add_argument("--weights", default="100,0.01,0.1", metavar="ACC,SIZE,LATENCY",
-                   help="score weights for the closing ranking (default 100,0.01,0.1)")
+    add_weights_option(p, "score weights for the closing ranking (default %(default)s)")
     p.add_argument("--verbose", action="store_true", help="show TensorFlow and converter logs")
     p.add_argument("--cpu", action="store_true", help="hide every GPU from the trial worker")
     add_storage_options(p, study_help="the study to work on (may be left out when the storage holds one)")
-    add_worker_options(p)
+    add_trial_worker_options(p)
     return p
 
 
 def run_worker(argv: Sequence[str] | None = None) -> int:
     """Run ``tinynas-tui worker`` with ``argv`` (the arguments after ``worker``); return the exit code."""
-    import sys
-
     from tinynas_tui.headless import run_headless
     from tinynas_tui.run_setup import RunOptions
 
@@ -53,5 +54,4 @@ def run_worker(argv: Sequence[str] | None = None) -> int:
     try:
         return run_headless(options, trials=args.trials, top=args.top, join_existing=True)
     except UsageError as err:
-        print(f"{PROG}: {err}", file=sys.stderr)
-        return 2
+        return report_usage_error(err)
