@@ -45,14 +45,14 @@ def timed(action, *args) -> float:
 
 
 async def in_process(url: str, n_trials: int) -> dict[str, str]:
-    from tinynas_tui.run_setup import RunOptions, validate
+    from tinynas_tui.run.options import RunOptions, validate
     from tinynas_tui.core.scoring import Weights
-    from tinynas_tui.study_engine import StudyEngine
+    from tinynas_tui.run.engine import OptunaEngine
     from tinynas_tui.tui.factory import create_app
     from tinynas_tui.tui.widgets.trial_table import TrialTable
     from tinynas_tui.tui.widgets.weights_panel import WeightsPanel
 
-    engine = StudyEngine(validate(RunOptions(storage=url, study=STUDY)))
+    engine = OptunaEngine(validate(RunOptions(storage=url, study=STUDY)))
     app = create_app(engine, paused=True)
     out: dict[str, str] = {}
     start = time.perf_counter()

@@ -56,7 +56,8 @@ def generate(url: str, name: str, n_trials: int, seed: int = 0) -> dict[str, Any
     from optuna.storages._rdb import models
     from optuna.trial import TrialState
 
-    from tinynas_tui.run_setup import RunOptions, open_run, validate
+    from tinynas_tui.run.options import RunOptions, validate
+    from tinynas_tui.run.setup import open_run
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     run = open_run(validate(RunOptions(storage=url, study=name)))

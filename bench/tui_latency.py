@@ -147,12 +147,12 @@ def stop_floor(proc: subprocess.Popen) -> str:
 
 async def loop_lag(trials: int, workdir: str) -> tuple[list[float], str]:
     """Lateness (ms) of a 10 ms timer while the app runs ``trials`` real trials, and the floor."""
-    from tinynas_tui.run_setup import RunOptions, validate
-    from tinynas_tui.study_engine import StudyEngine
+    from tinynas_tui.run.options import RunOptions, validate
+    from tinynas_tui.run.engine import OptunaEngine
     from tinynas_tui.tui.factory import create_app
 
     os.chdir(workdir)
-    app = create_app(StudyEngine(validate(RunOptions(train_samples=500, test_samples=200))), trials=trials)
+    app = create_app(OptunaEngine(validate(RunOptions(train_samples=500, test_samples=200))), trials=trials)
     lateness: list[float] = []
     period = 0.010
     started = float("inf")

@@ -16,13 +16,13 @@ HERE = Path(__file__).resolve().parent
 
 
 async def shoot() -> None:
-    from tinynas_tui.run_setup import RunOptions, validate
-    from tinynas_tui.study_engine import StudyEngine
+    from tinynas_tui.run.options import RunOptions, validate
+    from tinynas_tui.run.engine import OptunaEngine
     from tinynas_tui.tui.factory import create_app
     from tinynas_tui.tui.widgets.trial_table import TrialTable
 
     options = RunOptions(train_samples=1000, test_samples=300, seed=7)
-    app = create_app(StudyEngine(validate(options)), trials=8)
+    app = create_app(OptunaEngine(validate(options)), trials=8)
     async with app.run_test(size=(160, 48)) as pilot:
         deadline = time.monotonic() + 900
 

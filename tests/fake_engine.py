@@ -14,7 +14,7 @@ from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
-from tinynas_tui.study_engine import EngineInfo
+from tinynas_tui.tui.engine_api import EngineInfo
 
 
 def params_for(number: int) -> dict:

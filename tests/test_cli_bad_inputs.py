@@ -129,14 +129,14 @@ def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys, monk
     def must_not_open(*args, **kwargs):
         raise AssertionError("the input passed validation: the UI mode went on to open the study and the app")
 
-    monkeypatch.setattr("tinynas_tui.study_engine.StudyEngine", must_not_open)
+    monkeypatch.setattr("tinynas_tui.run.engine.OptunaEngine", must_not_open)
     monkeypatch.setattr("tinynas_tui.tui.factory.create_app", must_not_open)
     _assert_refused(workdir, capsys, list(args), words)
 
 
 def test_the_unbroken_inputs_pass_validation(workdir):
     """Each bad input differs from these by one change, so each refusal above is down to that change."""
-    from tinynas_tui.run_setup import RunOptions, validate
+    from tinynas_tui.run.options import RunOptions, validate
 
     np.savez(workdir / "good.npz", **_good_arrays())
     (workdir / "good-space.toml").write_text(space_text())

@@ -80,7 +80,8 @@ def test_argparse_errors_exit_2(workdir, capsys):
 def test_resume_with_a_different_space_is_refused(workdir, capsys):
     from dataclasses import replace
 
-    from tinynas_tui.run_setup import RunOptions, open_run, validate
+    from tinynas_tui.run.options import RunOptions, validate
+    from tinynas_tui.run.setup import open_run
     from tinynas_tui.core.space import SINGLE_CONV, Categorical
 
     open_run(validate(RunOptions(study="s")))
@@ -108,7 +109,7 @@ def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys):
 def test_progress_line_only_on_a_terminal():
     import io
 
-    from tinynas_tui.headless import ProgressLine
+    from tinynas_tui.run.headless import ProgressLine
     from tinynas_tui.core.events import EpochEnded, StageStarted
 
     class Terminal(io.StringIO):

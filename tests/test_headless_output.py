@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import optuna
 
-from tinynas_tui.headless import best_block, trial_line
+from tinynas_tui.run.headless import best_block, trial_line
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
 

@@ -12,8 +12,8 @@ import pytest
 from processes import TINY, start_cli
 from sqlalchemy.engine import make_url
 
-from tinynas_tui.run_setup import RunOptions, validate
-from tinynas_tui.study_engine import StudyEngine
+from tinynas_tui.run.options import RunOptions, validate
+from tinynas_tui.run.engine import OptunaEngine
 from tinynas_tui.tui.factory import create_app
 
 pytestmark = pytest.mark.tf
@@ -76,7 +76,7 @@ async def test_password_not_on_the_ui_screen(tmp_path, postgres_url, monkeypatch
     monkeypatch.chdir(tmp_path)
     secret = make_url(postgres_url).password
     for form, url in url_forms(postgres_url).items():
-        app = create_app(StudyEngine(validate(RunOptions(storage=url, study=f"ui-{form}"))), paused=True)
+        app = create_app(OptunaEngine(validate(RunOptions(storage=url, study=f"ui-{form}"))), paused=True)
         async with app.run_test(size=(160, 40)) as pilot:
             deadline = time.monotonic() + 60
             while app.state in ("opening", "starting") and time.monotonic() < deadline:

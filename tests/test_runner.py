@@ -9,7 +9,7 @@ from tinynas_tui.executor.protocol import WorkerConfig
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.search import study as studies
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialStarted
-from tinynas_tui.search.runner import StudyRunner
+from tinynas_tui.search.loop import TrialLoop
 from tinynas_tui.core.space import Categorical, SearchSpace
 from tinynas_tui.search.storage import open_artifact_store, open_storage, resolve_storage
 
@@ -32,7 +32,7 @@ def test_completed_trials_record_metrics_and_artifacts(setup):
     target, storage, study, config = setup
     events, recorded = [], []
     with ProcessTrialExecutor(config) as ex:
-        runner = StudyRunner(study, SPACE, ex, open_artifact_store(target), events.append, recorded.append)
+        runner = TrialLoop(study, SPACE, ex, open_artifact_store(target), events.append, recorded.append)
         runner.run(3)
     trials = study.get_trials()
     assert [t.state.name for t in trials] == ["COMPLETE"] * 3
@@ -54,7 +54,7 @@ def test_failures_are_recorded_and_the_study_goes_on(setup):
         study.enqueue_trial({"x": 2, "fail": False})
         study.enqueue_trial({"x": 3, "fail": False})
         events = []
-        StudyRunner(study, SPACE, ex, open_artifact_store(target), events.append).run(3)
+        TrialLoop(study, SPACE, ex, open_artifact_store(target), events.append).run(3)
     states = [t.state.name for t in study.get_trials()]
     assert states == ["COMPLETE", "FAIL", "COMPLETE"]
     failed = study.trials[1]
@@ -66,7 +66,7 @@ def test_failures_are_recorded_and_the_study_goes_on(setup):
 def test_stop_request_ends_after_the_current_trial(setup):
     target, storage, study, config = setup
     with ProcessTrialExecutor(config) as ex:
-        runner = StudyRunner(study, SPACE, ex, open_artifact_store(target))
+        runner = TrialLoop(study, SPACE, ex, open_artifact_store(target))
         runner.on_recorded = lambda trial: runner.stop_requested.set()
         runner.run(10)
     assert len(study.trials) == 1
@@ -75,10 +75,10 @@ def test_stop_request_ends_after_the_current_trial(setup):
 def test_resumed_study_keeps_numbering_and_definition(setup):
     target, storage, study, config = setup
     with ProcessTrialExecutor(config) as ex:
-        StudyRunner(study, SPACE, ex, open_artifact_store(target)).run(2)
+        TrialLoop(study, SPACE, ex, open_artifact_store(target)).run(2)
         again = studies.load_existing(storage, "s")
         assert studies.stored_definition(again)["space"] == SPACE.to_dict()
-        StudyRunner(again, SPACE, ex, open_artifact_store(target)).run(2)
+        TrialLoop(again, SPACE, ex, open_artifact_store(target)).run(2)
     assert [t.number for t in again.get_trials()] == [0, 1, 2, 3]
     assert studies.load_existing(storage, "missing") is None
 
@@ -92,7 +92,7 @@ def test_executor_failure_is_recorded_on_the_trial(setup):
     broken = replace(config, pipeline={"broken": True})
     with ProcessTrialExecutor(broken) as ex:
         with pytest.raises(WorkerStartError):
-            StudyRunner(study, SPACE, ex, open_artifact_store(target)).run(3)
+            TrialLoop(study, SPACE, ex, open_artifact_store(target)).run(3)
     (trial,) = study.trials
     assert trial.state.name == "FAIL"
     assert trial.user_attrs["fail_stage"] == "executor"
@@ -107,7 +107,7 @@ def test_several_executors_run_trials_at_the_same_time(tmp_path):
     config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), log_path=str(tmp_path / "w.log"))
     recorded = []
     with ProcessTrialExecutor(config) as one, ProcessTrialExecutor(config) as two:
-        StudyRunner(study, space, [one, two], open_artifact_store(target), on_recorded=recorded.append).run(5)
+        TrialLoop(study, space, [one, two], open_artifact_store(target), on_recorded=recorded.append).run(5)
         assert one.workers_started == 1 and two.workers_started == 1
     trials = study.get_trials()
     assert sorted(t.number for t in trials) == [0, 1, 2, 3, 4]  # exactly the count asked for

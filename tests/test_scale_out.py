@@ -11,26 +11,17 @@ import re
 
 import optuna
 import pytest
+from pareto import brute_force_front
 from processes import TINY, start_cli
 
-from tinynas_tui.run_setup import RunOptions, open_run, validate
+from tinynas_tui.run.options import RunOptions, validate
+from tinynas_tui.run.setup import open_run
 from tinynas_tui.core.trial_book import TrialBook
-from tinynas_tui.study_engine import StudyEngine
+from tinynas_tui.run.engine import OptunaEngine
 
 pytestmark = pytest.mark.tf
 
 LINE = re.compile(r"^Trial +(\d+): acc=(\d\.\d{4}), size= *(\d+\.\d)KB, latency= *(\d+\.\d{2})ms$", re.M)
-
-
-def brute_force_front(trials):
-    """Numbers of the complete trials no other complete trial dominates (acc up, size down, latency down)."""
-    done = [t for t in trials if t.state.name == "COMPLETE"]
-
-    def dominates(a, b):
-        better_or_equal = a.values[0] >= b.values[0] and a.values[1] <= b.values[1] and a.values[2] <= b.values[2]
-        return better_or_equal and a.values != b.values
-
-    return sorted(t.number for t in done if not any(dominates(o, t) for o in done))
 
 
 def run_workers(tmp_path, storage, study, processes, trials_each):
@@ -39,7 +30,7 @@ def run_workers(tmp_path, storage, study, processes, trials_each):
 
     run = open_run(validate(RunOptions(storage=storage, study=study, train_samples=300, test_samples=100)))
     run.storage.remove_session()
-    engine = StudyEngine(validate(RunOptions(storage=storage, study=study)))
+    engine = OptunaEngine(validate(RunOptions(storage=storage, study=study)))
     _, records = engine.open()
     book = TrialBook()
     book.merge(records)

@@ -8,16 +8,16 @@ import optuna
 import pytest
 
 from tinynas_tui.core.pipeline_config import PipelineConfig
-from tinynas_tui.run_setup import RunOptions, validate
+from tinynas_tui.run.options import RunOptions, validate
 from tinynas_tui.core.space import SINGLE_CONV
-from tinynas_tui.study_engine import StudyEngine
+from tinynas_tui.run.engine import OptunaEngine
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = StudyEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s")))
+    engine = OptunaEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s")))
     yield engine
     engine.close()
 
@@ -115,7 +115,7 @@ def test_open_reads_in_bulk_then_polls_read_only_new_and_unfinished(tmp_path, en
         trial.set_user_attr("layers", [{"name": "dense"}])
         other.tell(trial, (0.5 + i / 10, 10.0, 1.0))
     running = other.ask()
-    reopened = StudyEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s")))
+    reopened = OptunaEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s")))
     try:
         _, records = reopened.open()
         assert [r.number for r in records] == [0, 1, 2, 3, 4, 5] and all(r.partial for r in records)

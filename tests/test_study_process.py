@@ -11,10 +11,10 @@ import optuna
 import psutil
 import pytest
 
-from tinynas_tui.run_setup import RunOptions, validate
+from tinynas_tui.run.options import RunOptions, validate
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialStarted
-from tinynas_tui.study_engine import StudyEngine
-from tinynas_tui.study_process import StudyProcessError
+from tinynas_tui.run.engine import OptunaEngine
+from tinynas_tui.run.study_process import StudyProcessError
 
 pytestmark = pytest.mark.tf
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -22,7 +22,7 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = StudyEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s", train_samples=300,
+    engine = OptunaEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s", train_samples=300,
                                              test_samples=100)))
     engine.open()
     yield engine

@@ -6,7 +6,7 @@ import optuna
 import pytest
 from optuna.exceptions import UpdateFinishedTrialError
 
-from tinynas_tui.search.runner import set_user_attrs
+from tinynas_tui.search.loop import set_user_attrs
 from tinynas_tui.search.storage import RetryingRDBStorage
 
 FIGURES = {"accuracy_float": 0.9731, "arena_bytes": 20480, "ops": ["CONV_2D", "FULLY_CONNECTED"],

@@ -7,8 +7,8 @@ import time
 import psutil
 import pytest
 
-from tinynas_tui.run_setup import RunOptions, validate
-from tinynas_tui.study_engine import StudyEngine
+from tinynas_tui.run.options import RunOptions, validate
+from tinynas_tui.run.engine import OptunaEngine
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.tf, pytest.mark.asyncio]
 async def test_real_app_runs_a_real_trial(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     options = RunOptions(train_samples=300, test_samples=100)
-    app = create_app(StudyEngine(validate(options)), trials=1)
+    app = create_app(OptunaEngine(validate(options)), trials=1)
     async with app.run_test(size=(120, 40)) as pilot:
         deadline = time.monotonic() + 240
         stages = set()

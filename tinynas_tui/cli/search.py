@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def options_from_args(args: argparse.Namespace):  # -> RunOptions
-    from tinynas_tui.run_setup import RunOptions
+    from tinynas_tui.run.options import RunOptions
 
     return RunOptions(
         dataset=args.dataset,
@@ -101,12 +101,12 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
 
 def run_ui(options, trials: int, paused: bool) -> int:
     """Validate like the headless run (bad input: exit 2 before any screen), then open the app."""
-    from tinynas_tui.run_setup import validate
-    from tinynas_tui.study_engine import StudyEngine
+    from tinynas_tui.run.options import validate
+    from tinynas_tui.run.engine import OptunaEngine
     from tinynas_tui.tui.factory import create_app
 
     validated = validate(options)
-    app = create_app(StudyEngine(validated), trials=trials, paused=paused, weights=validated.weights,
+    app = create_app(OptunaEngine(validated), trials=trials, paused=paused, weights=validated.weights,
                      budgets=validated.budgets)
     app.run()
     return 0
@@ -118,7 +118,7 @@ def run_search(argv: Sequence[str]) -> int:
     try:
         if not args.headless:
             return run_ui(options_from_args(args), trials=args.trials, paused=args.paused)
-        from tinynas_tui.headless import run_headless
+        from tinynas_tui.run.headless import run_headless
 
         return run_headless(options_from_args(args), trials=args.trials, top=args.top)
     except UsageError as err:

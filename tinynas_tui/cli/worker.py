@@ -40,8 +40,8 @@ def build_worker_parser() -> argparse.ArgumentParser:
 
 def run_worker(argv: Sequence[str] | None = None) -> int:
     """Run ``tinynas-tui worker`` with ``argv`` (the arguments after ``worker``); return the exit code."""
-    from tinynas_tui.headless import run_headless
-    from tinynas_tui.run_setup import RunOptions
+    from tinynas_tui.run.headless import run_headless
+    from tinynas_tui.run.options import RunOptions
 
     args = build_worker_parser().parse_args(argv)
     options = RunOptions(

@@ -20,7 +20,6 @@ from typing import Any
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.core.grid import distinct_grid
-from tinynas_tui.core.scoring import TrialMetrics
 from tinynas_tui.core.space import SearchSpace
 
 OBJECTIVES = ("accuracy", "size_kb", "latency_ms")
@@ -172,15 +171,11 @@ def grid_remaining(study: Any) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
 
 
-def complete_metrics(study: Any) -> list[TrialMetrics]:
-    """The objectives of every complete trial, in trial order."""
+def complete_count(study: Any) -> int:
+    """How many trials of the study are complete."""
     from optuna.trial import TrialState
 
-    out = []
-    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        acc, size, lat = t.values
-        out.append(TrialMetrics(t.number, acc, size, lat))
-    return out
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
 
 def pick_study_name(storage: Any, requested: str | None, where: str, when_empty: str) -> str:

@@ -31,7 +31,7 @@ from tinynas_tui.core.events import (
 )
 from tinynas_tui.core.trial_book import Budgets, TrialBook
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.study_engine import Engine, EngineInfo
+from tinynas_tui.tui.engine_api import Engine, EngineInfo
 from tinynas_tui.tui.commands import StudyCommands
 from tinynas_tui.tui.export_flow import ExportFlow
 from tinynas_tui.tui.study_controls import StudyControls
@@ -60,7 +60,7 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
     """The terminal UI of a study.
 
     Args:
-        engine: What opens and runs the study (the real `StudyEngine`, or a fake in tests).
+        engine: What opens and runs the study (the real `OptunaEngine`, or a fake in tests).
         trials: Trials to add to the study in this session.
         paused: Open without starting the study.
         weights: Initial score weights.

@@ -39,7 +39,7 @@ class TrialFailedError(Exception):
     """A trial ended without a result; Optuna records it as FAIL and the study goes on."""
 
 
-class StudyRunner:
+class TrialLoop:
     """Runs trials of one study until the count is reached or a stop is requested.
 
     Args:

@@ -1,6 +1,6 @@
 """The engine behind the UI: one open study, the process that runs its trials, and reads of its trials.
 
-Every method blocks (storage and process I/O), so the UI calls them from thread workers. Reads are
+Every method blocks (storage and process I/O), so the UI calls them from its threads. Reads are
 incremental: after the first, a poll asks storage only for trials it has not seen finish. Trials run in
 a `StudyProcess` (asking, telling and the trial workers), so that Python work never holds the
 interpreter lock the UI's event loop needs.
@@ -8,47 +8,21 @@ interpreter lock the UI's event loop needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol
+from dataclasses import replace
+from typing import Any, Callable
 
-from tinynas_tui.core.pipeline_config import PipelineConfig
-from tinynas_tui.run_setup import OpenRun, ValidatedRun, open_run, quiet_libraries, worker_log_path
-from tinynas_tui.search import study as studies
-from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.dataset_spec import DatasetSpec
 from tinynas_tui.core.events import StorageBusy
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.run.options import ValidatedRun
+from tinynas_tui.run.setup import OpenRun, open_run, quiet_libraries, worker_log_path
+from tinynas_tui.search import study as studies
+from tinynas_tui.tui.engine_api import EngineInfo
 
 
-@dataclass(frozen=True)
-class EngineInfo:
-    """What the header and the editors show about the open study."""
-
-    study_name: str
-    dataset: str
-    sampler: str
-    storage: str
-    space: SearchSpace
-    pipeline: PipelineConfig
-    log_path: str | None
-
-
-class Engine(Protocol):
-    """What the app needs from whatever runs the study (the real one, or a fake in tests)."""
-
-    def open(self) -> tuple[EngineInfo, list[TrialRecord]]: ...
-    def poll(self) -> list[TrialRecord]: ...
-    def read_trial(self, number: int) -> TrialRecord | None: ...
-    def run(self, n_trials: int, on_event: Callable[[object], None]) -> None: ...
-    def request_pause(self) -> None: ...
-    def abort(self) -> None: ...
-    def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]: ...
-    def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any) -> Any: ...
-    def write_export(self, plan: Any, force: bool) -> list[Any]: ...
-    def close(self) -> None: ...
-
-
-class StudyEngine:
+class OptunaEngine:
     """The real engine: Optuna storage for reads, and a spawned study process that runs the trials."""
 
     def __init__(self, validated: ValidatedRun) -> None:
@@ -145,7 +119,7 @@ class StudyEngine:
 
     def run(self, n_trials: int, on_event: Callable[[object], None]) -> None:
         """Run ``n_trials`` trials in the study process (started now if it is not running)."""
-        from tinynas_tui.study_process import StudyProcess  # brings multiprocessing: not before the first frame
+        from tinynas_tui.run.study_process import StudyProcess  # brings multiprocessing: not before the first frame
 
         run = self._require()
         self._on_event = on_event
@@ -164,18 +138,16 @@ class StudyEngine:
             self._process.abort()
 
     def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]:
-        """Start a fresh study with this definition; the current one stays resumable."""
+        """Start a fresh study with this definition in the same storage; the current one stays resumable."""
         run = self._require()
         name = _free_name(run.storage, f"{run.study_name}-{space.name}")
-        options = replace(self.validated.options, study=name)
-        validated = replace(self.validated, options=options, space=space, pipeline=pipeline,
-                            dataset=self.validated.dataset)
-        definition = studies.StudyDefinition(space, pipeline.to_dict(), run.definition.dataset,
-                                             run.definition.budgets)
-        study = studies.create(run.storage, name, definition, seed=options.seed,
-                               sampler=studies.stored_sampler(run.study))
+        validated = replace(
+            self.validated, options=replace(self.validated.options, study=name), space=space, pipeline=pipeline,
+            dataset=DatasetSpec.from_dict(run.definition.dataset), budgets=run.budgets,
+            sampler=studies.stored_sampler(run.study))
+        opened = open_run(validated, storage=run.storage)
         self.validated = validated
-        self._attach(OpenRun(validated, run.storage, study, definition, run.artifact_store, created=True))
+        self._attach(opened)
         return self.info(), self._read_all()
 
     def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any) -> Any:
@@ -186,7 +158,7 @@ class StudyEngine:
 
         run = self._require()
         return plan_export(run.study, run.artifact_store, list(numbers), Path(folder), formats, weights,
-                           budgets=Budgets.from_dict(run.definition.budgets), storage_url=run.validated.target.url)
+                           budgets=run.budgets, storage_url=run.validated.target.url)
 
     def write_export(self, plan: Any, force: bool) -> list[Any]:
         from tinynas_tui.export.exporter import write_export

@@ -7,22 +7,15 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from tinynas_tui.run_setup import (
-    OpenRun,
-    RunOptions,
-    make_executor,
-    make_runner,
-    open_run,
-    quiet_libraries,
-    validate,
-)
 from tinynas_tui import PROG
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
 from tinynas_tui.core.grid import grid_size_note
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.search.study import complete_metrics, grid_remaining, stored_sampler
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.run.options import RunOptions, validate
+from tinynas_tui.run.setup import OpenRun, quiet_libraries, start_run
+from tinynas_tui.search.study import complete_count, grid_remaining, stored_sampler
 
 RULE = "=" * 60
 
@@ -127,22 +120,6 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
     def on_retry(reason: str, seconds: float) -> None:
         print(storage_wait_line(reason, seconds), file=sys.stderr, flush=True)
 
-    run = open_run(validated, on_retry=on_retry, join_existing=join_existing)
-    before = len(run.study.trials)
-    what = "until stopped" if trials is None else f"{trials} more"
-    print(
-        f"Study {run.study_name} in {run.validated.target.display}: "
-        f"{'new' if run.created else f'{before} trials so far'}; running {what}",
-        file=out,
-        flush=True,
-    )
-    if stored_sampler(run.study) == "grid":
-        print(f"Grid: {grid_size_note(run.definition.space)}; {grid_remaining(run.study)} still to run",
-              file=out, flush=True)
-    if run.definition.budgets:
-        limits = ", ".join(f"{k} {v:g}" for k, v in run.definition.budgets.items())
-        print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
-
     progress = ProgressLine(sys.stderr)
     # With --jobs, trials end on several threads: each line is written whole, under one lock.
     output_lock = threading.Lock()
@@ -173,12 +150,14 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
             line = failed_line(trial.number, attrs.get("fail_stage", "?"), attrs.get("fail_reason", "unknown"))
         say(line)
 
-    executor = make_executor(run)
-    runner = make_runner(run, executor, on_recorded=on_recorded, on_event=on_event)
+    started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,
+                        on_recorded=on_recorded)
+    run = started.run
+    _print_header(run, trials, out)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     code = 0
     try:
-        runner.run(sys.maxsize if trials is None else trials)
+        started.loop.run(sys.maxsize if trials is None else trials)
     except KeyboardInterrupt:
         progress.clear()
         code = 130
@@ -187,18 +166,32 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         print(f"{PROG}: {err}", file=sys.stderr, flush=True)
         return 1
     finally:
-        executor.close()
+        started.close()
         signal.signal(signal.SIGTERM, previous)
     print("", file=out)
-    print(best_block(run.study, run.definition.space.names, validated.weights, top,
-                     Budgets.from_dict(run.definition.budgets)), file=out, flush=True)
+    print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
+          flush=True)
     return code
 
 
+def _print_header(run: OpenRun, trials: int | None, out: TextIO) -> None:
+    """``Study NAME in STORAGE: new; running 5 more``, then the grid and the budgets when there are any."""
+    before = len(run.study.get_trials(deepcopy=False))
+    what = "until stopped" if trials is None else f"{trials} more"
+    print(f"Study {run.study_name} in {run.validated.target.display}: "
+          f"{'new' if run.created else f'{before} trials so far'}; running {what}", file=out, flush=True)
+    if stored_sampler(run.study) == "grid":
+        print(f"Grid: {grid_size_note(run.definition.space)}; {grid_remaining(run.study)} still to run",
+              file=out, flush=True)
+    if run.definition.budgets:
+        limits = ", ".join(f"{k} {v:g}" for k, v in run.definition.budgets.items())
+        print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
+
+
 def _interrupted_line(run: OpenRun) -> str:
-    last = run.study.trials[-1] if run.study.trials else None
+    last = trials[-1] if (trials := run.study.get_trials(deepcopy=False)) else None
     where = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
-    done = len(complete_metrics(run.study))
+    done = complete_count(run.study)
     return f"Interrupted: {where}{done} complete trials kept in {run.validated.target.display}"
 
 

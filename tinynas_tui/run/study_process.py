@@ -1,13 +1,13 @@
-"""The UI's study runner, in a process of its own.
+"""The UI's trial loop, in a process of its own (the study process).
 
 Asking Optuna for parameters, telling it results, recording heartbeats and driving the trial workers
 is Python work: ~0.1-0.2 s of it per trial (SQLAlchemy, the sampler). In the UI process that work
 would hold the interpreter lock while the event loop wants it, and the loop's timers would run late
-by up to a switch interval (5 ms) each time. So the UI's `StudyEngine` runs its `StudyRunner` here:
+by up to a switch interval (5 ms) each time. So the UI's `OptunaEngine` runs its `TrialLoop` here:
 a spawned process that opens the same study, owns the trial workers (its own children), and sends
 every progress event back over a pipe. The UI process keeps the storage for reads and exports.
 
-Headless runs and ``tinynas-tui worker`` have no event loop to protect and run the runner in-process.
+Headless runs and ``tinynas-tui worker`` have no event loop to protect and run the loop in-process.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
             conn.send(message)
 
     try:
-        runner, executor = _open(validated, study_name, send)
+        started = _start(validated, study_name, send)
     except Exception as err:
         _refuse_runs(conn, send, RunEnded(f"{type(err).__name__}: {err}", traceback.format_exc()))
         return
@@ -154,10 +154,10 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
             except (EOFError, OSError):
                 message = None
             if message == "pause":
-                runner.stop_requested.set()
+                started.loop.stop_requested.set()
             elif message == "abort":
-                runner.stop_requested.set()
-                executor.abort("stopped by the user")
+                started.loop.stop_requested.set()
+                started.executor.abort("stopped by the user")
             else:
                 runs.put(message)
                 if message is None:
@@ -166,30 +166,26 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
     threading.Thread(target=listen, name="study-commands", daemon=True).start()
     try:
         while (message := runs.get()) is not None:
-            runner.stop_requested.clear()
-            executor.resume()
+            started.loop.stop_requested.clear()
+            started.executor.resume()
             try:
-                runner.run(message.n_trials)
+                started.loop.run(message.n_trials)
             except Exception as err:
                 send(RunEnded(f"{type(err).__name__}: {err}", traceback.format_exc()))
             else:
                 send(RunEnded())
     finally:
-        executor.close()
+        started.close()
 
 
-def _open(validated: Any, study_name: str, send: Callable[[object], None]) -> tuple[Any, Any]:
-    from tinynas_tui.run_setup import make_executor, make_runner, open_run, quiet_libraries
+def _start(validated: Any, study_name: str, send: Callable[[object], None]) -> Any:
     from tinynas_tui.core.events import StorageBusy
+    from tinynas_tui.run.setup import quiet_libraries, start_run
 
     quiet_libraries(verbose=False)
     validated = replace(validated, options=replace(validated.options, study=study_name))
-    run = open_run(validated, on_retry=lambda reason, seconds: send(StorageBusy(reason, seconds)),
-                   join_existing=True)
-    executor = make_executor(run, to_log_file=True)
-    runner = make_runner(run, executor)
-    runner.on_event = send
-    return runner, executor
+    return start_run(validated, on_retry=lambda reason, seconds: send(StorageBusy(reason, seconds)),
+                     join_existing=True, to_log_file=True, on_event=send)
 
 
 def _refuse_runs(conn: Any, send: Callable[[object], None], why: RunEnded) -> None:

@@ -1,0 +1,121 @@
+"""The user's options, checked: `validate` resolves every option and writes nothing.
+
+So bad input (an unknown dataset, a malformed URL, a space with no grid) is refused with one line before
+any folder, database or process exists; `tinynas_tui.run.setup` then opens what the options name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
+from tinynas_tui.core.pipeline_config import PipelineConfig, resolve_pipeline
+from tinynas_tui.core.scoring import DEFAULT_WEIGHTS, Weights
+from tinynas_tui.core.space import SearchSpace, resolve_space
+from tinynas_tui.errors import UsageError
+from tinynas_tui.executor.protocol import DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, DEFAULT_WORKER_MAX_RSS_MB
+from tinynas_tui.search import study as studies
+from tinynas_tui.search.storage import (
+    DEFAULT_HEARTBEAT_GRACE_S,
+    DEFAULT_HEARTBEAT_INTERVAL_S,
+    HeartbeatSettings,
+    StorageTarget,
+    resolve_storage,
+)
+
+DEFAULT_DATASET = "mnist-5k"
+DEFAULT_SPACE = "single-conv"
+DEFAULT_PIPELINE = "quick"
+FAULTS_ENV = "TINYNAS_TEST_FAULTS"  # test hook, e.g. "1:crash,2:hang"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked for; None means "not given" (use the study's or the default)."""
+
+    dataset: str | None = None
+    train_samples: int | None = None
+    test_samples: int | None = None
+    space: str | None = None
+    pipeline: str | None = None
+    epochs: int | None = None
+    quantization: str | None = None
+    storage: str | None = None
+    runs_dir: str | None = None
+    study: str | None = None
+    weights: str = DEFAULT_WEIGHTS.as_text()
+    seed: int | None = None
+    sampler: str | None = None
+    target: str | None = None
+    max_flash_kb: float | None = None
+    max_ram_kb: float | None = None
+    max_latency_ms: float | None = None
+    verbose: bool = False
+    cpu: bool = False
+    threads: int | None = None
+    trial_timeout: float | None = None
+    recycle_every: int = DEFAULT_RECYCLE_EVERY
+    worker_max_rss_mb: float = DEFAULT_WORKER_MAX_RSS_MB
+    trial_memory_mb: float | None = DEFAULT_TRIAL_MEMORY_MB
+    heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL_S
+    heartbeat_grace: int = DEFAULT_HEARTBEAT_GRACE_S
+    jobs: int = 1
+
+
+@dataclass(frozen=True)
+class ValidatedRun:
+    """Options checked and resolved; nothing has been written yet."""
+
+    options: RunOptions
+    target: StorageTarget
+    weights: Weights
+    dataset: DatasetSpec | None
+    space: SearchSpace | None
+    pipeline: PipelineConfig | None
+    faults: dict[int, str] = field(default_factory=dict)
+    sampler: str | None = None
+    budgets: Budgets | None = None
+    heartbeat: HeartbeatSettings = HeartbeatSettings()
+
+
+def validate(options: RunOptions) -> ValidatedRun:
+    """Check every option; raise `UsageError` on the first problem. Writes nothing."""
+    weights = Weights.parse(options.weights)
+    for name in ("trial_timeout", "recycle_every", "worker_max_rss_mb", "threads", "trial_memory_mb", "jobs"):
+        value = getattr(options, name)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    dataset = None
+    if options.dataset is not None or options.train_samples is not None or options.test_samples is not None:
+        dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples)
+    space = resolve_space(options.space) if options.space is not None else None
+    pipeline = None
+    if options.pipeline is not None or options.epochs is not None or options.quantization is not None:
+        pipeline = resolve_pipeline(options.pipeline or DEFAULT_PIPELINE).with_overrides(
+            epochs=options.epochs, quantization=options.quantization
+        )
+    sampler = studies.check_sampler(options.sampler) if options.sampler is not None else None
+    budgets = None
+    if any(v is not None for v in (options.target, options.max_flash_kb, options.max_ram_kb, options.max_latency_ms)):
+        budgets = Budgets.build(options.target, options.max_flash_kb, options.max_ram_kb, options.max_latency_ms)
+    if sampler == "grid":
+        from tinynas_tui.core.grid import distinct_count
+
+        distinct_count(space or resolve_space(DEFAULT_SPACE))  # a space with no grid is refused now
+    runs_dir = Path(options.runs_dir) if options.runs_dir else None
+    target = resolve_storage(options.storage, runs_dir)
+    heartbeat = HeartbeatSettings(options.heartbeat_interval, options.heartbeat_grace)
+    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults(), sampler, budgets,
+                        heartbeat)
+
+
+def _parse_faults() -> dict[int, str]:
+    text = os.environ.get(FAULTS_ENV, "").strip()
+    faults = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        number, _, fault = item.partition(":")
+        faults[int(number)] = fault
+    return faults

@@ -1,0 +1,42 @@
+"""What the app talks to: the `Engine` protocol and the `EngineInfo` it returns.
+
+The real engine (`tinynas_tui.run.engine.OptunaEngine`) implements it, and so do the tests' fakes;
+the app imports nothing else outside the UI and the core types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from tinynas_tui.core.pipeline_config import PipelineConfig
+from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.core.trial_book import TrialRecord
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the header and the editors show about the open study."""
+
+    study_name: str
+    dataset: str
+    sampler: str
+    storage: str
+    space: SearchSpace
+    pipeline: PipelineConfig
+    log_path: str | None
+
+
+class Engine(Protocol):
+    """What the app needs from whatever runs the study (the real one, or a fake in tests)."""
+
+    def open(self) -> tuple[EngineInfo, list[TrialRecord]]: ...
+    def poll(self) -> list[TrialRecord]: ...
+    def read_trial(self, number: int) -> TrialRecord | None: ...
+    def run(self, n_trials: int, on_event: Callable[[object], None]) -> None: ...
+    def request_pause(self) -> None: ...
+    def abort(self) -> None: ...
+    def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]: ...
+    def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any) -> Any: ...
+    def write_export(self, plan: Any, force: bool) -> list[Any]: ...
+    def close(self) -> None: ...
