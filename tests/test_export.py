@@ -24,14 +24,10 @@ from pareto import brute_force_front
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.export.c_array import c_identifier, tflite_to_c
-from tinynas_tui.export.exporter import (
-    FORMATS,
-    parse_formats,
-    plan_export,
-    safe_name,
-    select_trials,
-    write_export,
-)
+from tinynas_tui.export.files import safe_name
+from tinynas_tui.export.plan import FORMATS, parse_formats, plan_export
+from tinynas_tui.export.select import select_trials
+from tinynas_tui.export.write import write_export
 from tinynas_tui.export.report import (
     CSV_COLUMNS,
     GLYPH_EXPORTED,

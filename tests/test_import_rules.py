@@ -46,7 +46,7 @@ def test_parent_side_modules_do_not_load_tensorflow():
         "import tinynas_tui.cli, tinynas_tui.run.headless, tinynas_tui.run.setup\n"
         "import tinynas_tui.executor.trial_executor, tinynas_tui.search.loop\n"
         "import tinynas_tui.pipeline.datasets, tinynas_tui.core.pipeline_config\n"
-        "import tinynas_tui.cli.export, tinynas_tui.export.exporter, tinynas_tui.run.engine\n"
+        "import tinynas_tui.cli.export, tinynas_tui.export.plan, tinynas_tui.run.engine\n"
         "import tinynas_tui.tui.app\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))\n"
     )

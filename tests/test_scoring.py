@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from pareto import dominates
 
+from tinynas_tui.core.scoring import Weights, front_numbers
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.errors import UsageError
-from tinynas_tui.core.scoring import TrialMetrics, Weights, pareto_front, rank
+
+
+def rank(trials, weights):
+    """Trial numbers best first, as the trial book ranks them."""
+    book = TrialBook()
+    book.merge(TrialRecord(n, "complete", {}, values) for n, values in trials)
+    return list(book.rank(weights).order)
+
+
+def pareto_front(trials):
+    """Numbers on the front, in trial order, by the project's sweep."""
+    return sorted(front_numbers((-a, s, lat, n) for n, (a, s, lat) in trials))
 
 
 def test_seed_score_formula():
@@ -35,52 +49,55 @@ def test_bad_weights_are_refused(text, words):
 
 
 def test_weights_change_the_ranking():
-    small = TrialMetrics(0, accuracy=0.90, size_kb=10, latency_ms=1)
-    big = TrialMetrics(1, accuracy=0.95, size_kb=200, latency_ms=1)
-    assert [t.number for _, t in rank([small, big], Weights())] == [1, 0]
-    assert [t.number for _, t in rank([small, big], Weights(100, 1, 0.1))] == [0, 1]
+    small = (0, (0.90, 10, 1))
+    big = (1, (0.95, 200, 1))
+    assert rank([small, big], Weights()) == [1, 0]
+    assert rank([small, big], Weights(100, 1, 0.1)) == [0, 1]
 
 
 def test_ties_keep_trial_order():
-    a, b = TrialMetrics(3, 0.9, 10, 1), TrialMetrics(1, 0.9, 10, 1)
-    assert [t.number for _, t in rank([a, b], Weights())] == [1, 3]
+    a, b = (3, (0.9, 10, 1)), (1, (0.9, 10, 1))
+    assert rank([a, b], Weights()) == [1, 3]
 
 
 def test_pareto_front():
     trials = [
-        TrialMetrics(0, 0.90, 10, 1.0),   # front: smallest
-        TrialMetrics(1, 0.95, 50, 2.0),   # front: most accurate
-        TrialMetrics(2, 0.89, 20, 1.5),   # dominated by 0
-        TrialMetrics(3, 0.92, 30, 0.5),   # front: fastest
-        TrialMetrics(4, 0.90, 10, 1.0),   # equal to 0: neither dominates
+        (0, (0.90, 10, 1.0)),   # front: smallest
+        (1, (0.95, 50, 2.0)),   # front: most accurate
+        (2, (0.89, 20, 1.5)),   # dominated by 0
+        (3, (0.92, 30, 0.5)),   # front: fastest
+        (4, (0.90, 10, 1.0)),   # equal to 0: neither dominates
     ]
-    assert [t.number for t in pareto_front(trials)] == [0, 1, 3, 4]
+    assert pareto_front(trials) == [0, 1, 3, 4]
 
 
 def test_pareto_front_matches_brute_force_on_random_trials():
     import random
 
     rng = random.Random(7)
-    trials = [TrialMetrics(i, round(rng.random(), 2), rng.randint(1, 30), rng.randint(1, 30)) for i in range(300)]
-
-    def dominated(t):
-        return any(o.accuracy >= t.accuracy and o.size_kb <= t.size_kb and o.latency_ms <= t.latency_ms
-                   and (o.accuracy, o.size_kb, o.latency_ms) != (t.accuracy, t.size_kb, t.latency_ms)
-                   for o in trials)
-
-    assert [t.number for t in pareto_front(trials)] == [t.number for t in trials if not dominated(t)]
+    trials = [(i, (round(rng.random(), 2), rng.randint(1, 30), rng.randint(1, 30))) for i in range(300)]
+    assert pareto_front(trials) == [n for n, v in trials if not any(dominates(o, v) for _, o in trials)]
 
 
 def test_pareto_front_matches_brute_force_with_many_ties():
     """Coarse values give equal accuracies, sizes and latencies: the sweep's group logic must hold."""
     import random
 
-    from tinynas_tui.core.scoring import dominates
-
     for seed in range(60):
         rng = random.Random(seed)
         q = rng.choice([1, 2, 3, 10])
-        trials = [TrialMetrics(i, rng.randint(0, q) / q, rng.randint(0, q), rng.randint(0, q))
+        trials = [(i, (rng.randint(0, q) / q, rng.randint(0, q), rng.randint(0, q)))
                   for i in range(rng.randint(0, 80))]
-        brute = [t.number for t in trials if not any(dominates(o, t) for o in trials)]
-        assert [t.number for t in pareto_front(trials)] == brute, seed
+        brute = [n for n, v in trials if not any(dominates(o, v) for _, o in trials)]
+        assert pareto_front(trials) == brute, seed
+
+
+def test_the_dominance_rule_is_the_brute_force_one():
+    """`core.scoring.dominates` (used by the live front) agrees with the plain definition."""
+    import itertools
+
+    from tinynas_tui.core.scoring import dominates as project_dominates
+
+    values = [(a, s, lat) for a, s, lat in itertools.product((0.8, 0.9), (1, 2), (1, 2))]
+    for a, b in itertools.product(values, values):
+        assert project_dominates(a, b) == dominates(a, b), (a, b)

@@ -35,7 +35,7 @@ def _trial_number(text: str) -> int:
 
 
 def build_export_parser() -> argparse.ArgumentParser:
-    from tinynas_tui.export.exporter import FORMATS
+    from tinynas_tui.export.plan import FORMATS
 
     p = OneLineErrorParser(
         prog=COMMAND,
@@ -104,13 +104,10 @@ def run_export(argv: Sequence[str] | None = None, out: TextIO | None = None) -> 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
     import optuna
 
-    from tinynas_tui.export.exporter import (
-        parse_formats,
-        plan_export,
-        select_trials,
-        write_export,
-    )
     from tinynas_tui.core.scoring import Weights
+    from tinynas_tui.export.plan import parse_formats, plan_export
+    from tinynas_tui.export.select import select_trials
+    from tinynas_tui.export.write import write_export
 
     weights = Weights.parse(args.weights)
     formats = parse_formats(args.format)  # bad input is refused before the storage is opened

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from operator import attrgetter
+from typing import Any, Mapping
 
 from tinynas_tui.errors import UsageError
 
@@ -41,6 +42,21 @@ def resolve_target(name: str) -> Target:
         return TARGETS[name]
     except KeyError:
         raise UsageError(f"unknown target {name!r}: expected one of {', '.join(TARGETS)}") from None
+
+
+# (how a message names it, its Optuna constraint, its limit on `Budgets`, the record's figure it limits)
+_LIMITED = (
+    ("flash KB", "flash_kb", "max_flash_kb", "size_kb"),
+    ("RAM KB", "ram_kb", "max_ram_kb", "arena_kb"),
+    ("latency ms", "latency_ms", "max_latency_ms", "latency_ms"),
+)
+
+
+def within(value: float | None, limit: float | None) -> bool | None:
+    """Whether a figure meets its limit; None when either is unknown. A NaN figure does not meet it."""
+    if limit is None or value is None:
+        return None
+    return value <= limit
 
 
 @dataclass(frozen=True)
@@ -80,9 +96,10 @@ class Budgets:
 
     def constraints(self, size_kb: float, arena_kb: float | None, latency_ms: float) -> dict[str, float]:
         """Optuna constraint values (feasible at 0 or less) for the budgets that are set."""
+        figures = {"size_kb": size_kb, "arena_kb": arena_kb, "latency_ms": latency_ms}
         out = {}
-        for key, limit, value in (("flash_kb", self.max_flash_kb, size_kb), ("ram_kb", self.max_ram_kb, arena_kb),
-                                  ("latency_ms", self.max_latency_ms, latency_ms)):
+        for _, key, limit_name, figure in _LIMITED:
+            limit, value = getattr(self, limit_name), figures[figure]
             if limit is not None:
                 out[key] = UNKNOWN_VIOLATION if value is None else value - limit
         return out
@@ -98,14 +115,19 @@ class Budgets:
         return None
 
     def checks(self, record: Any) -> list[tuple[str, float | None, float | None, bool | None]]:
-        """(name, limit, value, holds) for each budget; holds is None when the value is unknown."""
+        """(name, limit, value, holds) for each budget of a trial record; holds is None when either is unknown."""
         rows = []
-        for name, limit, value in (("flash KB", self.max_flash_kb, record.size_kb),
-                                   ("RAM KB", self.max_ram_kb, record.arena_kb),
-                                   ("latency ms", self.max_latency_ms, record.latency_ms)):
-            holds = None if limit is None or value is None else value <= limit
-            rows.append((name, limit, value, holds))
+        for name, _, limit_name, figure in _LIMITED:
+            limit, value = getattr(self, limit_name), getattr(record, figure)
+            rows.append((name, limit, value, within(value, limit)))
         return rows
 
-    def holds(self, record: Any) -> bool:
-        return all(h is not False for *_, h in self.checks(record))
+    def over(self, records: Mapping[int, Any]) -> set[int]:
+        """Numbers of the records over at least one budget (`within` is False): one pass per budget set."""
+        out: set[int] = set()
+        for _, _, limit_name, figure in _LIMITED:
+            limit = getattr(self, limit_name)
+            if limit is not None:
+                value_of = attrgetter(figure)
+                out.update(n for n, r in records.items() if within(value_of(r), limit) is False)
+        return out

@@ -1,6 +1,6 @@
 """Axis scales for the text plots (the UI's Pareto view and the export report): ranges and round ticks.
 
-Pure Python, so both the Textual widget and the TensorFlow-free exporter can use it.
+Pure Python, so both the Textual widget and the export report can use it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The weighted score that ranks trials: ``acc*w_acc - size_kb*w_size - latency_ms*w_latency``.
+"""The weighted score that ranks trials, ``acc*w_acc - size_kb*w_size - latency_ms*w_latency``, and
+Pareto dominance with the O(n log n) sweep that finds the front.
 
 Weights are data, not code: they rank trials and never change the study, so a user can re-rank at will.
 """
@@ -11,17 +12,6 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from tinynas_tui.errors import UsageError
-
-
-@dataclass(frozen=True)
-class TrialMetrics:
-    """The three objectives of one complete trial."""
-
-    number: int
-    accuracy: float
-    size_kb: float
-    latency_ms: float
-
 
 WEIGHT_NAMES = ("ACC", "SIZE", "LATENCY")
 """How messages name the three weights, in ``--weights`` order."""
@@ -72,25 +62,10 @@ DEFAULT_WEIGHTS = Weights()
 """The seed's weights, what every command ranks by unless told otherwise."""
 
 
-def rank(trials: Iterable[TrialMetrics], weights: Weights) -> list[tuple[float, TrialMetrics]]:
-    """Trials with their scores, best first; ties keep the earlier trial first."""
-    scored = [(weights.score(t.accuracy, t.size_kb, t.latency_ms), t) for t in trials]
-    scored.sort(key=lambda st: (-st[0], st[1].number))
-    return scored
-
-
-def dominates(a: TrialMetrics, b: TrialMetrics) -> bool:
-    """True if ``a`` is no worse than ``b`` on every objective and better on at least one."""
-    no_worse = a.accuracy >= b.accuracy and a.size_kb <= b.size_kb and a.latency_ms <= b.latency_ms
-    better = a.accuracy > b.accuracy or a.size_kb < b.size_kb or a.latency_ms < b.latency_ms
-    return no_worse and better
-
-
-def pareto_front(trials: Sequence[TrialMetrics]) -> list[TrialMetrics]:
-    """The trials no other trial dominates (accuracy up, size and latency down), in trial order."""
-    by_number = {t.number: t for t in trials}
-    numbers = front_numbers((-t.accuracy, t.size_kb, t.latency_ms, t.number) for t in trials)
-    return [by_number[n] for n in sorted(numbers)]
+def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether objectives ``a`` dominate ``b`` (accuracy up, size and latency down): no worse on each,
+    better on one."""
+    return (a[0] >= b[0] and a[1] <= b[1] and a[2] <= b[2]) and (a[0] > b[0] or a[1] < b[1] or a[2] < b[2])
 
 
 def front_numbers(points: Iterable[tuple[float, float, float, int]]) -> list[int]:

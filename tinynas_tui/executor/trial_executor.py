@@ -16,6 +16,7 @@ import time
 from multiprocessing.connection import wait
 from typing import Any, Callable
 
+from tinynas_tui.core import figures
 from tinynas_tui.executor.protocol import (
     DEFAULT_RECYCLE_EVERY,
     DEFAULT_WORKER_MAX_RSS_MB,
@@ -224,7 +225,7 @@ class ProcessTrialExecutor:
     def _should_recycle(self, outcome: TrialFinished | TrialFailed | TrialPruned) -> bool:
         if self._trials_in_worker >= self.recycle_every:
             return True
-        rss = outcome.metrics.get("worker_rss_mb") if isinstance(outcome, TrialFinished) else None
+        rss = outcome.metrics.get(figures.WORKER_RSS_MB) if isinstance(outcome, TrialFinished) else None
         return rss is not None and rss > self.max_rss_mb
 
     def _alive(self) -> bool:

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from tinynas_tui.core import figures
 from tinynas_tui.core.plot_scale import plot_frame
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.scoring import Weights
@@ -65,10 +66,10 @@ def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequ
     for r in records:
         a = r.attrs
         row = [
-            r.number, r.state, r.accuracy, a.get("float_accuracy"), r.size_kb, r.latency_ms,
-            _kb(a.get("arena_bytes")), a.get("macs"), a.get("params"), ranking.scores.get(r.number),
-            ranking.ranks.get(r.number), r.number in ranking.front, _kb(a.get("gzip_bytes")),
-            a.get("tflite_sparsity"),
+            r.number, r.state, r.accuracy, a.get(figures.FLOAT_ACCURACY), r.size_kb, r.latency_ms,
+            _kb(a.get(figures.ARENA_BYTES)), a.get(figures.MACS), a.get(figures.PARAMS), ranking.scores.get(r.number),
+            ranking.ranks.get(r.number), r.number in ranking.front, _kb(a.get(figures.GZIP_BYTES)),
+            a.get(figures.TFLITE_SPARSITY),
         ]
         row += [r.params.get(name) for _, name in params]
         writer.writerow([_csv_value(v) for v in row])
@@ -224,9 +225,9 @@ def markdown_report(ctx: ReportContext) -> str:
             a = r.attrs
             files = ", ".join(f"`{name}`" for name in ctx.files.get(r.number, []))
             lines.append("| " + " | ".join([
-                str(r.number), _fmt(r.accuracy, ".4f"), _fmt(a.get("float_accuracy"), ".4f"),
-                _fmt(r.size_kb, ".1f"), _fmt(r.latency_ms, ".2f"), _fmt(_kb(a.get("arena_bytes")), ".1f"),
-                _fmt(a.get("macs"), ","), _fmt(a.get("params"), ","),
+                str(r.number), _fmt(r.accuracy, ".4f"), _fmt(a.get(figures.FLOAT_ACCURACY), ".4f"),
+                _fmt(r.size_kb, ".1f"), _fmt(r.latency_ms, ".2f"), _fmt(_kb(a.get(figures.ARENA_BYTES)), ".1f"),
+                _fmt(a.get(figures.MACS), ","), _fmt(a.get(figures.PARAMS), ","),
                 _fmt(ctx.ranking.scores.get(r.number), ".2f"), _fmt(ctx.ranking.ranks.get(r.number), "d"),
                 "★" if r.number in ctx.ranking.front else "", _md(files),
             ]) + " |")

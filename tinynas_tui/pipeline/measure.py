@@ -6,6 +6,8 @@ names) by processes that must never load TensorFlow or its runtimes.
 
 from __future__ import annotations
 
+from tinynas_tui.core import figures
+
 import contextlib
 import ctypes
 import os
@@ -253,10 +255,10 @@ def int8_report(model_bytes: bytes) -> dict:
         1 for t in interpreter.get_tensor_details() if np.issubdtype(np.dtype(t["dtype"]), np.floating)
     )
     return {
-        "input_dtype": input_dtype,
-        "output_dtype": output_dtype,
-        "float_tensors": int(float_tensors),
-        "fully_int8": input_dtype == "int8" and output_dtype == "int8" and float_tensors == 0,
+        figures.INPUT_DTYPE: input_dtype,
+        figures.OUTPUT_DTYPE: output_dtype,
+        figures.FLOAT_TENSORS: int(float_tensors),
+        figures.FULLY_INT8: input_dtype == "int8" and output_dtype == "int8" and float_tensors == 0,
     }
 
 

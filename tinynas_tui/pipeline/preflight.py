@@ -7,6 +7,8 @@ are both alive in the TFLM arena.
 
 from __future__ import annotations
 
+from tinynas_tui.core import figures
+
 from typing import Any
 
 import numpy as np
@@ -37,9 +39,9 @@ def estimate(model: Any) -> dict[str, int]:
         inputs = layer.input_shape if isinstance(layer.input_shape, tuple) else layer.input_shape[0]
         activation_bytes = max(activation_bytes, _elements(inputs) + _elements(layer.output_shape))
     return {
-        "params": int(model.count_params()),
-        "macs": int(count_macs(model)),
-        "est_weight_bytes": int(weight_bytes),
-        "est_activation_bytes": int(activation_bytes),
-        "est_size_bytes": int(weight_bytes + FLATBUFFER_OVERHEAD_BYTES),
+        figures.PARAMS: int(model.count_params()),
+        figures.MACS: int(count_macs(model)),
+        figures.EST_WEIGHT_BYTES: int(weight_bytes),
+        figures.EST_ACTIVATION_BYTES: int(activation_bytes),
+        figures.EST_SIZE_BYTES: int(weight_bytes + FLATBUFFER_OVERHEAD_BYTES),
     }

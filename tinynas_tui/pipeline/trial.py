@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from tinynas_tui.core import figures
 from tinynas_tui import paths
 from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
 from tinynas_tui.core.pipeline_config import PipelineConfig
@@ -92,7 +93,7 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
 
     cfg, data, number, params = state.pipeline, state.data, request.number, request.params
     timings: dict[str, float] = {}
-    metrics: dict[str, Any] = {"timings": timings}
+    metrics: dict[str, Any] = {figures.TIMINGS: timings}
     batch_size = int(params.get("batch_size", 32))
     lr = float(params.get("lr", 1e-3))
     keras.backend.clear_session()
@@ -106,11 +107,11 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
 
     with stage("build"):
         model = build_model(state.config.model, params, data.input_shape, data.num_classes)
-        metrics["layers"] = layer_summary(model)
+        metrics[figures.LAYERS] = layer_summary(model)
     with stage("preflight"):
         estimates = estimate(model)
         metrics.update(estimates)
-        why = state.budgets.preflight(estimates["est_weight_bytes"], estimates["est_activation_bytes"])
+        why = state.budgets.preflight(estimates[figures.EST_WEIGHT_BYTES], estimates[figures.EST_ACTIVATION_BYTES])
     if why:
         raise PruneTrial("preflight", why, metrics)
     if request.fault == "nan":  # test hook: a poisoned output layer gives a real NaN loss in training
@@ -127,8 +128,8 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
             )
             _require_finite(history, "quick_eval")
             quick = float(history.history["val_accuracy"][-1])
-            metrics["quick_eval_accuracy"] = quick
-            metrics["quick_eval_epochs_run"] = len(history.history["loss"])
+            metrics[figures.QUICK_EVAL_ACCURACY] = quick
+            metrics[figures.QUICK_EVAL_EPOCHS_RUN] = len(history.history["loss"])
         if quick < cfg.quick_eval_threshold:
             raise PruneTrial("quick_eval", f"validation accuracy {quick:.4f} is below the threshold "
                              f"{cfg.quick_eval_threshold:g}", metrics)
@@ -154,8 +155,8 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
                                 verbose=2 if state.config.verbose else 0,
                                 callbacks=[keras.callbacks.TerminateOnNaN(), progress("train", cfg.epochs)])
             _require_finite(history, "train")
-    metrics["final_loss"] = float(history.history["loss"][-1])
-    metrics["epochs_run"] = len(history.history["loss"])
+    metrics[figures.FINAL_LOSS] = float(history.history["loss"][-1])
+    metrics[figures.EPOCHS_RUN] = len(history.history["loss"])
 
     if cfg.prune:
         from tinynas_tui.pipeline.prune import prune_and_finetune, weight_sparsity
@@ -166,7 +167,7 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
                                        final_sparsity=cfg.prune_final_sparsity, epochs=cfg.prune_epochs,
                                        batch_size=batch_size, learning_rate=lr,
                                        callbacks=[progress("prune", cfg.prune_epochs)])
-            metrics["keras_sparsity"] = float(weight_sparsity(model))
+            metrics[figures.KERAS_SPARSITY] = float(weight_sparsity(model))
     if cfg.qat:
         from tinynas_tui.pipeline.qat import QuantizationError, quantization_aware_train
 
@@ -181,21 +182,21 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         raise TrialError("train", "weights are not finite after training; the model is not converted")
 
     with stage("evaluate"):
-        metrics["float_accuracy"] = keras_accuracy(model, data.x_test, data.y_test, batch_size=256)
+        metrics[figures.FLOAT_ACCURACY] = keras_accuracy(model, data.x_test, data.y_test, batch_size=256)
     with stage("convert"):
         tflite = convert_to_tflite(model, data.x_train, cfg.quantization, cfg.representative_samples)
     with stage("measure"):
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
         latency_ms = tflite_latency_ms(tflite, runs=cfg.latency_runs, warmup=cfg.latency_warmup)
         try:
-            metrics["arena_bytes"] = int(tflm_arena_bytes(tflite))
+            metrics[figures.ARENA_BYTES] = int(tflm_arena_bytes(tflite))
         except MeasurementError as err:
             # Recorded plainly: a model TFLM cannot run is a finding, not a crash.
-            metrics["arena_bytes"] = None
-            metrics["arena_error"] = str(err).splitlines()[0][:300]
+            metrics[figures.ARENA_BYTES] = None
+            metrics[figures.ARENA_ERROR] = str(err).splitlines()[0][:300]
         metrics.update(int8_report(tflite))
-        metrics["tflite_sparsity"] = float(tflite_weight_sparsity(tflite))
-        metrics["gzip_bytes"] = int(gzip_size(tflite))
+        metrics[figures.TFLITE_SPARSITY] = float(tflite_weight_sparsity(tflite))
+        metrics[figures.GZIP_BYTES] = int(gzip_size(tflite))
 
     stem = os.path.join(state.config.scratch_dir, f"trial-{number}-{uuid.uuid4().hex[:8]}")
     with open(stem + ".tflite", "wb") as fh:
@@ -222,8 +223,8 @@ def _teacher(state: WorkerState, callback: Any) -> Any:
                                                 cache_dir=paths.user_cache_dir() / "teachers", callbacks=[callback])
         accuracy = float(teacher.evaluate(data.x_test, data.y_test, batch_size=256, verbose=0)[1])
         state.teacher = teacher
-        state.teacher_info = {"teacher_cached": loaded, "teacher_accuracy": accuracy,
-                              "teacher_seconds": round(time.perf_counter() - started, 2)}
+        state.teacher_info = {figures.TEACHER_CACHED: loaded, figures.TEACHER_ACCURACY: accuracy,
+                              figures.TEACHER_SECONDS: round(time.perf_counter() - started, 2)}
         if cfg.curriculum:
             state.curriculum = entropy_order(teacher, data.x_train)
     return state.teacher

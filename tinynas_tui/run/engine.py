@@ -154,14 +154,14 @@ class OptunaEngine:
         """What exporting these trials would write, skip and overwrite (nothing is written yet)."""
         from pathlib import Path
 
-        from tinynas_tui.export.exporter import plan_export
+        from tinynas_tui.export.plan import plan_export
 
         run = self._require()
         return plan_export(run.study, run.artifact_store, list(numbers), Path(folder), formats, weights,
                            budgets=run.budgets, storage_url=run.validated.target.url)
 
     def write_export(self, plan: Any, force: bool) -> list[Any]:
-        from tinynas_tui.export.exporter import write_export
+        from tinynas_tui.export.write import write_export
 
         return write_export(plan, force=force)
 

@@ -7,6 +7,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from tinynas_tui.core import figures
 from tinynas_tui import PROG
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
@@ -145,9 +146,9 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         if trial.values is not None:
             line = trial_line(trial.number, *trial.values)
         elif trial.state.name == "PRUNED":
-            line = f"Trial {trial.number:2d}: PRUNED at {attrs.get('prune_stage', '?')}: {attrs.get('prune_reason', '')}"
+            line = f"Trial {trial.number:2d}: PRUNED at {attrs.get(figures.PRUNE_STAGE, '?')}: {attrs.get(figures.PRUNE_REASON, '')}"
         else:
-            line = failed_line(trial.number, attrs.get("fail_stage", "?"), attrs.get("fail_reason", "unknown"))
+            line = failed_line(trial.number, attrs.get(figures.FAIL_STAGE, "?"), attrs.get(figures.FAIL_REASON, "unknown"))
         say(line)
 
     started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,

@@ -18,6 +18,7 @@ import threading
 import warnings
 from typing import Any, Callable, Protocol, Sequence
 
+from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialLost, TrialPruned, TrialStale, TrialStarted
 from tinynas_tui.core.space import SearchSpace
@@ -171,27 +172,27 @@ class TrialLoop:
     def _objective(self, trial: Any, executor: TrialExecutor) -> tuple[float, float, float]:
         params = self.space.suggest(trial)
         # Which machine and process ran it: several workers may share one study.
-        trial.set_user_attr("worker_host", f"{socket.gethostname()}:{os.getpid()}")
+        trial.set_user_attr(figures.WORKER_HOST, f"{socket.gethostname()}:{os.getpid()}")
         self.on_event(TrialStarted(trial.number, params))
         try:
             outcome = executor.run(trial.number, params, self.on_event)
         except KeyboardInterrupt:
-            set_user_attrs(trial, {"fail_stage": "interrupted", "fail_reason": "interrupted by the user"})
+            set_user_attrs(trial, {figures.FAIL_STAGE: "interrupted", figures.FAIL_REASON: "interrupted by the user"})
             raise
         except Exception as err:  # the executor itself failed: record why, then let the caller decide
-            set_user_attrs(trial, {"fail_stage": "executor", "fail_reason": str(err)[:500]})
+            set_user_attrs(trial, {figures.FAIL_STAGE: "executor", figures.FAIL_REASON: str(err)[:500]})
             raise
         self.on_event(outcome)
         if isinstance(outcome, TrialPruned):
             import optuna
 
-            set_user_attrs(trial, {**outcome.metrics, "prune_stage": outcome.stage, "prune_reason": outcome.reason})
+            set_user_attrs(trial, {**outcome.metrics, figures.PRUNE_STAGE: outcome.stage, figures.PRUNE_REASON: outcome.reason})
             raise optuna.TrialPruned(f"{outcome.stage}: {outcome.reason}")
         if isinstance(outcome, TrialFailed):
-            set_user_attrs(trial, {"fail_stage": outcome.stage, "fail_reason": outcome.reason})
+            set_user_attrs(trial, {figures.FAIL_STAGE: outcome.stage, figures.FAIL_REASON: outcome.reason})
             raise TrialFailedError(f"{outcome.stage}: {outcome.reason}")
-        set_user_attrs(trial, {**outcome.metrics, "artifacts": self._store_artifacts(trial, outcome.artifacts)})
-        arena = outcome.metrics.get("arena_bytes")
+        set_user_attrs(trial, {**outcome.metrics, figures.ARTIFACTS: self._store_artifacts(trial, outcome.artifacts)})
+        arena = outcome.metrics.get(figures.ARENA_BYTES)
         for key, value in self.budgets.constraints(
             outcome.size_kb, None if arena is None else arena / 1024, outcome.latency_ms
         ).items():

@@ -18,12 +18,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tinynas_tui.core.figures import DIRECTIONS, OBJECTIVES
 from tinynas_tui.errors import UsageError
 from tinynas_tui.core.grid import distinct_grid
 from tinynas_tui.core.space import SearchSpace
 
-OBJECTIVES = ("accuracy", "size_kb", "latency_ms")
-DIRECTIONS = ("maximize", "minimize", "minimize")
 DEFINITION_KEYS = ("space", "pipeline", "dataset")
 SAMPLERS = ("tpe", "nsga2", "random", "grid")
 DEFAULT_SAMPLER = "tpe"

@@ -17,9 +17,9 @@ from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from tinynas_tui.core import figures
 from tinynas_tui.core.trial_book import TrialRecord
 
-STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running", "WAITING": "waiting"}
 UNFINISHED = ("RUNNING", "WAITING")
 
 
@@ -43,8 +43,8 @@ def can_read(storage: Any) -> bool:
     return isinstance(storage, RDBStorage) and getattr(storage, "engine", None) is not None
 
 
-SUMMARY_ATTRS = ("float_accuracy", "arena_bytes", "macs", "fail_stage", "fail_reason", "prune_stage", "prune_reason",
-                 "worker_host")
+SUMMARY_ATTRS = (figures.FLOAT_ACCURACY, figures.ARENA_BYTES, figures.MACS, figures.FAIL_STAGE, figures.FAIL_REASON, figures.PRUNE_STAGE, figures.PRUNE_REASON,
+                 figures.WORKER_HOST)
 """The user attributes the table, the ranking and the budgets use; a summary read takes only these."""
 
 
@@ -116,11 +116,11 @@ def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
     no_values: list[float] = []
     for row in trials:
         tid, number, state_name = row[0], row[1], row[2]
-        state = STATES[state_name]
+        state = figures.FROM_OPTUNA[state_name]
         seconds = None
         if not summary and row[3] and row[4]:
             seconds = (_datetime(row[4]) - _datetime(row[3])).total_seconds()
-        trial_values = tuple(values_by.get(tid, no_values)) if state == "complete" else ()
+        trial_values = tuple(values_by.get(tid, no_values)) if state == figures.COMPLETE else ()
         records.append(TrialRecord(number, state, params_by.get(tid, {}), trial_values or None,
                                    attrs_by.get(tid, {}), None, seconds, summary))
         trial_ids[number] = tid

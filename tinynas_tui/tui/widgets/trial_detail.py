@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tinynas_tui.core import figures
 from tinynas_tui.core.trial_book import Budgets, Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_rows import human_count
@@ -77,28 +78,28 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     if record.values:
         metrics = [
             ("accuracy int8", f"{record.accuracy:.4f}"),
-            ("accuracy float", _fmt(a.get("float_accuracy"))),
+            ("accuracy float", _fmt(a.get(figures.FLOAT_ACCURACY))),
             ("size", f"{record.size_kb:.1f} KB"),
             ("latency", f"{record.latency_ms:.3f} ms"),
             ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"),
-            ("MACs", human_count(a.get("macs"))),
-            ("parameters", _fmt(a.get("params"))),
-            ("int8", f"{_fmt(a.get('quantization'))}, fully: {_fmt(a.get('fully_int8'))}"),
+            ("MACs", human_count(a.get(figures.MACS))),
+            ("parameters", _fmt(a.get(figures.PARAMS))),
+            ("int8", f"{_fmt(a.get(figures.QUANTIZATION))}, fully: {_fmt(a.get(figures.FULLY_INT8))}"),
         ]
-        if a.get("arena_error"):
-            metrics.append(("arena error", a["arena_error"]))
-        if a.get("gzip_bytes") is not None:
-            metrics.append(("gzip size", f"{a['gzip_bytes'] / 1024:.1f} KB"))
-        if a.get("tflite_sparsity") is not None:
-            metrics.append(("weight sparsity", f"{a['tflite_sparsity']:.1%} (int8 model)"))
+        if a.get(figures.ARENA_ERROR):
+            metrics.append(("arena error", a[figures.ARENA_ERROR]))
+        if a.get(figures.GZIP_BYTES) is not None:
+            metrics.append(("gzip size", f"{a[figures.GZIP_BYTES] / 1024:.1f} KB"))
+        if a.get(figures.TFLITE_SPARSITY) is not None:
+            metrics.append(("weight sparsity", f"{a[figures.TFLITE_SPARSITY]:.1%} (int8 model)"))
         sections.append(_grid(metrics, "metrics"))
     stages = [
-        ("pre-flight weights", a.get("est_weight_bytes") and f"≥ {a['est_weight_bytes'] / 1024:.1f} KB"),
-        ("pre-flight RAM", a.get("est_activation_bytes") and f"≥ {a['est_activation_bytes'] / 1024:.1f} KB"),
-        ("quick filter acc", a.get("quick_eval_accuracy") is not None and f"{a['quick_eval_accuracy']:.4f}"),
-        ("teacher acc", a.get("teacher_accuracy") is not None
-         and f"{a['teacher_accuracy']:.4f}" + (" (cached)" if a.get("teacher_cached") else "")),
-        ("sparsity after pruning", a.get("keras_sparsity") is not None and f"{a['keras_sparsity']:.1%}"),
+        ("pre-flight weights", a.get(figures.EST_WEIGHT_BYTES) and f"≥ {a[figures.EST_WEIGHT_BYTES] / 1024:.1f} KB"),
+        ("pre-flight RAM", a.get(figures.EST_ACTIVATION_BYTES) and f"≥ {a[figures.EST_ACTIVATION_BYTES] / 1024:.1f} KB"),
+        ("quick filter acc", a.get(figures.QUICK_EVAL_ACCURACY) is not None and f"{a[figures.QUICK_EVAL_ACCURACY]:.4f}"),
+        ("teacher acc", a.get(figures.TEACHER_ACCURACY) is not None
+         and f"{a[figures.TEACHER_ACCURACY]:.4f}" + (" (cached)" if a.get(figures.TEACHER_CACHED) else "")),
+        ("sparsity after pruning", a.get(figures.KERAS_SPARSITY) is not None and f"{a[figures.KERAS_SPARSITY]:.1%}"),
     ]
     if any(value for _, value in stages):
         sections.append(_grid([(k, v) for k, v in stages if v], "pipeline"))
@@ -107,12 +108,12 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         rows = [(name, f"{_fmt(value)} ≤ {limit:g} " + ("✓" if holds else "✗ over" if holds is False else "?"))
                 for name, limit, value, holds in checks]
         sections.append(_grid(rows, "budgets"))
-    timings = a.get("timings") or {}
+    timings = a.get(figures.TIMINGS) or {}
     if timings:
         total = sum(timings.values())
         sections.append(_grid([(k, f"{v:.2f} s") for k, v in timings.items()] + [("total", f"{total:.2f} s")],
                               "stage timings"))
-    layers = a.get("layers") or []
+    layers = a.get(figures.LAYERS) or []
     if layers:
         table = Table(title="layers", title_justify="left", title_style="bold underline", box=None,
                       padding=(0, 1), show_edge=False)

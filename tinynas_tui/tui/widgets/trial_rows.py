@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from tinynas_tui.core import figures
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
 # (key, header, width) in display order: what decides a ranking first, so 80 columns show it all.
@@ -97,7 +98,7 @@ class TrialRows:
             i = ("acc", "size", "latency").index(column)
             return lambda n: v[i] if (v := records[n].values) else None
         if column in ("float_acc", "macs"):
-            key = "float_accuracy" if column == "float_acc" else "macs"
+            key = figures.FLOAT_ACCURACY if column == "float_acc" else figures.MACS
             return lambda n: records[n].attrs.get(key)
         if column == "arena":
             return lambda n: records[n].arena_kb
@@ -109,7 +110,7 @@ class TrialRows:
         score = ranking.scores.get(number)
         rank = ranking.ranks.get(number)
         feasible = number in ranking.feasible or r.state != "complete"
-        macs = r.attrs.get("macs")
+        macs = r.attrs.get(figures.MACS)
         return [
             ("✓" if number in self.marked else " ", MARK_STYLE, False),
             (str(number), "", True),
@@ -120,7 +121,7 @@ class TrialRows:
             _num(score, ".2f"),
             ("—" if rank is None else str(rank) + ("" if feasible else "✗"), "", True),
             ("★" if number in ranking.front else " ", FRONT_STYLE, False),
-            _num(r.attrs.get("float_accuracy"), ".4f"),
+            _num(r.attrs.get(figures.FLOAT_ACCURACY), ".4f"),
             _num(r.arena_kb, ".1f"),
             (human_count(macs) if macs is not None else "—", "", True),
         ]

@@ -1,0 +1,59 @@
+"""The names of what a trial records, and of the states it can be in: one definition each.
+
+A trial's three objectives are Optuna values, named `OBJECTIVES` in the study. Every other figure is an
+Optuna user attribute under one of the names below: the trial worker writes them, the trial loop stores
+them, and the trial book, the screens and the exports read them. Stored studies hold these strings, so
+they never change.
+"""
+
+from __future__ import annotations
+
+OBJECTIVES = ("accuracy", "size_kb", "latency_ms")
+"""The study's objectives, in Optuna's order (metric names)."""
+DIRECTIONS = ("maximize", "minimize", "minimize")
+
+# -- measured on the converted model ---------------------------------------------------------------
+FLOAT_ACCURACY = "float_accuracy"  # the Keras model's accuracy, beside the int8 one (an objective)
+ARENA_BYTES = "arena_bytes"  # TFLite Micro's arena (peak RAM); None when TFLM cannot run the model
+ARENA_ERROR = "arena_error"  # why TFLM could not measure the arena
+TFLITE_BYTES = "tflite_bytes"
+GZIP_BYTES = "gzip_bytes"
+TFLITE_SPARSITY = "tflite_sparsity"  # share of zero weights in the int8 model
+FULLY_INT8 = "fully_int8"
+FLOAT_TENSORS = "float_tensors"
+INPUT_DTYPE = "input_dtype"
+OUTPUT_DTYPE = "output_dtype"
+QUANTIZATION = "quantization"
+
+# -- from the built model, before training ---------------------------------------------------------
+MACS = "macs"
+PARAMS = "params"  # the parameter count (not the trial's hyperparameters)
+LAYERS = "layers"  # a layer summary: name, type, output shape, parameter count
+EST_WEIGHT_BYTES = "est_weight_bytes"
+EST_ACTIVATION_BYTES = "est_activation_bytes"
+EST_SIZE_BYTES = "est_size_bytes"
+
+# -- how the trial went ----------------------------------------------------------------------------
+TIMINGS = "timings"  # seconds per stage
+EPOCHS_RUN = "epochs_run"
+FINAL_LOSS = "final_loss"
+QUICK_EVAL_ACCURACY = "quick_eval_accuracy"
+QUICK_EVAL_EPOCHS_RUN = "quick_eval_epochs_run"
+TEACHER_CACHED = "teacher_cached"
+TEACHER_ACCURACY = "teacher_accuracy"
+TEACHER_SECONDS = "teacher_seconds"
+KERAS_SPARSITY = "keras_sparsity"  # share of zero weights after pruning, before conversion
+WORKER_RSS_MB = "worker_rss_mb"  # the trial worker's resident memory after the trial
+WORKER_HOST = "worker_host"  # host:pid of the process that ran the trial loop
+ARTIFACTS = "artifacts"  # artifact name -> id in the artifact store
+FAIL_STAGE = "fail_stage"
+FAIL_REASON = "fail_reason"
+PRUNE_STAGE = "prune_stage"
+PRUNE_REASON = "prune_reason"
+
+# -- trial states ----------------------------------------------------------------------------------
+RUNNING, COMPLETE, PRUNED, FAILED, WAITING = "running", "complete", "pruned", "failed", "waiting"
+STATES = (RUNNING, COMPLETE, PRUNED, FAILED, WAITING)
+FINISHED = (COMPLETE, PRUNED, FAILED)
+FROM_OPTUNA = {"COMPLETE": COMPLETE, "PRUNED": PRUNED, "FAIL": FAILED, "RUNNING": RUNNING, "WAITING": WAITING}
+"""Optuna's state names (``TrialState.name``) to ours."""

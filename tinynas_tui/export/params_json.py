@@ -1,0 +1,82 @@
+"""``params.json``: one trial's parameters, figures, rank and provenance, as standard JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from functools import lru_cache
+from typing import Any
+
+from tinynas_tui.core import figures
+from tinynas_tui.core.figures import OBJECTIVES
+from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.trial_book import Ranking, TrialRecord
+
+# Distributions whose versions params.json records (those installed when the export runs).
+VERSIONED_PACKAGES = ("tinynas-tui", "tensorflow", "tf-keras", "tensorflow-model-optimization", "optuna",
+                      "ai-edge-litert", "tflite-micro", "numpy")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with non-finite floats as None, so the JSON is standard."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    """Installed versions of `VERSIONED_PACKAGES` (``unknown`` when one is not installed); imports none."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking: Ranking, weights: Weights,
+                 definition: dict[str, Any], tflite_id: str, data: bytes, tflite_file: str | None) -> str:
+    metrics = {k: v for k, v in trial.user_attrs.items() if k != figures.ARTIFACTS}
+    constraints = {k.split(":", 1)[1]: v for k, v in (trial.system_attrs or {}).items()
+                   if k.startswith("constraints:")}
+    n = trial.number
+    info = {
+        "study": study_name,
+        "trial": n,
+        "state": "complete",
+        "params": dict(trial.params),
+        "values": dict(zip(OBJECTIVES, trial.values)),
+        "score": ranking.scores.get(n),
+        "rank": ranking.ranks.get(n),
+        "on_pareto": n in ranking.front,
+        "within_budgets": n in ranking.feasible,
+        "weights": weights.as_text(),
+        "metrics": metrics,
+        "constraints": constraints,
+        "tflite": {
+            "file": tflite_file,
+            "artifact_id": tflite_id,
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        },
+        "artifacts": dict(trial.user_attrs.get(figures.ARTIFACTS) or {}),
+        "pipeline": definition.get("pipeline") or {},
+        "dataset": definition.get("dataset") or {},
+        "space": definition.get("space") or {},
+        "budgets": definition.get("budgets") or {},
+        "sampler": definition.get("sampler"),
+        "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
+        "completed": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
+        # Installed when the export ran: the trial may have been measured with other versions.
+        "package_versions": package_versions(),
+    }
+    return json.dumps(_finite(info), indent=2, ensure_ascii=False, default=str) + "\n"

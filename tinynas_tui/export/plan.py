@@ -1,0 +1,336 @@
+"""Planning an export of chosen trials: what it would write, skip and overwrite. It writes nothing.
+
+`plan_export` reads the study and the artifact store and says what would be written (`ExportPlan.files`,
+each a name inside the output folder and a producer of its bytes), which trials or files are skipped and
+why (`ExportPlan.skipped`), and which files already exist (`ExportPlan.conflicts`), so a UI can ask
+before overwriting anything; `tinynas_tui.export.write.write_export` then writes it.
+
+Per trial (``{study}-trial-{n}``): ``.tflite`` (the stored bytes, unchanged), ``.cc`` + ``.h`` (format
+``c``), ``.keras`` (when the trial has a ``model.keras`` artifact), ``-params.json``. For the whole set:
+``{study}-trials.csv`` and ``{study}-report.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from tinynas_tui.core import figures
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.trial_book import Ranking, TrialBook, TrialRecord
+from tinynas_tui.errors import UsageError
+from tinynas_tui.export.c_array import c_identifier, tflite_to_c
+from tinynas_tui.export.files import exists, inside, safe_name
+from tinynas_tui.export.params_json import params_json
+from tinynas_tui.export.report import ReportContext, csv_text, markdown_report
+from tinynas_tui.export.select import check_numbers, study_book, study_budgets
+from tinynas_tui.search.storage import mask_url
+from tinynas_tui.search.study import stored_definition, stored_sampler
+
+FORMATS = ("tflite", "c", "keras", "json", "csv", "md")
+TFLITE_ARTIFACT = "model.tflite"
+KERAS_ARTIFACT = "model.keras"
+KERAS_H5_ARTIFACT = "model.h5"
+
+
+def parse_formats(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"tflite,c"`` (or a sequence of names) as known formats in `FORMATS` order, without repeats.
+
+    None or ``"all"`` means every format. An unknown or empty list raises a one-line `UsageError`.
+    """
+    if text is None:
+        return FORMATS
+    parts = [p.strip().lower() for p in (text.split(",") if isinstance(text, str) else text)]
+    parts = [p for p in parts if p]
+    if parts == ["all"]:
+        return FORMATS
+    unknown = [p for p in parts if p not in FORMATS]
+    if unknown:
+        raise UsageError(f"unknown export format {unknown[0]!r}: expected a comma-separated list of "
+                         f"{', '.join(FORMATS)} (or all)")
+    if not parts:
+        raise UsageError(f"no export format given: expected a comma-separated list of {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in parts)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file of an export: its name inside the output folder and how to make its bytes."""
+
+    name: str
+    format: str
+    trial: int | None
+    produce: Callable[[], bytes] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A chosen trial that is not exported (``format`` None), or one file of a trial that is not."""
+
+    trial: int
+    reason: str
+    format: str | None = None
+
+    def __str__(self) -> str:
+        return f"trial {self.trial}: {self.reason}"
+
+
+@dataclass
+class ExportPlan:
+    """What an export would write, skip and overwrite; `write_export` writes it.
+
+    Attributes:
+        study_name: The study's name as stored.
+        out_dir: The output folder as given.
+        formats: The formats asked for.
+        trials: The trials that are exported (at least one file each), in order.
+        files: Name inside ``out_dir`` -> the planned file, in writing order.
+        skipped: Trials (and single files) not exported, each with the reason.
+        conflicts: Files that exist already (would be overwritten).
+    """
+
+    study_name: str
+    out_dir: Path
+    formats: tuple[str, ...]
+    trials: list[int] = field(default_factory=list)
+    files: dict[str, PlannedFile] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    conflicts: list[Path] = field(default_factory=list)
+
+    def path(self, name: str) -> Path:
+        return self.out_dir / name
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.path(name) for name in self.files]
+
+    def summary(self, written: Sequence[Path] | None = None) -> str:
+        """One line: ``exported 2 of 3 trials of study 'x' to out: 9 files, 1 skipped``."""
+        count = len(self.files) if written is None else len(written)
+        whole = len({s.trial for s in self.skipped if s.format is None})
+        parts = [s for s in self.skipped if s.format is not None]
+        chosen = len(self.trials) + whole
+        verb = "would export" if written is None else "exported"
+        notes = []
+        if whole:
+            notes.append(f"{whole} trial{'s' if whole != 1 else ''} skipped")
+        if parts:
+            notes.append(f"{len(parts)} file{'s' if len(parts) != 1 else ''} not available "
+                         f"({', '.join(sorted({'.' + s.format for s in parts if s.format}))})")
+        return (f"{verb} {len(self.trials)} of {chosen} trial{'s' if chosen != 1 else ''} of study "
+                f"{self.study_name!r} to {self.out_dir}: {count} file{'s' if count != 1 else ''} written"
+                + (f"; {', '.join(notes)}" if notes else ""))
+
+
+def _why_not_exported(record: TrialRecord) -> str | None:
+    """Why a chosen trial has no model to export, or None when it has one."""
+    if record.state == figures.COMPLETE:
+        return None
+    if record.state in (figures.FAILED, figures.PRUNED):
+        lines = (record.reason or "").strip().splitlines()
+        return f"{record.state} ({lines[0] if lines else 'no reason recorded'})"
+    if record.state == figures.RUNNING:
+        return "still running (no model yet)"
+    if record.state == figures.WAITING:
+        return "waiting to run (no model yet)"
+    return f"{record.state} (no model)"
+
+
+def _read_artifact(store: Any, artifact_id: str) -> bytes | None:
+    try:
+        with store.open_reader(artifact_id) as fh:
+            return fh.read()
+    except Exception:  # ArtifactNotFound, an invalid id, an unreadable file: the trial cannot be exported
+        return None
+
+
+def _store_where(store: Any) -> str:
+    base = getattr(store, "_base_path", None)
+    return f"the artifact store at {base}" if base is not None else repr(store)
+
+
+def _storage_display(study: Any, storage_url: str | None) -> str:
+    if storage_url is None:
+        storage = getattr(study, "_storage", None)
+        storage_url = getattr(storage, "url", None) or getattr(getattr(storage, "_backend", None), "url", None)
+    return mask_url(storage_url) if storage_url else ""
+
+
+def plan_export(
+    study: Any,
+    artifact_store: Any,
+    numbers: Sequence[int],
+    out_dir: Path | str,
+    formats: str | Sequence[str] | None = FORMATS,
+    weights: Weights | None = None,
+    *,
+    budgets: Budgets | None = None,
+    storage_url: str | None = None,
+) -> ExportPlan:
+    """What exporting trials ``numbers`` of ``study`` into ``out_dir`` would write; writes nothing.
+
+    Args:
+        study: The Optuna study.
+        artifact_store: The study's artifact store (its ``open_reader`` gives a trial's stored files).
+        numbers: Trial numbers to export (see `select_trials`); repeats are dropped.
+        out_dir: The output folder; it may not exist yet.
+        formats: Formats from `FORMATS` (a sequence, or comma-separated text); None means all.
+        weights: Weights of the score and rank in the CSV, report and params.json (default `Weights()`).
+        budgets: Budgets of the rank (default: those stored with the study).
+        storage_url: The storage URL for the report (masked); by default read from the study.
+
+    Raises:
+        UsageError: Unknown trial or format; ``out_dir`` is not a folder; a path would resolve outside it.
+    """
+    formats = parse_formats(formats)
+    out_dir = Path(out_dir)
+    if exists(out_dir) and not out_dir.is_dir():
+        raise UsageError(f"cannot export to {out_dir}: it is not a folder")
+    trials = study.get_trials(deepcopy=False)
+    chosen = check_numbers(study, numbers, trials)
+    study_attrs = dict(study.user_attrs)
+    book = study_book(trials)
+    weights = weights or Weights()
+    ctx = _Study(
+        study=study, store=artifact_store, trials=trials, book=book, weights=weights,
+        ranking=book.rank(weights, budgets if budgets is not None else study_budgets(study_attrs)),
+        definition={**stored_definition(study), "budgets": study_attrs.get("budgets") or {},
+                    "sampler": stored_sampler(study)},
+        safe=safe_name(study.study_name), formats=formats,
+    )
+    plan = ExportPlan(study.study_name, out_dir, formats)
+    planned: list[PlannedFile] = []
+    files_of: dict[int, list[str]] = {}
+    by_number = {t.number: t for t in trials}
+    for n in chosen:
+        trial = by_number[n]
+        tflite_id, data, why = _stored_model(ctx, trial)
+        if data is None:
+            plan.skipped.append(Skipped(n, why or "no model"))
+            continue
+        trial_files = _trial_files(ctx, trial, tflite_id, data, plan.skipped)
+        plan.trials.append(n)
+        planned += trial_files
+        files_of[n] = [f.name for f in trial_files]
+    if plan.trials:
+        planned += _set_files(ctx, plan, files_of, storage_url)
+    out_root = out_dir.resolve()
+    for f in planned:
+        path = inside(out_root, out_dir, f.name)
+        plan.files[f.name] = f
+        if exists(path):
+            plan.conflicts.append(path)
+    return plan
+
+
+@dataclass(frozen=True)
+class _Study:
+    """What every planned file of one export reads: the study, its records and ranking, the choices."""
+
+    study: Any
+    store: Any
+    trials: Sequence[Any]
+    book: TrialBook
+    weights: Weights
+    ranking: Ranking
+    definition: dict[str, Any]
+    safe: str
+    formats: tuple[str, ...]
+
+
+def _stored_model(ctx: _Study, trial: Any) -> tuple[str | None, bytes | None, str | None]:
+    """(artifact id, the stored .tflite, None), or (…, None, why it cannot be exported)."""
+    why = _why_not_exported(ctx.book.get(trial.number))
+    artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
+    tflite_id = artifacts.get(TFLITE_ARTIFACT) if isinstance(artifacts, dict) else None
+    if why is None and trial.values is None:
+        why = "complete but recorded without objective values"
+    if why is None and not tflite_id:
+        why = f"complete but recorded without a {TFLITE_ARTIFACT} artifact"
+    if why is not None:
+        return tflite_id, None, why
+    data = _read_artifact(ctx.store, tflite_id)
+    if data is None:
+        why = f"its {TFLITE_ARTIFACT} (artifact {tflite_id}) is missing from {_store_where(ctx.store)} (wrong --runs-dir?)"
+    return tflite_id, data, why
+
+
+def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, skipped: list[Skipped]) -> list[PlannedFile]:
+    """One exported trial's files, in the chosen formats; a format it cannot give is added to ``skipped``."""
+    n, formats = trial.number, ctx.formats
+    record = ctx.book.get(n)
+    base = f"{ctx.safe}-trial-{n}"
+    files: list[PlannedFile] = []
+    if "tflite" in formats:
+        files.append(PlannedFile(f"{base}.tflite", "tflite", n, _constant(data)))
+    if "c" in formats:
+        source, header = _c_pair(data, ctx.study.study_name, ctx.safe, n, record, ctx.definition)
+        files.append(PlannedFile(f"{base}.cc", "c", n, _constant(source.encode())))
+        files.append(PlannedFile(f"{base}.h", "c", n, _constant(header.encode())))
+    if "keras" in formats:
+        artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
+        # QAT models are kept as HDF5 (tfmot cannot reload its layers from the .keras zip format).
+        kept = KERAS_ARTIFACT if KERAS_ARTIFACT in artifacts else KERAS_H5_ARTIFACT
+        keras_id = artifacts.get(kept)
+        keras = _read_artifact(ctx.store, keras_id) if keras_id else None
+        if keras is not None:
+            suffix = ".keras" if kept == KERAS_ARTIFACT else ".h5"
+            files.append(PlannedFile(f"{base}{suffix}", "keras", n, _constant(keras)))
+        else:
+            reason = ("no .keras kept for this trial (run the study with keep_keras = true to keep them)"
+                      if not keras_id
+                      else f"its {KERAS_ARTIFACT} (artifact {keras_id}) is missing from {_store_where(ctx.store)}")
+            skipped.append(Skipped(n, reason, "keras"))
+    if "json" in formats:
+        info = params_json(ctx.study.study_name, trial, record, ctx.ranking, ctx.weights, ctx.definition, tflite_id,
+                           data, f"{base}.tflite" if "tflite" in formats else None)
+        files.append(PlannedFile(f"{base}-params.json", "json", n, _constant(info.encode())))
+    return files
+
+
+def _set_files(ctx: _Study, plan: ExportPlan, files_of: dict[int, list[str]],
+               storage_url: str | None) -> list[PlannedFile]:
+    """The CSV and the report of the exported trials, in the chosen formats."""
+    exported = [ctx.book.get(n) for n in plan.trials]
+    csv_name, report_name = f"{ctx.safe}-trials.csv", f"{ctx.safe}-report.md"
+    files: list[PlannedFile] = []
+    if "csv" in ctx.formats:
+        param_order = tuple((ctx.definition.get("space") or {}).get("params") or ())
+        text = csv_text(exported, ctx.ranking, param_order)
+        files.append(PlannedFile(csv_name, "csv", None, _constant(text.encode())))
+    if "md" in ctx.formats:
+        context = ReportContext(
+            study_name=ctx.study.study_name, storage=_storage_display(ctx.study, storage_url),
+            definition=ctx.definition, weights=ctx.weights, exported=exported, complete=ctx.book.complete(),
+            ranking=ctx.ranking, total_trials=len(ctx.trials), files=files_of,
+            skipped=[str(s) for s in plan.skipped],
+            set_files=[name for fmt, name in (("csv", csv_name), ("md", report_name)) if fmt in ctx.formats],
+        )
+        files.append(PlannedFile(report_name, "md", None, lambda: markdown_report(context).encode()))
+    return files
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
+def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord | None,
+            definition: dict[str, Any]) -> tuple[str, str]:
+    attrs = record.attrs if record else {}
+    arena = attrs.get(figures.ARENA_BYTES)
+    lines = [f"Study {study_name}, trial {n}."]
+    if record and record.values:
+        lines.append(f"int8 accuracy {record.accuracy:.4f}, {record.size_kb:.1f} KB, "
+                     f"latency {record.latency_ms:.2f} ms (LiteRT, host CPU).")
+    dataset = (definition.get("dataset") or {}).get("name")
+    if dataset:
+        lines.append(f"Dataset: {dataset}.")
+    if attrs.get(figures.INPUT_DTYPE):
+        lines.append(f"Input {attrs.get(figures.INPUT_DTYPE)}, output {attrs.get(figures.OUTPUT_DTYPE, '?')}.")
+    if arena is None and attrs.get(figures.ARENA_ERROR):
+        lines.append(f"TFLite Micro could not measure the arena: {str(attrs[figures.ARENA_ERROR])[:200]}")
+    symbol = c_identifier(f"g_{safe}_trial_{n}_model")
+    return tflite_to_c(data, symbol, None if arena is None else int(arena), f"{safe}-trial-{n}",
+                       comment="\n".join(lines))
