@@ -1,13 +1,16 @@
 """A trial entry module without TensorFlow, for testing the executor and the study runner.
 
 Params drive behaviour: ``sleep`` seconds to take, ``fail`` to raise a TrialError, ``boom`` to raise
-an unexpected exception. The objectives are simple functions of ``x`` so results can be checked.
+an unexpected exception. The objectives are simple functions of ``x`` so results can be checked. The
+worker's pipeline dict may name ``faults`` by trial number (see `fault_injection`).
 """
 
 from __future__ import annotations
 
 import os
 import time
+
+from fault_injection import inject
 
 from tinynas_tui.executor.protocol import TrialError
 from tinynas_tui.core.events import StageFinished, StageStarted, TrialFinished
@@ -16,11 +19,12 @@ from tinynas_tui.core.events import StageFinished, StageStarted, TrialFinished
 def prepare(config):
     if config.pipeline.get("broken"):
         raise RuntimeError("cannot load the data")
-    return {"pid": os.getpid(), "scratch": config.scratch_dir}
+    return {"pid": os.getpid(), "scratch": config.scratch_dir, "faults": config.pipeline.get("faults", {})}
 
 
 def run_trial(request, state, emit):
     params = request.params
+    inject(state["faults"].get(request.number), request.number)
     emit(StageStarted(request.number, "train"))
     time.sleep(float(params.get("sleep", 0)))
     if params.get("fail"):

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import optuna
 
 TINY = ["--train-samples", "300", "--test-samples", "100"]
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 # Seconds: short heartbeats so that a stale trial is noticed within a test.
 FAST_HEARTBEAT = ["--heartbeat", "1", "--heartbeat-grace", "3"]
 # Runs the CLI in a child interpreter and then proves TensorFlow never entered that process.
@@ -23,6 +24,12 @@ CHILD = (
     "print('TF-IN-PARENT' if leaked else 'TF-FREE-PARENT', leaked[:3])\n"
     "sys.exit(code)\n"
 )
+
+
+def faults_env(spec: str) -> dict[str, str]:
+    """The environment that makes a CLI's trial workers run `faulty_trials`, with the faults ``spec``."""
+    return {"TINYNAS_TRIAL_ENTRY": "faulty_trials", "TINYNAS_TEST_FAULTS": spec,
+            "PYTHONPATH": os.pathsep.join(filter(None, (TESTS_DIR, os.environ.get("PYTHONPATH"))))}
 
 
 def run_cli(cwd, *args, env=None, timeout=600):

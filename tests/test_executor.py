@@ -11,9 +11,10 @@ from tinynas_tui.executor.trial_executor import ProcessTrialExecutor, WorkerStar
 from tinynas_tui.core.events import StageStarted, TrialFailed, TrialFinished, WorkerStopped
 
 
-def make_executor(tmp_path, **kwargs):
+def make_executor(tmp_path, faults=None, **kwargs):
+    pipeline = {**kwargs.pop("pipeline", {}), **({"faults": faults} if faults else {})}
     config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), log_path=str(tmp_path / "w.log"),
-                          pipeline=kwargs.pop("pipeline", {}))
+                          pipeline=pipeline)
     return ProcessTrialExecutor(config, **kwargs)
 
 

@@ -20,6 +20,7 @@ from processes import (
     FAST_HEARTBEAT,
     TINY,
     alive,
+    faults_env,
     heartbeat_age_s,
     load_study,
     start_cli,
@@ -61,7 +62,7 @@ pytestmark = pytest.mark.tf
 @pytest.mark.parametrize("front", ["headless", "ui"])
 def test_kill_9_of_the_app_mid_trial_then_restart(tmp_path, front):
     args = ["--trials", "3", *TINY, *FAST_HEARTBEAT]
-    env = {"TINYNAS_TEST_FAULTS": "1:hang"}
+    env = faults_env("1:hang")
     app = start_cli(tmp_path, "--headless", *args, env=env) if front == "headless" else start_in_pty(
         tmp_path, *args, env=env)
     try:
@@ -99,7 +100,7 @@ def test_kill_9_of_the_app_mid_trial_then_restart(tmp_path, front):
 def test_sigstop_past_the_grace_period_loses_one_result_plainly(tmp_path):
     db = tmp_path / "tinynas-runs" / "tinynas.db"
     app = start_cli(tmp_path, "--headless", "--trials", "3", *TINY, *FAST_HEARTBEAT,
-                    env={"TINYNAS_TEST_FAULTS": "1:slow"})
+                    env=faults_env("1:slow"))
     try:
         wait_for(worker_log_has(tmp_path, "test hook: injecting slow into trial 1"), what="trial 1 to run")
         os.kill(app.pid, signal.SIGSTOP)  # the app only: its worker finishes trial 1 meanwhile
@@ -137,7 +138,7 @@ LOCKER = (
 
 def test_a_locked_sqlite_database_is_waited_out_with_backoff(tmp_path):
     db = tmp_path / "tinynas-runs" / "tinynas.db"
-    app = start_cli(tmp_path, "--headless", "--trials", "2", *TINY, env={"TINYNAS_TEST_FAULTS": "1:slow"})
+    app = start_cli(tmp_path, "--headless", "--trials", "2", *TINY, env=faults_env("1:slow"))
     try:
         wait_for(worker_log_has(tmp_path, "test hook: injecting slow into trial 1"), what="trial 1 to run")
         # Held past the end of trial 1 and past SQLite's own 10 s wait, so the retry loop must act.

@@ -10,7 +10,7 @@ import sys
 
 import psutil
 import pytest
-from processes import TINY, load_study, run_cli, wait_for
+from processes import TINY, faults_env, load_study, run_cli, wait_for
 
 pytestmark = pytest.mark.tf
 
@@ -57,7 +57,7 @@ def test_headless_run_measures_everything_then_resumes(tmp_path):
 
 def test_crash_hang_nan_and_memory_fail_their_trial_and_the_study_goes_on(tmp_path):
     result = run_cli(tmp_path, "--trials", "6", "--trial-timeout", "25", "--trial-memory-mb", "1500", *TINY,
-                     env={"TINYNAS_TEST_FAULTS": "1:crash,2:hang,3:nan,4:oom"})
+                     env=faults_env("1:crash,2:hang,3:nan,4:oom"))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert re.search(r"^Trial  1: FAIL at worker: worker process crashed \(SIGSEGV\)", out, re.M)
@@ -71,7 +71,7 @@ def test_crash_hang_nan_and_memory_fail_their_trial_and_the_study_goes_on(tmp_pa
 
 
 def test_ctrl_c_marks_the_running_trial_failed_and_leaves_no_process(tmp_path):
-    env = {**os.environ, "TINYNAS_TEST_FAULTS": "1:hang"}
+    env = {**os.environ, **faults_env("1:hang")}
     proc = subprocess.Popen([sys.executable, "-m", "tinynas_tui", "--headless", "--trials", "3", *TINY],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

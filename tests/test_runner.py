@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import optuna
 import pytest
 
@@ -49,7 +51,7 @@ def test_completed_trials_record_metrics_and_artifacts(setup):
 
 def test_failures_are_recorded_and_the_study_goes_on(setup):
     target, storage, study, config = setup
-    with ProcessTrialExecutor(config, faults={1: "crash"}) as ex:
+    with ProcessTrialExecutor(replace(config, pipeline={"faults": {1: "crash"}})) as ex:
         study.enqueue_trial({"x": 2, "fail": False})
         study.enqueue_trial({"x": 2, "fail": False})
         study.enqueue_trial({"x": 3, "fail": False})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_ENTRY = "tinynas_tui.pipeline.trial"
+TRIAL_ENTRY_ENV = "TINYNAS_TRIAL_ENTRY"
+"""Names another trial entry module for the workers (the tests' fault-injecting one, say)."""
 # A trial whose worker passes this resident memory is failed (a runaway model, a leak): a guard far
 # above a normal trial's few hundred MB.
 DEFAULT_TRIAL_MEMORY_MB = 8192.0
@@ -45,13 +48,17 @@ class WorkerConfig:
     budgets: dict[str, Any] = field(default_factory=dict)
 
 
+def trial_entry() -> str:
+    """The module the trial workers run: `DEFAULT_ENTRY`, or the one `TRIAL_ENTRY_ENV` names."""
+    return os.environ.get(TRIAL_ENTRY_ENV) or DEFAULT_ENTRY
+
+
 @dataclass(frozen=True)
 class TrialRequest:
-    """Run one trial. ``fault`` is a test hook: crash, hang, exit, raise or nan."""
+    """Run one trial."""
 
     number: int
     params: dict[str, Any]
-    fault: str | None = None
 
 
 @dataclass(frozen=True)

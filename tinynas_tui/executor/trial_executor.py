@@ -25,23 +25,14 @@ from tinynas_tui.executor.protocol import (
     WorkerConfig,
     WorkerReady,
 )
-from tinynas_tui.executor.worker_main import worker_main
+from tinynas_tui.executor.process_tools import resident_mb
+from tinynas_tui.executor.worker_entry import worker_main
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialPruned, WorkerStarted, WorkerStopped
 
 STARTUP_TIMEOUT_S = 600.0
 STOP_GRACE_S = 10.0
 # How often a running trial's memory is checked against the limit.
 MEMORY_CHECK_INTERVAL_S = 0.25
-
-
-def resident_mb(pid: int) -> float | None:
-    """Resident memory of a process in MB (Linux /proc), or None where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/statm") as fh:
-            pages = int(fh.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 class WorkerStartError(RuntimeError):
@@ -58,7 +49,6 @@ class ProcessTrialExecutor:
         max_rss_mb: Replace the worker after a trial when its resident memory passes this many MB.
         memory_limit_mb: Fail a trial, killing its worker, when the worker's resident memory passes this
             many MB while the trial runs (None: no limit).
-        faults: Test hook: trial number -> fault the worker should inject.
     """
 
     def __init__(
@@ -68,14 +58,12 @@ class ProcessTrialExecutor:
         recycle_every: int = DEFAULT_RECYCLE_EVERY,
         max_rss_mb: float = DEFAULT_WORKER_MAX_RSS_MB,
         memory_limit_mb: float | None = None,
-        faults: dict[int, str] | None = None,
     ) -> None:
         self.config = config
         self.trial_timeout = trial_timeout
         self.recycle_every = recycle_every
         self.max_rss_mb = max_rss_mb
         self.memory_limit_mb = memory_limit_mb
-        self.faults = dict(faults or {})
         self._ctx = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: Any = None
@@ -102,7 +90,7 @@ class ProcessTrialExecutor:
             if self._abort_reason is not None:
                 self._discard("aborted", on_event)  # abort() killed it, or it is unused: none is left
                 return TrialFailed(number, "stopped", self._abort_reason)
-            request = TrialRequest(number, params, self.faults.get(number))
+            request = TrialRequest(number, params)
             self._conn.send(request)
             outcome = self._await_outcome(number, on_event)
         except KeyboardInterrupt:

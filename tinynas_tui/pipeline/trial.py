@@ -114,9 +114,6 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         why = state.budgets.preflight(estimates[figures.EST_WEIGHT_BYTES], estimates[figures.EST_ACTIVATION_BYTES])
     if why:
         raise PruneTrial("preflight", why, metrics)
-    if request.fault == "nan":  # test hook: a poisoned output layer gives a real NaN loss in training
-        head = model.layers[-1]
-        head.set_weights([np.full_like(w, np.nan) for w in head.get_weights()])
 
     if cfg.quick_eval:
         with stage("quick_eval"):

@@ -6,8 +6,7 @@ any folder, database or process exists; `tinynas_tui.run.setup` then opens what 
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tinynas_tui.core.budgets import Budgets
@@ -29,7 +28,6 @@ from tinynas_tui.search.storage import (
 DEFAULT_DATASET = "mnist-5k"
 DEFAULT_SPACE = "single-conv"
 DEFAULT_PIPELINE = "quick"
-FAULTS_ENV = "TINYNAS_TEST_FAULTS"  # test hook, e.g. "1:crash,2:hang"
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,6 @@ class ValidatedRun:
     dataset: DatasetSpec | None
     space: SearchSpace | None
     pipeline: PipelineConfig | None
-    faults: dict[int, str] = field(default_factory=dict)
     sampler: str | None = None
     budgets: Budgets | None = None
     heartbeat: HeartbeatSettings = HeartbeatSettings()
@@ -108,14 +105,5 @@ def validate(options: RunOptions) -> ValidatedRun:
     runs_dir = Path(options.runs_dir) if options.runs_dir else None
     target = resolve_storage(options.storage, runs_dir)
     heartbeat = HeartbeatSettings(options.heartbeat_interval, options.heartbeat_grace)
-    return ValidatedRun(options, target, weights, dataset, space, pipeline, _parse_faults(), sampler, budgets,
+    return ValidatedRun(options, target, weights, dataset, space, pipeline, sampler, budgets,
                         heartbeat)
-
-
-def _parse_faults() -> dict[int, str]:
-    text = os.environ.get(FAULTS_ENV, "").strip()
-    faults = {}
-    for item in filter(None, (p.strip() for p in text.split(","))):
-        number, _, fault = item.partition(":")
-        faults[int(number)] = fault
-    return faults

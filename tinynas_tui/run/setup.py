@@ -16,7 +16,7 @@ from tinynas_tui.core.dataset_spec import parse_dataset_spec
 from tinynas_tui.core.pipeline_config import resolve_pipeline
 from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.errors import UsageError
-from tinynas_tui.executor.protocol import DEFAULT_ENTRY, WorkerConfig
+from tinynas_tui.executor.protocol import WorkerConfig, trial_entry
 from tinynas_tui.run.options import DEFAULT_DATASET, DEFAULT_PIPELINE, DEFAULT_SPACE, ValidatedRun
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.storage import open_artifact_store, open_storage
@@ -129,7 +129,7 @@ def worker_log_path(run: OpenRun, *, to_log_file: bool = False) -> str | None:
     return str((paths.logs_dir(run.validated.target.runs_dir) / "worker.log").resolve())
 
 
-def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool = False) -> Any:
+def make_executor(run: OpenRun, entry: str | None = None, *, to_log_file: bool = False) -> Any:
     """The process executors for this run's trials: ``--jobs`` of them, sharing the cores.
 
     Worker output goes to ``logs/worker.log`` unless ``--verbose`` (headless) lets it through to the
@@ -146,7 +146,7 @@ def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool
     if log_path is not None:
         paths.logs_dir(runs_dir).mkdir(parents=True, exist_ok=True)
     config = WorkerConfig(
-        entry=entry,
+        entry=entry or trial_entry(),
         dataset=run.definition.dataset,
         pipeline=run.definition.pipeline,
         model=run.definition.space.model,
@@ -164,7 +164,6 @@ def make_executor(run: OpenRun, entry: str = DEFAULT_ENTRY, *, to_log_file: bool
             recycle_every=o.recycle_every,
             max_rss_mb=o.worker_max_rss_mb,
             memory_limit_mb=o.trial_memory_mb,
-            faults=run.validated.faults,
         )
         for _ in range(o.jobs)
     ])

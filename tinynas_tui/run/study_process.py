@@ -21,7 +21,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from tinynas_tui.executor.worker_main import watch_parent
+from tinynas_tui.executor.process_tools import watch_parent
 
 CLOSE_TIMEOUT_S = 30.0  # a worker's clean exit can take a few seconds (TensorFlow's own shutdown)
 
