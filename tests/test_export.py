@@ -531,7 +531,8 @@ def test_the_exported_tflite_gives_the_recorded_accuracy(tmp_path, monkeypatch, 
     code, out, err = export(capsys, "--trial", "0", "--out", "out", "--format", "tflite,c,json")
     assert code == 0, err
 
-    from tinynas_tui.pipeline.datasets import DatasetSpec, load_dataset
+    from tinynas_tui.core.dataset_spec import DatasetSpec
+    from tinynas_tui.pipeline.datasets import load_dataset
     from tinynas_tui.pipeline.measure import tflite_accuracy
 
     storage = "sqlite:///tinynas-runs/tinynas.db"

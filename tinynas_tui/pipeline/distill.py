@@ -5,9 +5,6 @@ divided by a temperature; ``log(p + eps)`` is used as the logits, since ``softma
 ``softmax(z / T)`` for any logits ``z`` with ``softmax(z) = p`` (the two differ by a constant per row).
 The reference notebook applied ``softmax(p / T)`` to probabilities instead, which squashes every
 distribution towards uniform and makes the distillation term almost constant: a bug, fixed here.
-
-TensorFlow is imported only inside the functions: this module is imported (for its names) by
-processes that must never load TensorFlow.
 """
 
 from __future__ import annotations
@@ -155,7 +152,7 @@ def distill(
     Returns:
         The Keras ``History`` of the Distiller's fit.
     """
-    import tf_keras as keras  # Lazy: see module docstring.
+    import tf_keras as keras
 
     distiller = make_distiller(student, teacher, alpha=alpha, temperature=temperature)
     distiller.compile(optimizer=adam(learning_rate))

@@ -1,8 +1,7 @@
 """Analytic multiply-accumulate (MAC) and parameter counts of tf_keras models.
 
 MACs are computed from layer hyper-parameters and the shapes recorded in the model's graph, without the
-TensorFlow profiler. tf_keras is imported only inside the functions: this module is imported (for its
-names) by processes that must never load TensorFlow.
+TensorFlow profiler. 
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
 """Measurements of a converted TFLite model: accuracy, latency, TFLM arena size and int8 coverage.
-
-ai_edge_litert and tflite_micro are imported only inside the functions: this module is imported (for its
-names) by processes that must never load TensorFlow or its runtimes.
 """
 
 from __future__ import annotations
@@ -37,7 +34,7 @@ class MeasurementError(RuntimeError):
 
 def _interpreter(model_bytes: bytes) -> Any:
     """Returns a single-threaded LiteRT interpreter for ``model_bytes`` (tensors not yet allocated)."""
-    from ai_edge_litert.interpreter import Interpreter  # Lazy: see module docstring.
+    from ai_edge_litert.interpreter import Interpreter
 
     # One thread: the figures stand in for a single-core microcontroller and stay comparable.
     return Interpreter(model_content=model_bytes, num_threads=1)
@@ -198,7 +195,7 @@ def tflm_arena_bytes(model_bytes: bytes) -> int:
         MeasurementError: TFLM cannot load or run the model (e.g. an unsupported op or type
             combination), or its report cannot be parsed; the message includes TFLM's output.
     """
-    from tflite_micro.python.tflite_micro import runtime  # Lazy: see module docstring.
+    from tflite_micro.python.tflite_micro import runtime
 
     arena = _ARENA_START
     while True:

@@ -1,7 +1,4 @@
 """Magnitude pruning with fine-tuning (tfmot), and the weight sparsity of a Keras model.
-
-TensorFlow and tfmot are imported only inside the functions: this module is imported (for its names)
-by processes that must never load TensorFlow.
 """
 
 from __future__ import annotations
@@ -74,7 +71,7 @@ def prune_and_finetune(
         The pruned model with the pruning wrappers stripped (plain layers, zeros in the kernels),
         compiled with Adam, sparse categorical cross-entropy and accuracy.
     """
-    import tensorflow_model_optimization as tfmot  # Lazy: see module docstring.
+    import tensorflow_model_optimization as tfmot
     import tf_keras as keras
 
     if len(x) == 0 or epochs < 1 or batch_size < 1:
@@ -130,7 +127,7 @@ def weight_sparsity(model: Any) -> float:
     Returns:
         Zeros / kernel elements, in [0, 1]; 0.0 when the model has no such layer.
     """
-    import tf_keras as keras  # Lazy: see module docstring.
+    import tf_keras as keras
 
     zeros = total = 0
     seen: set[int] = set()  # A layer reused in several places counts its kernels once.

@@ -1,7 +1,4 @@
 """Quantization-aware training (tfmot), optionally preserving the zeros of a pruned model (PQAT).
-
-TensorFlow and tfmot are imported only inside the functions: this module is imported (for its names)
-by processes that must never load TensorFlow.
 """
 
 from __future__ import annotations
@@ -66,7 +63,7 @@ def quantization_aware_train(
         QuantizationError: tfmot cannot quantize the model (a Lambda, custom or unsupported layer, a
             nested or subclassed model).
     """
-    import tensorflow_model_optimization as tfmot  # Lazy: see module docstring.
+    import tensorflow_model_optimization as tfmot
     import tf_keras as keras
 
     _check_quantizable(model, keras)

@@ -6,9 +6,6 @@ activations without private APIs (``_get_ops_details``), and ``get_tensor()`` on
 on the delegate (XNNPACK may repack or release them). The schema module generated from
 ``schema.fbs`` and shipped by ``ai_edge_litert`` (pure Python + ``flatbuffers``, no TensorFlow import)
 gives the operators, their input tensors and the raw constant buffers exactly as stored.
-
-ai_edge_litert is imported only inside the functions: this module is imported (for its names) by
-processes that must never load TensorFlow or its runtimes.
 """
 
 from __future__ import annotations
@@ -70,7 +67,7 @@ def tflite_weight_sparsity(model_bytes: bytes) -> float:
     Raises:
         ValueError: ``model_bytes`` is not a TFLite flatbuffer.
     """
-    from ai_edge_litert import schema_py_generated as schema  # Lazy: see module docstring.
+    from ai_edge_litert import schema_py_generated as schema
 
     buf = bytes(model_bytes)
     if len(buf) < 8 or buf[4:8] != b"TFL3":

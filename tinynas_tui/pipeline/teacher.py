@@ -4,9 +4,6 @@ Training the teacher is the most expensive step of a distillation study, and eve
 uses the same one, so it is cached under a key of the data and the training settings; concurrent
 workers may race to write it, which is safe because the file is written under a temporary name and
 renamed into place.
-
-TensorFlow is imported only inside the functions: this module is imported (for its names) by
-processes that must never load TensorFlow.
 """
 
 from __future__ import annotations
@@ -49,7 +46,7 @@ def build_teacher(input_shape: tuple[int, ...], num_classes: int) -> Any:
     Returns:
         A tf_keras model compiled with Adam, sparse categorical cross-entropy and accuracy.
     """
-    import tf_keras as keras  # Lazy: see module docstring.
+    import tf_keras as keras
     from tf_keras import layers
 
     def conv(filters: int) -> Any:
@@ -112,7 +109,7 @@ def load_or_train_teacher(
     Returns:
         ``(teacher, loaded_from_cache)``; the teacher is compiled.
     """
-    import tf_keras as keras  # Lazy: see module docstring.
+    import tf_keras as keras
 
     cache_dir = Path(cache_dir)
     path = cache_dir / f"teacher-{teacher_key(data.fingerprint(), epochs, batch_size)}.h5"

@@ -1,8 +1,4 @@
-"""TensorFlow thread pools of a trial worker, sized so that several workers can share the cores.
-
-TensorFlow is imported only inside the function: this module is imported (for its names) by processes
-that must never load TensorFlow.
-"""
+"""TensorFlow thread pools of a trial worker, sized so that several workers can share the cores."""
 
 from __future__ import annotations
 
@@ -37,7 +33,7 @@ def configure_threads(threads: int | None, inter_op: int | None = None) -> None:
     if threads < 1 or inter < 1:
         raise ValueError(f"thread counts must be >= 1, got intra-op {threads} and inter-op {inter}")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    import tensorflow as tf  # Lazy: see module docstring.
+    import tensorflow as tf
 
     threading = tf.config.threading
     if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (threads, inter):

@@ -17,13 +17,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tinynas_tui.core import figures
 from tinynas_tui import paths
-from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
-from tinynas_tui.core.pipeline_config import PipelineConfig
-from tinynas_tui.pipeline.datasets import Dataset, DatasetSpec, load_dataset
+from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.dataset_spec import DatasetSpec
 from tinynas_tui.core.events import EpochEnded, StageFinished, StageStarted, TrialFinished
+from tinynas_tui.core.pipeline_config import PipelineConfig
+from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
+from tinynas_tui.pipeline.datasets import Dataset, load_dataset
 
 Emit = Callable[[object], None]
 # Epoch events are throttled so a UI is never flooded, however short an epoch is.
@@ -59,27 +60,174 @@ def prepare(config: WorkerConfig) -> WorkerState:
                        time.perf_counter() - started)
 
 
-@contextmanager
-def _stage(name: str, number: int, emit: Emit, timings: dict[str, float]) -> Iterator[None]:
-    emit(StageStarted(number, name))
-    started = time.perf_counter()
-    try:
-        yield
-    except TrialError:
-        raise
-    except Exception as err:
-        text = str(err).strip().splitlines()[0][:400] if str(err).strip() else ""
-        raise TrialError(name, f"{type(err).__name__}: {text}" if text else type(err).__name__) from err
-    seconds = time.perf_counter() - started
-    timings[name] = round(seconds, 4)
-    emit(StageFinished(number, name, seconds))
+class _Trial:
+    """One running trial: its parameters, what it has measured so far, and how it reports a stage."""
+
+    def __init__(self, request: TrialRequest, state: WorkerState, emit: Emit) -> None:
+        self.number, self.params, self.state, self.emit = request.number, request.params, state, emit
+        self.cfg, self.data = state.pipeline, state.data
+        self.batch_size = int(self.params.get("batch_size", 32))
+        self.lr = float(self.params.get("lr", 1e-3))
+        self.timings: dict[str, float] = {}
+        self.metrics: dict[str, Any] = {figures.TIMINGS: self.timings}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Report the stage's start and end; an error inside it fails the trial at this stage."""
+        self.emit(StageStarted(self.number, name))
+        started = time.perf_counter()
+        try:
+            yield
+        except TrialError:
+            raise
+        except Exception as err:
+            text = str(err).strip().splitlines()[0][:400] if str(err).strip() else ""
+            raise TrialError(name, f"{type(err).__name__}: {text}" if text else type(err).__name__) from err
+        seconds = time.perf_counter() - started
+        self.timings[name] = round(seconds, 4)
+        self.emit(StageFinished(self.number, name, seconds))
+
+    def progress(self, stage: str, epochs: int) -> Any:
+        """A Keras callback reporting this stage's epochs."""
+        return _epoch_reporter(self.number, stage, epochs, self.emit)
 
 
 def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFinished:
     """Run every stage of one trial and return its measurements."""
     import tf_keras as keras
 
+    trial = _Trial(request, state, emit)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(1000 + trial.number)
+    model = _build(trial)
+    if trial.cfg.quick_eval:
+        _quick_filter(trial, model)
+    history = _distill(trial, model) if trial.cfg.distill else _train(trial, model)
+    trial.metrics[figures.FINAL_LOSS] = float(history.history["loss"][-1])
+    trial.metrics[figures.EPOCHS_RUN] = len(history.history["loss"])
+    model = _compress(trial, model)
+    if not all(np.isfinite(w).all() for w in model.get_weights()):
+        raise TrialError("train", "weights are not finite after training; the model is not converted")
+    tflite = _evaluate_and_convert(trial, model)
+    accuracy, latency_ms = _measure(trial, tflite)
+    artifacts = _save(trial, model, tflite)
+    return TrialFinished(trial.number, accuracy=accuracy, size_kb=len(tflite) / 1024.0, latency_ms=latency_ms,
+                         metrics=trial.metrics, artifacts=artifacts)
+
+
+def _build(trial: _Trial) -> Any:
+    """Build the model and skip it (PRUNED) when its int8 weights or one layer's activations cannot fit."""
+    from tinynas_tui.pipeline.models import build_model, layer_summary
+    from tinynas_tui.pipeline.preflight import estimate
+
+    with trial.stage("build"):
+        model = build_model(trial.state.config.model, trial.params, trial.data.input_shape, trial.data.num_classes)
+        trial.metrics[figures.LAYERS] = layer_summary(model)
+    with trial.stage("preflight"):
+        estimates = estimate(model)
+        trial.metrics.update(estimates)
+        why = trial.state.budgets.preflight(estimates[figures.EST_WEIGHT_BYTES],
+                                            estimates[figures.EST_ACTIVATION_BYTES])
+    if why:
+        raise PruneTrial("preflight", why, trial.metrics)
+    return model
+
+
+def _quick_filter(trial: _Trial, model: Any) -> None:
+    """A few epochs with early stopping; below the threshold the trial ends PRUNED."""
+    import tf_keras as keras
+
+    cfg, data = trial.cfg, trial.data
+    with trial.stage("quick_eval"):
+        history = model.fit(
+            data.x_train, data.y_train, epochs=cfg.quick_eval_epochs, batch_size=trial.batch_size,
+            validation_split=cfg.quick_eval_validation, verbose=0,
+            callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.quick_eval_patience),
+                       keras.callbacks.TerminateOnNaN(), trial.progress("quick_eval", cfg.quick_eval_epochs)],
+        )
+        _require_finite(history, "quick_eval")
+        quick = float(history.history["val_accuracy"][-1])
+        trial.metrics[figures.QUICK_EVAL_ACCURACY] = quick
+        trial.metrics[figures.QUICK_EVAL_EPOCHS_RUN] = len(history.history["loss"])
+    if quick < cfg.quick_eval_threshold:
+        raise PruneTrial("quick_eval", f"validation accuracy {quick:.4f} is below the threshold "
+                         f"{cfg.quick_eval_threshold:g}", trial.metrics)
+
+
+def _distill(trial: _Trial, model: Any) -> Any:
+    """Train the model from the dataset's teacher (trained once per worker, or read from the cache)."""
+    import tf_keras as keras
+
+    from tinynas_tui.pipeline.distill import distill
+
+    cfg, data, state = trial.cfg, trial.data, trial.state
+    with trial.stage("teacher"):
+        teacher = _teacher(state, trial.progress("teacher", cfg.teacher_epochs))
+    trial.metrics.update(state.teacher_info)
+    keras.utils.set_random_seed(2000 + trial.number)  # training a teacher reseeds; keep trials reproducible
+    x, y, shuffle = data.x_train, data.y_train, True
+    if cfg.curriculum:
+        x, y, shuffle = x[state.curriculum], y[state.curriculum], False  # easiest first, kept in order
+    with trial.stage("distill"):
+        history = distill(model, teacher, x, y, alpha=cfg.distill_alpha, temperature=cfg.distill_temperature,
+                          epochs=cfg.distill_epochs, batch_size=trial.batch_size, learning_rate=trial.lr,
+                          shuffle=shuffle, callbacks=[trial.progress("distill", cfg.distill_epochs)])
+        _require_finite(history, "distill")
+    return history
+
+
+def _train(trial: _Trial, model: Any) -> Any:
+    import tf_keras as keras
+
+    cfg, data = trial.cfg, trial.data
+    with trial.stage("train"):
+        history = model.fit(data.x_train, data.y_train, epochs=cfg.epochs, batch_size=trial.batch_size,
+                            verbose=2 if trial.state.config.verbose else 0,
+                            callbacks=[keras.callbacks.TerminateOnNaN(), trial.progress("train", cfg.epochs)])
+        _require_finite(history, "train")
+    return history
+
+
+def _compress(trial: _Trial, model: Any) -> Any:
+    """Pruning and quantization-aware training, as the pipeline asks; the model that comes out."""
+    cfg, data = trial.cfg, trial.data
+    if cfg.prune:
+        from tinynas_tui.pipeline.prune import prune_and_finetune, weight_sparsity
+
+        with trial.stage("prune"):
+            model = prune_and_finetune(model, data.x_train, data.y_train,
+                                       initial_sparsity=cfg.prune_initial_sparsity,
+                                       final_sparsity=cfg.prune_final_sparsity, epochs=cfg.prune_epochs,
+                                       batch_size=trial.batch_size, learning_rate=trial.lr,
+                                       callbacks=[trial.progress("prune", cfg.prune_epochs)])
+            trial.metrics[figures.KERAS_SPARSITY] = float(weight_sparsity(model))
+    if cfg.qat:
+        from tinynas_tui.pipeline.qat import QuantizationError, quantization_aware_train
+
+        with trial.stage("qat"):
+            try:
+                model = quantization_aware_train(model, data.x_train, data.y_train, epochs=cfg.qat_epochs,
+                                                 batch_size=trial.batch_size, preserve_sparsity=cfg.prune,
+                                                 callbacks=[trial.progress("qat", cfg.qat_epochs)])
+            except QuantizationError as err:
+                raise TrialError("qat", str(err).splitlines()[0][:400]) from err
+    return model
+
+
+def _evaluate_and_convert(trial: _Trial, model: Any) -> bytes:
+    """The float model's accuracy, then the int8 flatbuffer."""
     from tinynas_tui.pipeline.convert import convert_to_tflite
+    from tinynas_tui.pipeline.models import keras_accuracy
+
+    cfg, data = trial.cfg, trial.data
+    with trial.stage("evaluate"):
+        trial.metrics[figures.FLOAT_ACCURACY] = keras_accuracy(model, data.x_test, data.y_test, batch_size=256)
+    with trial.stage("convert"):
+        return convert_to_tflite(model, data.x_train, cfg.quantization, cfg.representative_samples)
+
+
+def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
+    """(int8 accuracy, latency ms) of the converted model, and its other figures into the metrics."""
     from tinynas_tui.pipeline.measure import (
         MeasurementError,
         int8_report,
@@ -87,102 +235,10 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         tflite_latency_ms,
         tflm_arena_bytes,
     )
-    from tinynas_tui.pipeline.models import build_model, keras_accuracy, layer_summary
-    from tinynas_tui.pipeline.preflight import estimate
     from tinynas_tui.pipeline.sparsity import gzip_size, tflite_weight_sparsity
 
-    cfg, data, number, params = state.pipeline, state.data, request.number, request.params
-    timings: dict[str, float] = {}
-    metrics: dict[str, Any] = {figures.TIMINGS: timings}
-    batch_size = int(params.get("batch_size", 32))
-    lr = float(params.get("lr", 1e-3))
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(1000 + number)
-
-    def stage(name: str):
-        return _stage(name, number, emit, timings)
-
-    def progress(name: str, epochs: int):
-        return _epoch_reporter(number, name, epochs, emit)
-
-    with stage("build"):
-        model = build_model(state.config.model, params, data.input_shape, data.num_classes)
-        metrics[figures.LAYERS] = layer_summary(model)
-    with stage("preflight"):
-        estimates = estimate(model)
-        metrics.update(estimates)
-        why = state.budgets.preflight(estimates[figures.EST_WEIGHT_BYTES], estimates[figures.EST_ACTIVATION_BYTES])
-    if why:
-        raise PruneTrial("preflight", why, metrics)
-
-    if cfg.quick_eval:
-        with stage("quick_eval"):
-            history = model.fit(
-                data.x_train, data.y_train, epochs=cfg.quick_eval_epochs, batch_size=batch_size,
-                validation_split=cfg.quick_eval_validation, verbose=0,
-                callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.quick_eval_patience),
-                           keras.callbacks.TerminateOnNaN(), progress("quick_eval", cfg.quick_eval_epochs)],
-            )
-            _require_finite(history, "quick_eval")
-            quick = float(history.history["val_accuracy"][-1])
-            metrics[figures.QUICK_EVAL_ACCURACY] = quick
-            metrics[figures.QUICK_EVAL_EPOCHS_RUN] = len(history.history["loss"])
-        if quick < cfg.quick_eval_threshold:
-            raise PruneTrial("quick_eval", f"validation accuracy {quick:.4f} is below the threshold "
-                             f"{cfg.quick_eval_threshold:g}", metrics)
-
-    if cfg.distill:
-        from tinynas_tui.pipeline.distill import distill
-
-        with stage("teacher"):
-            teacher = _teacher(state, progress("teacher", cfg.teacher_epochs))
-        metrics.update(state.teacher_info)
-        keras.utils.set_random_seed(2000 + number)  # training a teacher reseeds; keep trials reproducible
-        x, y, shuffle = data.x_train, data.y_train, True
-        if cfg.curriculum:
-            x, y, shuffle = x[state.curriculum], y[state.curriculum], False  # easiest first, kept in order
-        with stage("distill"):
-            history = distill(model, teacher, x, y, alpha=cfg.distill_alpha, temperature=cfg.distill_temperature,
-                              epochs=cfg.distill_epochs, batch_size=batch_size, learning_rate=lr, shuffle=shuffle,
-                              callbacks=[progress("distill", cfg.distill_epochs)])
-            _require_finite(history, "distill")
-    else:
-        with stage("train"):
-            history = model.fit(data.x_train, data.y_train, epochs=cfg.epochs, batch_size=batch_size,
-                                verbose=2 if state.config.verbose else 0,
-                                callbacks=[keras.callbacks.TerminateOnNaN(), progress("train", cfg.epochs)])
-            _require_finite(history, "train")
-    metrics[figures.FINAL_LOSS] = float(history.history["loss"][-1])
-    metrics[figures.EPOCHS_RUN] = len(history.history["loss"])
-
-    if cfg.prune:
-        from tinynas_tui.pipeline.prune import prune_and_finetune, weight_sparsity
-
-        with stage("prune"):
-            model = prune_and_finetune(model, data.x_train, data.y_train,
-                                       initial_sparsity=cfg.prune_initial_sparsity,
-                                       final_sparsity=cfg.prune_final_sparsity, epochs=cfg.prune_epochs,
-                                       batch_size=batch_size, learning_rate=lr,
-                                       callbacks=[progress("prune", cfg.prune_epochs)])
-            metrics[figures.KERAS_SPARSITY] = float(weight_sparsity(model))
-    if cfg.qat:
-        from tinynas_tui.pipeline.qat import QuantizationError, quantization_aware_train
-
-        with stage("qat"):
-            try:
-                model = quantization_aware_train(model, data.x_train, data.y_train, epochs=cfg.qat_epochs,
-                                                 batch_size=batch_size, preserve_sparsity=cfg.prune,
-                                                 callbacks=[progress("qat", cfg.qat_epochs)])
-            except QuantizationError as err:
-                raise TrialError("qat", str(err).splitlines()[0][:400]) from err
-    if not all(np.isfinite(w).all() for w in model.get_weights()):
-        raise TrialError("train", "weights are not finite after training; the model is not converted")
-
-    with stage("evaluate"):
-        metrics[figures.FLOAT_ACCURACY] = keras_accuracy(model, data.x_test, data.y_test, batch_size=256)
-    with stage("convert"):
-        tflite = convert_to_tflite(model, data.x_train, cfg.quantization, cfg.representative_samples)
-    with stage("measure"):
+    cfg, data, metrics = trial.cfg, trial.data, trial.metrics
+    with trial.stage("measure"):
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
         latency_ms = tflite_latency_ms(tflite, runs=cfg.latency_runs, warmup=cfg.latency_warmup)
         try:
@@ -194,18 +250,23 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
         metrics.update(int8_report(tflite))
         metrics[figures.TFLITE_SPARSITY] = float(tflite_weight_sparsity(tflite))
         metrics[figures.GZIP_BYTES] = int(gzip_size(tflite))
+    metrics[figures.TFLITE_BYTES] = len(tflite)
+    metrics[figures.QUANTIZATION] = cfg.quantization
+    return float(accuracy), float(latency_ms)
 
-    stem = os.path.join(state.config.scratch_dir, f"trial-{number}-{uuid.uuid4().hex[:8]}")
+
+def _save(trial: _Trial, model: Any, tflite: bytes) -> dict[str, str]:
+    """Write the trial's files to the scratch folder (the loop moves them to the artifact store)."""
+    stem = os.path.join(trial.state.config.scratch_dir, f"trial-{trial.number}-{uuid.uuid4().hex[:8]}")
     with open(stem + ".tflite", "wb") as fh:
         fh.write(tflite)
     artifacts = {"model.tflite": stem + ".tflite"}
-    if cfg.keep_keras:
-        suffix = ".h5" if cfg.qat else ".keras"
+    if trial.cfg.keep_keras:
+        suffix = ".h5" if trial.cfg.qat else ".keras"
         model.save(stem + suffix)
         artifacts["model" + suffix] = stem + suffix
-    metrics.update(tflite_bytes=len(tflite), quantization=cfg.quantization, worker_rss_mb=_rss_mb())
-    return TrialFinished(number, accuracy=float(accuracy), size_kb=len(tflite) / 1024.0,
-                         latency_ms=float(latency_ms), metrics=metrics, artifacts=artifacts)
+    trial.metrics[figures.WORKER_RSS_MB] = _rss_mb()
+    return artifacts
 
 
 def _teacher(state: WorkerState, callback: Any) -> Any:
