@@ -7,7 +7,7 @@ from fake_engine import FakeEngine, complete_record, failed_record
 from test_tui_app import until
 from textual.widgets import Input
 
-from tinynas_tui.core.trial_book import Budgets
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.factory import create_app
 

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.budgets import Budgets
-from tinynas_tui.tui.widgets.trial_rows import SORTABLE, TrialRows
+from tinynas_tui.tui.widgets.trial_table.rows import SORTABLE, TrialRows
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 

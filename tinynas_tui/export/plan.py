@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.export_formats import FORMATS
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import Ranking, TrialBook, TrialRecord
 from tinynas_tui.errors import UsageError
@@ -29,7 +30,6 @@ from tinynas_tui.export.select import check_numbers, study_book, study_budgets
 from tinynas_tui.search.storage import mask_url
 from tinynas_tui.search.study import stored_definition, stored_sampler
 
-FORMATS = ("tflite", "c", "keras", "json", "csv", "md")
 TFLITE_ARTIFACT = "model.tflite"
 KERAS_ARTIFACT = "model.keras"
 KERAS_H5_ARTIFACT = "model.h5"

@@ -1,14 +1,13 @@
 """The tinynas-tui app: the study's trials live, the ranking under your weights, the search space.
 
-The study runs in a thread worker that only posts messages; the handlers here own all state. The
-engine is opened in a thread too, so the first frame never waits for storage (or TensorFlow, which
-only the trial worker process imports).
+The app never runs a trial itself: the engine's study process does, and a thread of the app waits on
+it and only posts the events it hands back (`TrialEventArrived`); opening, polling and reading trials
+happen in threads too (`StudyOpening`). The handlers here own all state: the trial book, the ranking,
+the run state. Study controls and the export flow are mixins beside this module.
 """
 
 from __future__ import annotations
 
-import gc
-import time
 import traceback
 from typing import Any, Iterable
 
@@ -20,6 +19,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tinynas_tui import PROG
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import (
     StorageBusy,
     TrialFailed,
@@ -29,22 +29,17 @@ from tinynas_tui.core.events import (
     TrialStale,
     TrialStarted,
 )
-from tinynas_tui.core.trial_book import Budgets, TrialBook
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.tui.engine_api import Engine, EngineInfo
+from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.tui.commands import StudyCommands
+from tinynas_tui.tui.engine_api import Engine, EngineInfo
+from tinynas_tui.tui.eta import TrialClock
 from tinynas_tui.tui.export_flow import ExportFlow
-from tinynas_tui.tui.study_controls import StudyControls
-from tinynas_tui.tui.messages import (
-    EngineFailed,
-    EngineOpened,
-    StudyRunEnded,
-    TrialEventArrived,
-    TrialRead,
-    TrialsPolled,
-)
-from tinynas_tui.tui.screens.confirm import ConfirmScreen
+from tinynas_tui.tui.messages import StudyRunEnded, TrialEventArrived, TrialRead, TrialsPolled
+from tinynas_tui.tui.opening import StudyOpening
+from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
+from tinynas_tui.tui.study_controls import StudyControls
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
 from tinynas_tui.tui.widgets.side_panel import SidePanel
@@ -52,11 +47,8 @@ from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
-POLL_INTERVAL_S = 3.0
-SETTLE_S = 0.1  # no layout for this long: the screen has settled after opening
 
-
-class TinyNasApp(StudyControls, ExportFlow, App[None]):
+class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -98,13 +90,12 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         self.book = TrialBook()
         self.ranking = self.book.rank(self.weights, self.budgets)
         self.info: EngineInfo | None = None
-        self.state = "opening"
+        self.state = RunState.OPENING
         self.target = 0
         self.quitting = False
         self._pause_requested = False
         self._stop_requested = False
-        self._trial_started_at: dict[int, float] = {}
-        self._durations: list[float] = []
+        self._clock = TrialClock()
         self._ranked_at = self.book.complete_changes
         self._reading: set[int] = set()  # trials whose full record is being read
         # The widgets every update touches, kept at hand: a DOM query walks the whole tree.
@@ -135,26 +126,11 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
 
     def on_unmount(self) -> None:
         # However the app ends, no trial may outlive it: end the study thread and the worker process.
-        if self.state in ("running", "pausing", "stopping"):
+        if self.state in ACTIVE:
             self.engine.abort()
         self.engine.close()
 
-    # -- engine and study threads (they only post messages) --------------------------------------
-
-    @work(thread=True, group="engine", exit_on_error=False)
-    def _open_engine(self) -> None:
-        try:
-            info, records = self.engine.open()
-        except Exception as err:
-            self.post_message(EngineFailed("Cannot open the study", err, traceback.format_exc()))
-            return
-        self.post_message(self._opened(info, records))
-
-    def _opened(self, info: Any, records: list[Any], fresh: bool = False) -> EngineOpened:
-        """The opened study's trials merged into a new book and ranked, here in the opening thread."""
-        book = TrialBook()
-        book.merge(records)
-        return EngineOpened(info, records, fresh=fresh, book=book, ranking=book.rank(self.weights, self.budgets))
+    # -- threads (they only post messages) ------------------------------------------------------
 
     @work(thread=True, group="study", exclusive=True, exit_on_error=False)
     def _run_study(self, n_trials: int) -> None:
@@ -177,82 +153,7 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         finally:
             self.post_message(TrialRead(number, record))
 
-    @work(thread=True, group="engine", exit_on_error=False)
-    def _switch_study(self, space: Any, pipeline: Any) -> None:
-        try:
-            info, records = self.engine.new_study(space, pipeline)
-        except Exception as err:
-            self.post_message(EngineFailed("Cannot start a new study", err, traceback.format_exc()))
-            return
-        self.post_message(self._opened(info, records, fresh=True))
-
     # -- messages ------------------------------------------------------------------------------
-
-    def on_engine_opened(self, message: EngineOpened) -> None:
-        info: EngineInfo = message.info  # type: ignore[assignment]
-        self.info = info
-        if message.fresh:
-            self._table.reset()  # another study: a new table, not an update
-        if message.book is not None and (message.fresh or len(self.book) == 0):
-            # Built and ranked in the opening thread; no event can have reached this study's book yet.
-            self.book, self.ranking = message.book, message.ranking
-            self._ranked_at = self.book.complete_changes
-            changed = [r.number for r in message.records]
-        else:
-            if message.fresh:
-                self.book, self._ranked_at = TrialBook(), -1
-            changed = self.book.merge(message.records)
-        self.target = self._finished() + self.requested_trials
-        status = self._status
-        status.study, status.dataset, status.sampler, status.storage = (
-            info.study_name, info.dataset, info.sampler, info.storage)
-        self._rerank(changed, ranked=True)
-        self.query_one(LogPane).follow(info.log_path)
-        # The table is what the user waits for: paint it, then build the side panel (~0.2 s).
-        self.call_after_refresh(self._finish_opening, message)
-
-    async def _finish_opening(self, message: EngineOpened) -> None:
-        info: EngineInfo = message.info  # type: ignore[assignment]
-        await self._side.show_study(info.space, info.pipeline)
-        # A study's records and the widgets live as long as the app: keep them out of the cyclic
-        # collector's full passes (with 50,000 trials each one stalled the event loop ~0.2 s).
-        gc.freeze()
-        if not message.fresh:
-            self.set_interval(POLL_INTERVAL_S, self._poll)
-        self._set_state("paused")
-        if message.fresh:
-            self.notify(f"New study {info.study_name}: press F5 to run it.")
-        elif not self.start_paused:
-            self._start_after_layout()
-
-    def _start_after_layout(self) -> None:
-        """Start the study once the new side panel is laid out: 0.1 s after the last layout it caused, or
-        after a second at most.
-
-        The panel's widgets are laid out in several passes as they mount (~0.1-0.3 s in all); those
-        belong to opening, not to the first trial's live updates.
-        """
-        signal = self.screen.screen_layout_refresh_signal
-        started = False
-
-        def start() -> None:
-            nonlocal started
-            if not started:
-                started = True
-                signal.unsubscribe(self._side)
-                self.action_start()
-
-        settled = self.set_timer(SETTLE_S, start)
-
-        def laid_out(_: Any) -> None:
-            settled.reset()
-
-        signal.subscribe(self._side, laid_out)
-        self.set_timer(1.0, start)
-
-    def on_engine_failed(self, message: EngineFailed) -> None:
-        self._set_state("failed" if self.info is None else self.state)
-        self.push_screen(ErrorScreen(message.title, str(message.error), message.details))
 
     def on_trial_event_arrived(self, message: TrialEventArrived) -> None:
         event = message.event
@@ -263,11 +164,9 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         if number is None:
             return
         if isinstance(event, TrialStarted):
-            self._trial_started_at[number] = time.monotonic()
-        if isinstance(event, (TrialFinished, TrialFailed, TrialPruned)):
-            started = self._trial_started_at.pop(number, None)
-            if started is not None:
-                self._durations.append(time.monotonic() - started)
+            self._clock.started(number)
+        elif isinstance(event, (TrialFinished, TrialFailed, TrialPruned)):
+            self._clock.finished(number)
         self._rerank((number,))
         self._update_status()
 
@@ -298,7 +197,7 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
             error = worker.error
             details = "".join(traceback.format_exception(error)) if error else ""
             if worker.group == "study":
-                self._set_state("stopped")
+                self._set_state(RunState.STOPPED)
             self.push_screen(ErrorScreen(f"The {worker.group} thread failed", str(error), details))
 
     def on_trial_table_highlighted(self, event: TrialTable.Highlighted) -> None:
@@ -307,25 +206,6 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
     def on_weights_panel_changed(self, message: Any) -> None:
         self.weights, self.budgets = message.weights, message.budgets
         self._rerank(())
-
-    def on_space_editor_applied(self, message: Any) -> None:
-        if self.state in ("running", "pausing", "stopping"):
-            self.notify("Pause the study before changing its space.", severity="warning")
-            return
-        if len(self.book) == 0:
-            self._switch_study(message.space, message.pipeline)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._switch_study(message.space, message.pipeline)
-
-        name = self.info.study_name if self.info else "this study"
-        self.push_screen(ConfirmScreen(
-            "Start a new study?",
-            f"An Optuna study keeps one search space. Start a new study with the edited space? "
-            f"{name} keeps its {len(self.book)} trials and stays resumable.",
-            yes="New study"), answered)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -402,7 +282,7 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         order = self.info.space.names if self.info else ()
         self._detail.show(record, self.ranking, self.budgets, order)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         self.state = state
         self._update_status()
 
@@ -413,12 +293,4 @@ class TinyNasApp(StudyControls, ExportFlow, App[None]):
         status.state = self.state
         status.done = self._finished()
         status.target = self.target
-        status.eta = self._eta()
-
-    def _eta(self) -> float | None:
-        if not self._durations:
-            return None
-        mean = sum(self._durations) / len(self._durations)
-        remaining = max(0, self.target - self._finished())
-        running = [time.monotonic() - t for t in self._trial_started_at.values()]
-        return max(0.0, mean * remaining - sum(min(r, mean) for r in running))
+        status.eta = self._clock.eta(self.target - self._finished())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinynas_tui.core.trial_book import Budgets
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.engine_api import Engine
 from tinynas_tui.tui.app import TinyNasApp

@@ -9,17 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from tinynas_tui.tui.messages import StudyRunEnded
+from tinynas_tui.tui.run_state import ACTIVE, IDLE, STOPPABLE, RunState
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
 
 MORE_TRIALS = 5
-IDLE_STATES = ("paused", "stopped", "finished")
 
 
 class StudyControls:
     """F5 run, F6 pause, F8 stop, F7 five more trials, ctrl+q quit."""
 
     engine: Any
-    state: str
+    state: RunState
     target: int
     quitting: bool
     _pause_requested: bool
@@ -30,39 +30,39 @@ class StudyControls:
             self._close_and_exit()
             return
         if self._stop_requested:
-            self._set_state("stopped")
+            self._set_state(RunState.STOPPED)
         elif self._pause_requested:
-            self._set_state("paused")
+            self._set_state(RunState.PAUSED)
         else:
-            self._set_state("finished" if self._finished() >= self.target else "paused")
+            self._set_state(RunState.FINISHED if self._finished() >= self.target else RunState.PAUSED)
         self._pause_requested = self._stop_requested = False
 
     def action_start(self) -> None:
-        if self.state not in IDLE_STATES:
+        if self.state not in IDLE:
             return
         remaining = self.target - self._finished()
         if remaining <= 0:
             self.notify("The target is reached; press + (F7) for more trials.")
             return
         self._pause_requested = self._stop_requested = False
-        self._set_state("running")
+        self._set_state(RunState.RUNNING)
         self._run_study(remaining)
 
     def action_pause(self) -> None:
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             self._pause_requested = True
             self.engine.request_pause()
-            self._set_state("pausing")
+            self._set_state(RunState.PAUSING)
 
     def action_stop(self) -> None:
-        if self.state not in ("running", "pausing"):
+        if self.state not in STOPPABLE:
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and self.state in ("running", "pausing"):
+            if yes and self.state in STOPPABLE:
                 self._stop_requested = True
                 self.engine.abort()
-                self._set_state("stopping")
+                self._set_state(RunState.STOPPING)
 
         self.push_screen(ConfirmScreen("Stop the study?", "The running trial ends now and is recorded as "
                                        "failed (stopped). Completed trials are kept.", yes="Stop"), answered)
@@ -70,13 +70,13 @@ class StudyControls:
     def action_more_trials(self) -> None:
         self.target += MORE_TRIALS
         self._update_status()
-        if self.state in IDLE_STATES:
+        if self.state in IDLE:
             self.action_start()
         else:
             self.notify(f"Target raised to {self.target} trials.")
 
     async def action_quit(self) -> None:
-        if self.state not in ("running", "pausing", "stopping"):
+        if self.state not in ACTIVE:
             self._close_and_exit()
             return
 
@@ -84,7 +84,7 @@ class StudyControls:
             if yes:
                 self.quitting = True
                 self.engine.abort()
-                self._set_state("stopping")
+                self._set_state(RunState.STOPPING)
 
         self.push_screen(ConfirmScreen("Quit?", "A trial is running. Quitting ends it (recorded as failed, "
                                        "stopped); completed trials are kept.", yes="Quit"), answered)

@@ -10,14 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
-EXPORT_FORMATS: tuple[tuple[str, str], ...] = (
-    ("tflite", "int8 .tflite (byte-identical to the measured one)"),
-    ("c", "C array + header for TFLite Micro (with the arena size)"),
-    ("keras", ".keras model (when the study kept it)"),
-    ("json", "params.json: params, metrics, pipeline, versions"),
-    ("csv", "CSV of the chosen trials"),
-    ("md", "Markdown report with the Pareto plot"),
-)
+from tinynas_tui.core.export_formats import DESCRIPTIONS
+
 DEFAULT_FOLDER = "tinynas-export"
 
 
@@ -62,7 +56,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Static(listed, id="export-trials")
             yield Label("Folder")
             yield Input(self.folder, id="export-folder", placeholder="a folder (created if missing)")
-            yield SelectionList[str](*((text, key, True) for key, text in EXPORT_FORMATS), id="export-formats")
+            yield SelectionList[str](*((text, key, True) for key, text in DESCRIPTIONS.items()), id="export-formats")
             yield Static("", id="export-error")
             with Horizontal():
                 yield Button("Cancel (esc)", id="cancel")

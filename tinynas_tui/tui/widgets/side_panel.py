@@ -43,11 +43,6 @@ class SidePanel(Vertical):
             with TabPane("Weights", id="tab-weights"):
                 yield WeightsPanel(self.weights, self.budgets, id="weights")
 
-    @property
-    def ready(self) -> bool:
-        """True once the tabs are mounted."""
-        return self._editor is not None
-
     async def show_study(self, space: Any, pipeline: Any) -> None:
         """Edit this study's definition; the first call builds the tabs (and waits until they are mounted)."""
         if self._editor is not None:

@@ -10,10 +10,12 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tinynas_tui import PROG
+from tinynas_tui.tui.run_state import STOPPABLE, RunState
 
 STATE_STYLES = {
-    "opening": "italic", "running": "bold $success", "pausing": "bold $warning", "paused": "bold $warning",
-    "stopping": "bold $error", "stopped": "bold $error", "finished": "bold $accent", "failed": "bold $error",
+    RunState.OPENING: "italic", RunState.RUNNING: "bold $success", RunState.PAUSING: "bold $warning",
+    RunState.PAUSED: "bold $warning", RunState.STOPPING: "bold $error", RunState.STOPPED: "bold $error",
+    RunState.FINISHED: "bold $accent", RunState.FAILED: "bold $error",
 }
 
 
@@ -43,7 +45,7 @@ class StatusBar(Widget):
     """
 
     study = reactive("…")
-    state = reactive("opening", repaint=False)
+    state = reactive(RunState.OPENING, repaint=False)
     done = reactive(0, repaint=False)
     target = reactive(0, repaint=False)
     eta = reactive[float | None](None, repaint=False)
@@ -97,7 +99,7 @@ class StatusBar(Widget):
             (f"● {self.state}", STATE_STYLES.get(self.state, "")),
             f"  {self.done}/{self.target} trials",
         ]
-        if self.state in ("running", "pausing"):
+        if self.state in STOPPABLE:
             parts.append(f"  ETA {format_eta(self.eta)}")
         details = " · ".join(part for part in (self.dataset, self.sampler, self.storage) if part)
         if details:

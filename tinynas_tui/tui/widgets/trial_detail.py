@@ -17,9 +17,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinynas_tui.core import figures
-from tinynas_tui.core.trial_book import Budgets, Ranking, TrialRecord
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
-from tinynas_tui.tui.widgets.trial_rows import human_count
+from tinynas_tui.tui.widgets.trial_table.rows import human_count
 
 
 def _fmt(value: Any) -> str:

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Static
 
-from tinynas_tui.core.trial_book import Budgets
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
 
 FIELDS: tuple[tuple[str, str, bool], ...] = (

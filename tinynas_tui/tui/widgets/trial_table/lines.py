@@ -14,7 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tinynas_tui.tui.widgets.trial_rows import COLUMNS, TrialRows
+from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, TrialRows
 
 WIDTHS = [width + 2 for _, _, width in COLUMNS]  # one cell of padding each side
 TOTAL_WIDTH = sum(WIDTHS)

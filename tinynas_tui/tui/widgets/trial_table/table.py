@@ -24,8 +24,8 @@ from textual.strip import Strip
 
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
-from tinynas_tui.tui.widgets.trial_lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
-from tinynas_tui.tui.widgets.trial_rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
+from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
+from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
 
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
 
@@ -111,10 +111,6 @@ class TrialTable(ScrollView, can_focus=True):
             self._after_change()
         else:
             self._repaint_changed()  # same rows in the same order: no cursor or size to update
-
-    def upsert(self, record: TrialRecord, ranking: Ranking) -> None:
-        """Add the trial's row, or update it."""
-        self.update_rows((record,), ranking)
 
     def reset(self) -> None:
         """Empty the table for another study (the sort stays)."""
@@ -254,11 +250,6 @@ class TrialTable(ScrollView, can_focus=True):
         self.rows.sort(column, reverse)
         self._after_sort()
         self.notify(f"sorted by {HEADERS[column]}" + (" (reversed)" if reverse else ""), timeout=2)
-
-    def resort(self) -> None:
-        """Sort all rows again (rows are kept sorted as they change, so this is rarely needed)."""
-        self.rows.sort()
-        self._after_sort()
 
     def _after_sort(self) -> None:
         self._after_change()
