@@ -99,9 +99,3 @@ class WorkerStarted:
 class WorkerStopped:
     pid: int
     reason: str
-
-
-TrialEvent = (
-    TrialStarted | StageStarted | StageFinished | EpochEnded | TrialFinished | TrialFailed | TrialPruned
-    | WorkerStarted | WorkerStopped
-)

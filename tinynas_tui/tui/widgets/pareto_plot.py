@@ -14,7 +14,7 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from tinynas_tui.core.plot_scale import nice_ticks, padded_range, plot_frame, tick_label  # noqa: E402,F401 (re-exported)
+from tinynas_tui.core.plot_scale import plot_frame
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_HIGHLIGHT = "·", "●", "◉"
 EMPTY_TEXT = "no complete trials yet"

@@ -113,7 +113,7 @@ def test_module_never_imports_tensorflow_or_mlxtend(tmp_path):
     )
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "sub-cache"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=Path(__file__).resolve().parents[1], timeout=120)
+                         cwd=Path(__file__).resolve().parents[2], timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 

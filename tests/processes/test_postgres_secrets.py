@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from processes import TINY, start_cli
+from cli_processes import TINY, start_cli
 from sqlalchemy.engine import make_url
 
 from tinynas_tui.run.options import RunOptions, validate

@@ -16,7 +16,7 @@ import time
 
 import psutil
 import pytest
-from processes import (
+from cli_processes import (
     FAST_HEARTBEAT,
     TINY,
     alive,

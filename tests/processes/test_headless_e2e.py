@@ -10,7 +10,7 @@ import sys
 
 import psutil
 import pytest
-from processes import TINY, faults_env, load_study, run_cli, wait_for
+from cli_processes import TINY, faults_env, load_study, run_cli, wait_for
 
 pytestmark = pytest.mark.tf
 
