@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 from tinynas_tui import PROG
 from tinynas_tui.core.scoring import DEFAULT_WEIGHTS
@@ -28,14 +29,23 @@ def report_usage_error(err: UsageError) -> int:
     return 2
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+def whole_number(minimum: int, expected: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``, else ``expected ..., got '...'``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = whole_number(1, "a positive whole number")
+trial_number = whole_number(0, "a trial number (0, 1, ...)")
 
 
 def positive_float(text: str) -> float:

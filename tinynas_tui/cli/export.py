@@ -18,20 +18,16 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from tinynas_tui import PROG
-from tinynas_tui.cli.common import OneLineErrorParser, add_weights_option, positive_int, report_usage_error
+from tinynas_tui.cli.common import (
+    OneLineErrorParser,
+    add_weights_option,
+    positive_int,
+    report_usage_error,
+    trial_number,
+)
 from tinynas_tui.errors import UsageError
 
 COMMAND = f"{PROG} export"
-
-
-def _trial_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a trial number (0, 1, ...), got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a trial number (0, 1, ...), got {text!r}")
-    return value
 
 
 def build_export_parser() -> argparse.ArgumentParser:
@@ -44,7 +40,7 @@ def build_export_parser() -> argparse.ArgumentParser:
     )
     g = p.add_argument_group("which trials (exactly one)")
     which = g.add_mutually_exclusive_group()
-    which.add_argument("--trial", type=_trial_number, action="append", default=[], metavar="N",
+    which.add_argument("--trial", type=trial_number, action="append", default=[], metavar="N",
                        help="a trial number; repeat for more")
     which.add_argument("--pareto", action="store_true", help="every complete trial on the Pareto front")
     which.add_argument("--best", type=positive_int, metavar="K",

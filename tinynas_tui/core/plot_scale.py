@@ -9,6 +9,18 @@ import math
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class PlotPoint:
+    """One complete trial in a plot of accuracy against one cost (size or latency)."""
+
+    number: int
+    accuracy: float
+    x: float
+    on_front: bool
+    marked: bool = False
+    """Drawn over every other point (the report marks the exported trials)."""
+
+
 def padded_range(values: list[float], fraction: float = 0.06) -> tuple[float, float]:
     """The span of `values` widened a little on each side; never empty, even for one value."""
     low, high = min(values), max(values)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from tinynas_tui.core import figures
-from tinynas_tui.core.plot_scale import plot_frame
+from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.scoring import Weights
 
@@ -79,15 +79,6 @@ def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequ
 # -- the text plot ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlotPoint:
-    number: int
-    accuracy: float
-    x: float
-    on_front: bool
-    exported: bool
-
-
 def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int = PLOT_WIDTH,
               height: int = PLOT_HEIGHT) -> str:
     """Accuracy (y) against ``x`` as plain text lines; an exported point is drawn over a front point,
@@ -99,7 +90,7 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
 
     grid = [[(" ", 0)] * plot_width for _ in range(height)]
     for p in points:
-        glyph, priority = ((GLYPH_EXPORTED, 3) if p.exported else (GLYPH_FRONT, 2) if p.on_front
+        glyph, priority = ((GLYPH_EXPORTED, 3) if p.marked else (GLYPH_FRONT, 2) if p.on_front
                            else (GLYPH_POINT, 1))
         row, col = row_of(p.accuracy), col_of(p.x)
         if 0 <= row < height and 0 <= col < plot_width and grid[row][col][1] < priority:

@@ -12,14 +12,9 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from tinynas_tui.core.plot_scale import PlotPoint
 from tinynas_tui.core.trial_book import TrialRecord
-from tinynas_tui.tui.widgets.pareto_plot import (
-    GLYPH_FRONT,
-    GLYPH_HIGHLIGHT,
-    GLYPH_POINT,
-    ParetoPlot,
-    PlotPoint,
-)
+from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, ParetoPlot
 
 AXES = {"size": ("size KB", "size_kb"), "latency": ("latency ms", "latency_ms")}
 """x axis name -> (label, TrialRecord attribute)."""

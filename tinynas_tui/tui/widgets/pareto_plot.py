@@ -6,29 +6,17 @@ in x order; the highlighted trial is an accent ``◉`` drawn on top. The plot fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from tinynas_tui.core.plot_scale import plot_frame
+from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_HIGHLIGHT = "·", "●", "◉"
 EMPTY_TEXT = "no complete trials yet"
 Y_LABEL = "accuracy"
-
-
-@dataclass(frozen=True)
-class PlotPoint:
-    """One complete trial as the plot draws it."""
-
-    number: int
-    accuracy: float
-    x: float
-    on_front: bool
 
 
 class ParetoPlot(Widget):
