@@ -1,6 +1,6 @@
 """From validated options to an open study, its trial executors and the trial loop.
 
-`start_run` is the one sequence headless runs, the ``worker`` command and the UI's loop process use:
+`start_run` is the one sequence headless runs, the ``worker`` command and the UI's study process use:
 open (create the runs folder, connect, create or resume the study), make the executors, make the loop.
 The UI process itself only opens (`open_run`): its trials run in the study process.
 """
@@ -135,8 +135,8 @@ def make_executor(run: OpenRun, entry: str | None = None, *, to_log_file: bool =
     Worker output goes to ``logs/worker.log`` unless ``--verbose`` (headless) lets it through to the
     terminal; ``to_log_file`` forces the file, as the UI owns the terminal.
     """
-    # Here, not at the top: the UI validates options with this module before its first frame, and the
-    # executor brings multiprocessing along (~15 ms).
+    # Here, not at the top: the UI imports this module (through its engine) before its first frame, and
+    # the executor brings multiprocessing along (~15 ms).
     from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
     from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 
