@@ -23,11 +23,12 @@ ALLOWED = {
     "core": set(),
     "search": {"core"},
     "executor": {"core"},
-    "pipeline": {"core", "executor.protocol"},
+    "pipeline": {"core", "executor.protocol", "latency"},
+    "latency": {"core"},
     "export": {"core", "search"},
     "run": {"core", "search", "executor", "export", "tui.engine_api"},
     "tui": {"core"},
-    "cli": {"core", "search", "executor", "export", "run", "tui.factory"},
+    "cli": {"core", "search", "executor", "export", "run", "latency", "tui.factory"},
 }
 # Third-party packages a layer may not import at all.
 FORBIDDEN = {
@@ -35,6 +36,7 @@ FORBIDDEN = {
     "search": {"textual", "rich", *HEAVY},
     "executor": {"optuna", "textual", *HEAVY},
     "pipeline": {"optuna", "sqlalchemy", "textual"},
+    "latency": {"optuna", "sqlalchemy", "textual", "tensorflow", "tf_keras", "keras", "tensorflow_model_optimization"},
     "export": {"textual", *HEAVY},
     "run": {"textual", *HEAVY},
     "tui": {"optuna", "sqlalchemy", *HEAVY},

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.core.budgets import TARGETS, UNKNOWN_VIOLATION, Budgets
+from tinynas_tui.core.boards import TARGETS
+from tinynas_tui.core.budgets import UNKNOWN_VIOLATION, Budgets
 
 
 def test_target_gives_flash_and_ram_and_explicit_limits_win():

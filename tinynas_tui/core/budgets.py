@@ -1,4 +1,4 @@
-"""Hardware budgets (flash, RAM, latency), board profiles, and what a budget means for a trial.
+"""Hardware budgets (flash, RAM, latency) and what a budget means for a trial.
 
 A budget is an Optuna constraint (value - limit, feasible at 0 or less) and a pre-flight check: a model
 whose int8 weights alone exceed the flash budget, or whose largest layer's input and output alone
@@ -12,36 +12,11 @@ from dataclasses import asdict, dataclass
 from operator import attrgetter
 from typing import Any, Mapping
 
+from tinynas_tui.core.boards import resolve_target
 from tinynas_tui.errors import UsageError
 
 # An unmeasurable figure under a budget counts as this far over it (Optuna refuses NaN constraints).
 UNKNOWN_VIOLATION = 1e9
-
-
-@dataclass(frozen=True)
-class Target:
-    """A class of microcontroller board: what a deployed model may use."""
-
-    name: str
-    description: str
-    flash_kb: float
-    ram_kb: float
-    clock_mhz: float
-
-
-TARGETS: dict[str, Target] = {t.name: t for t in (
-    Target("m0plus-256k", "Cortex-M0+ class, 48 MHz (e.g. SAMD21)", 256, 32, 48),
-    Target("m4-256k", "Cortex-M4F class, 64 MHz (e.g. nRF52832)", 256, 64, 64),
-    Target("m4-1m", "Cortex-M4F class, 64 MHz (e.g. nRF52840, Arduino Nano 33 BLE)", 1024, 256, 64),
-    Target("m7-1m", "Cortex-M7 class, 216 MHz (e.g. STM32F746)", 1024, 320, 216),
-)}
-
-
-def resolve_target(name: str) -> Target:
-    try:
-        return TARGETS[name]
-    except KeyError:
-        raise UsageError(f"unknown target {name!r}: expected one of {', '.join(TARGETS)}") from None
 
 
 # (how a message names it, its Optuna constraint, its limit on `Budgets`, the record's figure it limits)

@@ -1,0 +1,91 @@
+"""Boards and their cores: what a deployed model may use (flash, RAM) and what runs it (core, clock).
+
+A board names its core class by the kernels CMSIS-NN builds for it; the latency model
+(`tinynas_tui.latency`) has one set of costs per core. ``--target NAME`` picks a board; ``--core`` and
+``--clock-mhz`` describe any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinynas_tui.errors import UsageError
+
+@dataclass(frozen=True)
+class Core:
+    """A core class, by the kernels CMSIS-NN builds for it.
+
+    Attributes:
+        name: e.g. ``cortex-m4``.
+        label: e.g. ``Cortex-M4``.
+        kernels: Which CMSIS-NN code path runs on it: ``scalar`` (no DSP extension: plain C), ``dsp``
+            (SIMD through the DSP extension) or ``mve`` (Helium vectors).
+    """
+
+    name: str
+    label: str
+    kernels: str
+
+
+CORES: dict[str, Core] = {c.name: c for c in (
+    Core("cortex-m0plus", "Cortex-M0+", "scalar"),
+    Core("cortex-m4", "Cortex-M4", "dsp"),
+    Core("cortex-m7", "Cortex-M7", "dsp"),
+    Core("cortex-m33", "Cortex-M33", "dsp"),
+    Core("cortex-m55", "Cortex-M55", "mve"),
+    Core("cortex-m85", "Cortex-M85", "mve"),
+)}
+
+
+def resolve_core(name: str) -> Core:
+    """The core called ``name``; an unknown one raises a one-line `UsageError`."""
+    try:
+        return CORES[name]
+    except KeyError:
+        raise UsageError(f"unknown core {name!r}: expected one of {', '.join(CORES)}") from None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A microcontroller board: its core and clock, and what a deployed model may use of it."""
+
+    name: str
+    description: str
+    core: str
+    clock_mhz: float
+    flash_kb: float
+    ram_kb: float
+
+    @property
+    def summary(self) -> str:
+        """e.g. ``m4-1m (Cortex-M4, 64 MHz)``."""
+        return f"{self.name} ({CORES[self.core].label}, {self.clock_mhz:g} MHz)"
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in (
+    Target("m0plus-256k", "Cortex-M0+ class, 48 MHz (e.g. SAMD21)", "cortex-m0plus", 48, 256, 32),
+    Target("m4-256k", "Cortex-M4F class, 64 MHz (e.g. nRF52832)", "cortex-m4", 64, 256, 64),
+    Target("m4-1m", "Cortex-M4F class, 64 MHz (e.g. nRF52840, Arduino Nano 33 BLE)", "cortex-m4", 64, 1024, 256),
+    Target("m7-1m", "Cortex-M7 class, 216 MHz (e.g. STM32F746)", "cortex-m7", 216, 1024, 320),
+    # Boards of the published measurements the latency model is calibrated on (and two common ones).
+    Target("nucleo-g0b1re", "NUCLEO-G0B1RE: STM32G0B1RE, Cortex-M0+ at 64 MHz", "cortex-m0plus", 64, 512, 144),
+    Target("nucleo-l4r5zi", "NUCLEO-L4R5ZI: STM32L4R5ZI, Cortex-M4F at 120 MHz", "cortex-m4", 120, 2048, 640),
+    Target("nucleo-u575zi", "NUCLEO-U575ZI-Q: STM32U575ZI, Cortex-M33 at 160 MHz", "cortex-m33", 160, 2048, 786),
+    Target("ek-ra6m4", "EK-RA6M4: Renesas RA6M4, Cortex-M33 at 200 MHz", "cortex-m33", 200, 1024, 256),
+    Target("nrf5340", "nRF5340 application core: Cortex-M33 at 128 MHz", "cortex-m33", 128, 1024, 512),
+    Target("disco-f746ng", "STM32F746G-DISCO: STM32F746NG, Cortex-M7 at 216 MHz", "cortex-m7", 216, 1024, 320),
+    Target("nucleo-h7a3zi", "NUCLEO-H7A3ZI-Q: STM32H7A3ZI, Cortex-M7 at 280 MHz", "cortex-m7", 280, 2048, 1376),
+    Target("stm32h743", "STM32H743 (e.g. NUCLEO-H743ZI2): Cortex-M7 at 480 MHz", "cortex-m7", 480, 2048, 1024),
+    Target("ek-ra8d1", "EK-RA8D1: Renesas RA8D1, Cortex-M85 at 480 MHz", "cortex-m85", 480, 2048, 1024),
+)}
+
+DEFAULT_TARGET = "m4-1m"
+"""The board latency is estimated for when none is named (an Arduino Nano 33 BLE class board); naming
+no board sets no budget."""
+
+
+def resolve_target(name: str) -> Target:
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise UsageError(f"unknown target {name!r}: expected one of {', '.join(TARGETS)}") from None
