@@ -20,7 +20,7 @@ from typing import Sequence, TextIO
 
 from tinynas_tui import PROG
 from tinynas_tui.cli.common import OneLineErrorParser, positive_float, report_usage_error
-from tinynas_tui.core.boards import CORES, DEFAULT_TARGET, TARGETS, resolve_target
+from tinynas_tui.core.boards import CORES, DEFAULT_TARGET, TARGETS, latency_board
 from tinynas_tui.errors import UsageError
 
 COMMAND = f"{PROG} estimate"
@@ -43,20 +43,6 @@ def build_estimate_parser() -> argparse.ArgumentParser:
     return p
 
 
-def board_of(target: str | None, core: str | None, clock_mhz: float | None) -> tuple[str, str, float]:
-    """(board name, core, clock) from ``--target`` or ``--core``/``--clock-mhz``; refused in one line."""
-    if target is not None and (core is not None or clock_mhz is not None):
-        raise UsageError("give either --target NAME or --core NAME with --clock-mhz MHZ, not both")
-    if core is not None or clock_mhz is not None:
-        if core is None or clock_mhz is None:
-            raise UsageError("--core and --clock-mhz go together (e.g. --core cortex-m7 --clock-mhz 480)")
-        if core not in CORES:
-            raise UsageError(f"unknown core {core!r}: expected one of {', '.join(CORES)}")
-        return f"{core}@{clock_mhz:g}MHz", core, clock_mhz
-    board = resolve_target(target or DEFAULT_TARGET)
-    return board.name, board.core, board.clock_mhz
-
-
 def run_estimate(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run ``tinynas-tui estimate`` with ``argv`` (the arguments after ``estimate``); return the exit code."""
     out = out or sys.stdout
@@ -65,14 +51,14 @@ def run_estimate(argv: Sequence[str] | None = None, out: TextIO | None = None) -
     except SystemExit as stop:  # --help (0) or a one-line argparse error (2), already printed
         return int(stop.code or 0)
     try:
-        board, core, clock = board_of(args.target, args.core, args.clock_mhz)
-        estimate = _estimate(Path(args.model), core, clock)
+        board = latency_board(args.target, args.core, args.clock_mhz)
+        estimate = _estimate(Path(args.model), board.core, board.clock_mhz)
     except UsageError as err:
         return report_usage_error(err)
     if args.json:
-        print(json.dumps({"model": str(args.model), "board": board, **estimate.to_dict()}, indent=2), file=out)
+        print(json.dumps({"model": str(args.model), "board": board.name, **estimate.to_dict()}, indent=2), file=out)
     else:
-        _print_table(estimate, board, args.top, out)
+        _print_table(estimate, board.name, args.top, out)
     return 0
 
 

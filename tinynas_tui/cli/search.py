@@ -15,6 +15,7 @@ from tinynas_tui.cli.common import (
     positive_int,
     report_usage_error,
 )
+from tinynas_tui.core.boards import CORES, DEFAULT_TARGET, TARGETS
 from tinynas_tui.errors import UsageError
 
 
@@ -53,12 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--sampler", metavar="NAME",
                    help="tpe (default), nsga2, random, or grid (every distinct model of the space, once)")
 
-    g = p.add_argument_group("hardware budgets (Optuna constraints; a model that cannot fit is skipped before training)")
+    g = p.add_argument_group("the board (latency is estimated for it) and budgets (Optuna constraints; a model "
+                             "that cannot fit is skipped before training)")
     g.add_argument("--target", metavar="NAME",
-                   help="board profile: m0plus-256k, m4-256k, m4-1m, m7-1m (flash and RAM budgets)")
+                   help=f"board profile, its flash and RAM as budgets: {', '.join(TARGETS)} (without one, "
+                        f"latency is estimated for {DEFAULT_TARGET} and nothing is budgeted)")
+    g.add_argument("--core", metavar="NAME", help=f"another board's core, with --clock-mhz: {', '.join(CORES)}")
+    g.add_argument("--clock-mhz", type=positive_float, metavar="MHZ", help="that board's clock")
     g.add_argument("--max-flash-kb", type=positive_float, metavar="KB", help="int8 model size limit")
     g.add_argument("--max-ram-kb", type=positive_float, metavar="KB", help="TFLite-Micro arena limit")
-    g.add_argument("--max-latency-ms", type=positive_float, metavar="MS", help="measured latency limit")
+    g.add_argument("--max-latency-ms", type=positive_float, metavar="MS",
+                   help="limit on the latency estimated for the board")
 
     add_storage_options(p, study_help="study name (default: DATASET-SPACE-PIPELINE)")
     add_trial_worker_options(p)
@@ -83,6 +89,8 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         seed=args.seed,
         sampler=args.sampler,
         target=args.target,
+        core=args.core,
+        clock_mhz=args.clock_mhz,
         max_flash_kb=args.max_flash_kb,
         max_ram_kb=args.max_ram_kb,
         max_latency_ms=args.max_latency_ms,

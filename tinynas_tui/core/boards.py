@@ -89,3 +89,55 @@ def resolve_target(name: str) -> Target:
         return TARGETS[name]
     except KeyError:
         raise UsageError(f"unknown target {name!r}: expected one of {', '.join(TARGETS)}") from None
+
+
+@dataclass(frozen=True)
+class LatencyBoard:
+    """What a study's latency objective is estimated for: a board's core at its clock.
+
+    A study with none (created before board latency, or converted without full-integer quantization,
+    which TFLite Micro's int8 kernels do not run) measures latency on the host CPU instead.
+    """
+
+    name: str
+    core: str
+    clock_mhz: float
+
+    @property
+    def summary(self) -> str:
+        """e.g. ``m4-1m (Cortex-M4, 64 MHz)``."""
+        return f"{self.name} ({CORES[self.core].label}, {self.clock_mhz:g} MHz)"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"board": self.name, "core": self.core, "clock_mhz": self.clock_mhz}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> LatencyBoard | None:
+        """The board a stored definition names, or None for the host CPU (an empty or missing one)."""
+        if not data or not data.get("core"):
+            return None
+        return cls(str(data["board"]), str(data["core"]), float(data["clock_mhz"]))
+
+
+HOST_LATENCY = "host CPU (LiteRT, one thread)"
+"""How the UI and reports name the latency of a study without a board."""
+
+
+def latency_board(target: str | None = None, core: str | None = None,
+                  clock_mhz: float | None = None) -> LatencyBoard:
+    """The board of ``--target NAME``, or of ``--core NAME --clock-mhz MHZ``, or the default board.
+
+    Raises:
+        UsageError: Both ways given, half of the second, an unknown board or core, a clock not above 0.
+    """
+    if target is not None and (core is not None or clock_mhz is not None):
+        raise UsageError("give either --target NAME or --core NAME with --clock-mhz MHZ, not both")
+    if core is not None or clock_mhz is not None:
+        if core is None or clock_mhz is None:
+            raise UsageError("--core and --clock-mhz go together (e.g. --core cortex-m7 --clock-mhz 480)")
+        resolve_core(core)
+        if not clock_mhz > 0:
+            raise UsageError(f"--clock-mhz must be a positive number, got {clock_mhz}")
+        return LatencyBoard(f"{core}@{clock_mhz:g}MHz", core, float(clock_mhz))
+    board = resolve_target(target or DEFAULT_TARGET)
+    return LatencyBoard(board.name, board.core, float(board.clock_mhz))

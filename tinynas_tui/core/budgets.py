@@ -1,8 +1,9 @@
 """Hardware budgets (flash, RAM, latency) and what a budget means for a trial.
 
 A budget is an Optuna constraint (value - limit, feasible at 0 or less) and a pre-flight check: a model
-whose int8 weights alone exceed the flash budget, or whose largest layer's input and output alone
-exceed the RAM budget, cannot fit whatever training does, so it is skipped before training.
+whose int8 weights alone exceed the flash budget, whose largest layer's input and output alone exceed
+the RAM budget, or whose estimated board latency exceeds the latency budget, cannot fit whatever
+training does, so it is skipped before training.
 """
 
 from __future__ import annotations
@@ -79,14 +80,22 @@ class Budgets:
                 out[key] = UNKNOWN_VIOLATION if value is None else value - limit
         return out
 
-    def preflight(self, weight_bytes: int, activation_bytes: int) -> str | None:
-        """Why a model cannot fit before any training, or None if it might."""
+    def preflight(self, weight_bytes: int, activation_bytes: int, latency_ms: float | None = None,
+                  board: str = "") -> str | None:
+        """Why a model cannot fit before any training, or None if it might.
+
+        ``latency_ms`` is the board estimate from the built model's layers (``board`` names it): the
+        converted model's estimate is the same, so a model over the latency budget now will be then.
+        """
         if self.max_flash_kb is not None and weight_bytes / 1024 > self.max_flash_kb:
             return (f"needs at least {weight_bytes / 1024:.1f} KB of flash for its int8 weights; "
                     f"the budget is {self.max_flash_kb:g} KB")
         if self.max_ram_kb is not None and activation_bytes / 1024 > self.max_ram_kb:
             return (f"needs at least {activation_bytes / 1024:.1f} KB of RAM for one layer's int8 input and "
                     f"output; the budget is {self.max_ram_kb:g} KB")
+        if self.max_latency_ms is not None and latency_ms is not None and latency_ms > self.max_latency_ms:
+            return (f"estimated at {latency_ms:.1f} ms on {board or 'the board'}; the latency budget is "
+                    f"{self.max_latency_ms:g} ms")
         return None
 
     def checks(self, record: Any) -> list[tuple[str, float | None, float | None, bool | None]]:

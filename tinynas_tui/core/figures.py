@@ -24,6 +24,11 @@ FLOAT_TENSORS = "float_tensors"
 INPUT_DTYPE = "input_dtype"
 OUTPUT_DTYPE = "output_dtype"
 QUANTIZATION = "quantization"
+HOST_LATENCY_MS = "host_latency_ms"  # LiteRT on the host CPU, one thread (the objective of older studies)
+LATENCY_BOARD = "latency_board"  # what the latency objective is estimated for, e.g. "m4-1m (Cortex-M4, 64 MHz)"
+LATENCY_CYCLES = "latency_cycles"  # the board estimate's cycles
+LATENCY_TOP_OPS = "latency_top_ops"  # the five costliest operators: op, cycles, share
+LATENCY_UNMODELLED = "latency_unmodelled"  # operator kinds the latency model has no cost for
 
 # -- from the built model, before training ---------------------------------------------------------
 MACS = "macs"
@@ -32,6 +37,7 @@ LAYERS = "layers"  # a layer summary: name, type, output shape, parameter count
 EST_WEIGHT_BYTES = "est_weight_bytes"
 EST_ACTIVATION_BYTES = "est_activation_bytes"
 EST_SIZE_BYTES = "est_size_bytes"
+EST_LATENCY_MS = "est_latency_ms"  # the board latency estimated from the Keras layers, before training
 
 # -- how the trial went ----------------------------------------------------------------------------
 TIMINGS = "timings"  # seconds per stage

@@ -34,6 +34,8 @@ class WorkerConfig:
         cpu_only: Hide every GPU from TensorFlow.
         threads: TensorFlow intra-op threads (None: TensorFlow's default).
         budgets: The study's hardware budgets as a dict (for the pre-flight check).
+        latency: The board the latency objective is estimated for (`LatencyBoard.to_dict`); empty: the
+            host CPU's measured latency is the objective (studies made before board latency).
     """
 
     entry: str = DEFAULT_ENTRY
@@ -46,6 +48,7 @@ class WorkerConfig:
     cpu_only: bool = False
     threads: int | None = None
     budgets: dict[str, Any] = field(default_factory=dict)
+    latency: dict[str, Any] = field(default_factory=dict)
 
 
 def trial_entry() -> str:

@@ -19,6 +19,7 @@ import numpy as np
 
 from tinynas_tui import paths
 from tinynas_tui.core import figures
+from tinynas_tui.core.boards import LatencyBoard
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.dataset_spec import DatasetSpec
 from tinynas_tui.core.events import EpochEnded, StageFinished, StageStarted, TrialFinished
@@ -38,6 +39,8 @@ class WorkerState:
     budgets: Budgets
     data: Dataset
     load_seconds: float
+    latency: LatencyBoard | None = None
+    """The board the latency objective is estimated for; None: the host CPU's measurement."""
     # Loaded once per worker when distillation first needs them.
     teacher: Any = None
     teacher_info: dict[str, Any] = field(default_factory=dict)
@@ -57,7 +60,7 @@ def prepare(config: WorkerConfig) -> WorkerState:
     data = load_dataset(DatasetSpec.from_dict(config.dataset))
     os.makedirs(config.scratch_dir, exist_ok=True)
     return WorkerState(config, PipelineConfig.from_dict(config.pipeline), Budgets.from_dict(config.budgets), data,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, LatencyBoard.from_dict(config.latency))
 
 
 class _Trial:
@@ -116,18 +119,26 @@ def run_trial(request: TrialRequest, state: WorkerState, emit: Emit) -> TrialFin
 
 
 def _build(trial: _Trial) -> Any:
-    """Build the model and skip it (PRUNED) when its int8 weights or one layer's activations cannot fit."""
+    """Build the model and skip it (PRUNED) when its int8 weights, one layer's activations or its board
+    latency cannot fit."""
     from tinynas_tui.pipeline.models import build_model, layer_summary
     from tinynas_tui.pipeline.preflight import estimate
 
+    board = trial.state.latency
     with trial.stage("build"):
         model = build_model(trial.state.config.model, trial.params, trial.data.input_shape, trial.data.num_classes)
         trial.metrics[figures.LAYERS] = layer_summary(model)
     with trial.stage("preflight"):
         estimates = estimate(model)
+        if board is not None:
+            from tinynas_tui.latency.estimate import estimate_ops
+            from tinynas_tui.pipeline.keras_ops import keras_ops
+
+            estimates[figures.EST_LATENCY_MS] = estimate_ops(keras_ops(model), board.core, board.clock_mhz).latency_ms
         trial.metrics.update(estimates)
         why = trial.state.budgets.preflight(estimates[figures.EST_WEIGHT_BYTES],
-                                            estimates[figures.EST_ACTIVATION_BYTES])
+                                            estimates[figures.EST_ACTIVATION_BYTES],
+                                            estimates.get(figures.EST_LATENCY_MS), board.summary if board else "")
     if why:
         raise PruneTrial("preflight", why, trial.metrics)
     return model
@@ -240,7 +251,10 @@ def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
     cfg, data, metrics = trial.cfg, trial.data, trial.metrics
     with trial.stage("measure"):
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
-        latency_ms = tflite_latency_ms(tflite, runs=cfg.latency_runs, warmup=cfg.latency_warmup)
+        latency_ms = metrics[figures.HOST_LATENCY_MS] = tflite_latency_ms(tflite, runs=cfg.latency_runs,
+                                                                          warmup=cfg.latency_warmup)
+        if trial.state.latency is not None:
+            latency_ms = _board_latency(trial.state.latency, tflite, metrics)
         try:
             metrics[figures.ARENA_BYTES] = int(tflm_arena_bytes(tflite))
         except MeasurementError as err:
@@ -253,6 +267,23 @@ def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
     metrics[figures.TFLITE_BYTES] = len(tflite)
     metrics[figures.QUANTIZATION] = cfg.quantization
     return float(accuracy), float(latency_ms)
+
+
+def _board_latency(board: LatencyBoard, tflite: bytes, metrics: dict[str, Any]) -> float:
+    """The converted model's estimated latency on ``board`` (the objective); its details into ``metrics``."""
+    from tinynas_tui.latency.estimate import estimate_tflite
+    from tinynas_tui.latency.tflite_reader import ModelError
+
+    try:
+        estimate = estimate_tflite(tflite, board.core, board.clock_mhz)
+    except ModelError as err:
+        raise TrialError("measure", f"no board latency: {err}") from err
+    metrics[figures.LATENCY_BOARD] = board.summary
+    metrics[figures.LATENCY_CYCLES] = round(estimate.cycles)
+    metrics[figures.LATENCY_TOP_OPS] = estimate.top_ops(5)
+    if estimate.unmodelled:
+        metrics[figures.LATENCY_UNMODELLED] = list(estimate.unmodelled)
+    return estimate.latency_ms
 
 
 def _save(trial: _Trial, model: Any, tflite: bytes) -> dict[str, str]:

@@ -143,7 +143,7 @@ class OptunaEngine:
         name = _free_name(run.storage, f"{run.study_name}-{space.name}")
         validated = replace(
             self.validated, options=replace(self.validated.options, study=name), space=space, pipeline=pipeline,
-            dataset=DatasetSpec.from_dict(run.definition.dataset), budgets=run.budgets,
+            dataset=DatasetSpec.from_dict(run.definition.dataset), budgets=run.budgets, latency=run.latency,
             sampler=studies.stored_sampler(run.study))
         opened = open_run(validated, storage=run.storage)
         self.validated = validated

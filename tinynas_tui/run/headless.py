@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from tinynas_tui.core import figures
 from tinynas_tui import PROG
+from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
 from tinynas_tui.core.grid import grid_size_note
@@ -175,12 +176,23 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
     return code
 
 
+def latency_basis(run: OpenRun) -> str:
+    """e.g. ``latency estimated for m4-1m (Cortex-M4, 64 MHz)``, or why it is the host CPU's."""
+    board = run.latency
+    if board is not None:
+        return f"latency estimated for {board.summary}"
+    why = ("the pipeline does not quantize to int8" if run.definition.pipeline.get("quantization") != "int8"
+           else "the study predates board latency")
+    return f"latency measured on this {HOST_LATENCY} ({why})"
+
+
 def _print_header(run: OpenRun, trials: int | None, out: TextIO) -> None:
     """``Study NAME in STORAGE: new; running 5 more``, then the grid and the budgets when there are any."""
     before = len(run.study.get_trials(deepcopy=False))
     what = "until stopped" if trials is None else f"{trials} more"
     print(f"Study {run.study_name} in {run.validated.target.display}: "
-          f"{'new' if run.created else f'{before} trials so far'}; running {what}", file=out, flush=True)
+          f"{'new' if run.created else f'{before} trials so far'}; running {what}; {latency_basis(run)}",
+          file=out, flush=True)
     if stored_sampler(run.study) == "grid":
         print(f"Grid: {grid_size_note(run.definition.space)}; {grid_remaining(run.study)} still to run",
               file=out, flush=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinynas_tui.core.boards import LatencyBoard, latency_board
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.core.pipeline_config import PipelineConfig, resolve_pipeline
@@ -48,6 +49,8 @@ class RunOptions:
     seed: int | None = None
     sampler: str | None = None
     target: str | None = None
+    core: str | None = None
+    clock_mhz: float | None = None
     max_flash_kb: float | None = None
     max_ram_kb: float | None = None
     max_latency_ms: float | None = None
@@ -76,6 +79,8 @@ class ValidatedRun:
     sampler: str | None = None
     budgets: Budgets | None = None
     heartbeat: HeartbeatSettings = HeartbeatSettings()
+    latency: LatencyBoard | None = None
+    """The board the user named (``--target``, or ``--core`` with ``--clock-mhz``); None: not given."""
 
 
 def validate(options: RunOptions) -> ValidatedRun:
@@ -102,8 +107,14 @@ def validate(options: RunOptions) -> ValidatedRun:
         from tinynas_tui.core.grid import distinct_count
 
         distinct_count(space or resolve_space(DEFAULT_SPACE))  # a space with no grid is refused now
+    latency = None
+    if any(v is not None for v in (options.target, options.core, options.clock_mhz)):
+        latency = latency_board(options.target, options.core, options.clock_mhz)
+        if pipeline is not None and pipeline.quantization != "int8":
+            raise UsageError(f"board latency needs full-integer quantization (TFLite Micro's int8 kernels); "
+                             f"--quantization {pipeline.quantization} runs in float: leave --target, --core and "
+                             "--clock-mhz out (latency is then measured on this CPU)")
     runs_dir = Path(options.runs_dir) if options.runs_dir else None
     target = resolve_storage(options.storage, runs_dir)
     heartbeat = HeartbeatSettings(options.heartbeat_interval, options.heartbeat_grace)
-    return ValidatedRun(options, target, weights, dataset, space, pipeline, sampler, budgets,
-                        heartbeat)
+    return ValidatedRun(options, target, weights, dataset, space, pipeline, sampler, budgets, heartbeat, latency)

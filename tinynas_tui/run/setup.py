@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tinynas_tui import PROG, paths
+from tinynas_tui.core.boards import LatencyBoard, latency_board
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.dataset_spec import parse_dataset_spec
 from tinynas_tui.core.pipeline_config import resolve_pipeline
@@ -44,6 +45,11 @@ class OpenRun:
     def budgets(self) -> Budgets:
         """The study's budgets, as stored with it."""
         return Budgets.from_dict(self.definition.budgets)
+
+    @property
+    def latency(self) -> LatencyBoard | None:
+        """The board the study's latency is estimated for; None: measured on the host CPU."""
+        return LatencyBoard.from_dict(self.definition.latency)
 
 
 def quiet_libraries(verbose: bool) -> None:
@@ -87,7 +93,8 @@ def open_run(v: ValidatedRun, on_retry: RetryCallback | None = None, join_existi
     study = studies.load_existing(storage, name)
     if study is None:
         budgets = (v.budgets or Budgets()).to_dict()
-        definition = studies.StudyDefinition(space, pipeline.to_dict(), dataset.to_dict(), budgets)
+        definition = studies.StudyDefinition(space, pipeline.to_dict(), dataset.to_dict(), budgets,
+                                             _new_study_latency(v, pipeline))
         study = studies.create(storage, name, definition, seed=v.options.seed,
                                sampler=v.sampler or studies.DEFAULT_SAMPLER)
         created = True
@@ -108,8 +115,10 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
         "dataset": v.dataset.to_dict() if v.dataset else None,
     }
     stored_budgets = study.user_attrs.get("budgets") or {}
+    stored_latency = study.user_attrs.get("latency") or {}  # none: made before board latency (host CPU)
     given["budgets"] = v.budgets.to_dict() if v.budgets else None
-    stored = {**stored, "budgets": stored_budgets}
+    given["latency board"] = v.latency.to_dict() if v.latency else None
+    stored = {**stored, "budgets": stored_budgets, "latency board": stored_latency}
     for key, wanted in given.items():
         if wanted is not None:
             studies.check_same(name, key, stored[key], wanted)
@@ -118,8 +127,16 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
                          "to resume it, or pass --study NEW_NAME")
     return studies.StudyDefinition(
         SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"],
-        stored_budgets,
+        stored_budgets, stored_latency,
     )
+
+
+def _new_study_latency(v: ValidatedRun, pipeline: Any) -> dict[str, Any]:
+    """The latency board a new study is created with: the one named, or the default board; none (the host
+    CPU) for a pipeline that does not quantize to int8, which TFLite Micro's int8 kernels cannot run."""
+    if pipeline.quantization != "int8":
+        return {}
+    return (v.latency or latency_board()).to_dict()
 
 
 def worker_log_path(run: OpenRun, *, to_log_file: bool = False) -> str | None:
@@ -156,6 +173,7 @@ def make_executor(run: OpenRun, entry: str | None = None, *, to_log_file: bool =
         cpu_only=o.cpu,
         threads=threads_per_worker(o.jobs, o.threads),
         budgets=run.definition.budgets,
+        latency=run.definition.latency,
     )
     return ExecutorGroup([
         ProcessTrialExecutor(

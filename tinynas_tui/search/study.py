@@ -32,20 +32,24 @@ SAMPLER_ATTR = "sampler"
 
 @dataclass(frozen=True)
 class StudyDefinition:
-    """What fixes a study: the search space, the pipeline config, the dataset spec and the budgets.
+    """What fixes a study: the search space, the pipeline config, the dataset spec, the budgets and the
+    board its latency is estimated for.
 
     Budgets are Optuna constraints, which a sampler reads from every trial, so they belong to the study
-    too; a study made before budgets existed simply has none.
+    too; a study made before budgets existed simply has none. So does the latency board: every trial's
+    latency objective is estimated for it. A study made before board latency has none (``{}``): its
+    latency objective is the host CPU's measurement, and it keeps that when resumed.
     """
 
     space: SearchSpace
     pipeline: dict[str, Any]
     dataset: dict[str, Any]
     budgets: dict[str, Any] = field(default_factory=dict)
+    latency: dict[str, Any] = field(default_factory=dict)
 
     def as_attrs(self) -> dict[str, Any]:
         return {"space": self.space.to_dict(), "pipeline": self.pipeline, "dataset": self.dataset,
-                "budgets": self.budgets}
+                "budgets": self.budgets, "latency": self.latency}
 
 
 def default_study_name(dataset_label: str, space_name: str, pipeline_name: str) -> str:
