@@ -14,6 +14,7 @@ from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
+from tinynas_tui.core.boards import latency_board
 from tinynas_tui.tui.engine_api import EngineInfo
 
 
@@ -77,7 +78,7 @@ class FakeEngine:
 
     def info(self) -> EngineInfo:
         return EngineInfo(self.study_name, "mnist-5k", "TPE", "sqlite:///tinynas-runs/tinynas.db",
-                          self.space, self.pipeline, self.log_path)
+                          self.space, self.pipeline, self.log_path, latency_board("m4-1m"))
 
     def open(self):
         if self.fail_open:

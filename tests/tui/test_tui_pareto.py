@@ -102,7 +102,7 @@ async def test_axis_toggle_walks_in_latency_order():
         await pilot.press("a")
         assert screen.axis == "latency"
         assert "vs latency" in screen.query_one("#pareto-dialog").border_title
-        assert screen.query_one(ParetoPlot).x_label == "latency ms"
+        assert screen.query_one(ParetoPlot).x_label == "latency ms (host CPU)"
         seen = []
         for _ in range(len(order)):
             await pilot.press("l")

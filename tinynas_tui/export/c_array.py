@@ -56,7 +56,8 @@ def macro_prefix(symbol: str) -> str:
 
 
 def tflite_to_c(
-    data: bytes, symbol: str, arena_bytes: int | None, source_name: str, comment: str = ""
+    data: bytes, symbol: str, arena_bytes: int | None, source_name: str, comment: str = "",
+    latency_us: int | None = None, latency_board: str = "",
 ) -> tuple[str, str]:
     """The ``.cc`` source and ``.h`` header holding ``data`` as an aligned ``const unsigned char`` array.
 
@@ -67,6 +68,8 @@ def tflite_to_c(
         arena_bytes: The measured TFLite Micro arena size, or None when it was not measured.
         source_name: The pair's file name without extension: the source includes ``<source_name>.h``.
         comment: Optional text (any lines) placed in a comment at the top of the header.
+        latency_us: The latency estimated for the board (microseconds), or None when there is none.
+        latency_board: The board and clock it was estimated for, e.g. ``m4-1m (Cortex-M4, 64 MHz)``.
 
     Returns:
         ``(source, header)`` text, each ending with a newline.
@@ -90,6 +93,11 @@ def tflite_to_c(
     else:
         arena = ["/* The TFLite Micro tensor arena was not measured for this model, so there is no",
                  f"   {prefix}_ARENA_SIZE; find the size with the interpreter's arena_used_bytes(). */"]
+    latency = []
+    if latency_us is not None:
+        latency = [f"/* Latency of one inference estimated for {latency_board or 'the board'} under TFLite Micro with",
+                   "   CMSIS-NN kernels (microseconds): an estimate from published measurements, not a measurement. */",
+                   f"#define {prefix}_EST_LATENCY_US {int(latency_us)}"]
     header = "\n".join([
         *intro,
         f"#ifndef {guard}",
@@ -100,6 +108,7 @@ def tflite_to_c(
         f"/* Size of the model in bytes (equal to {symbol}_len). */",
         f"#define {prefix}_TFLITE_SIZE {size}",
         *arena,
+        *latency,
         "",
         "#ifdef __cplusplus",
         'extern "C" {',

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from tinynas_tui.core import figures
+from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.figures import OBJECTIVES
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
@@ -73,6 +74,7 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "dataset": definition.get("dataset") or {},
         "space": definition.get("space") or {},
         "budgets": definition.get("budgets") or {},
+        "latency": _latency(definition, trial.user_attrs),
         "sampler": definition.get("sampler"),
         "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "completed": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
@@ -80,3 +82,14 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "package_versions": package_versions(),
     }
     return json.dumps(_finite(info), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _latency(definition: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    """What the latency value is: the board estimate (with its cycles and costliest operators), or the
+    host CPU's measurement for a study without a board."""
+    board = definition.get("latency") or {}
+    if not board:
+        return {"basis": "host", "measured_on": HOST_LATENCY}
+    return {"basis": "estimate", "runtime": "TFLite Micro with CMSIS-NN", **board,
+            "cycles": attrs.get(figures.LATENCY_CYCLES), "top_ops": attrs.get(figures.LATENCY_TOP_OPS),
+            "host_latency_ms": attrs.get(figures.HOST_LATENCY_MS)}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tinynas_tui.core import figures
+from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.export_formats import FORMATS
 from tinynas_tui.core.scoring import Weights
@@ -197,7 +198,7 @@ def plan_export(
         study=study, store=artifact_store, trials=trials, book=book, weights=weights,
         ranking=book.rank(weights, budgets if budgets is not None else study_budgets(study_attrs)),
         definition={**stored_definition(study), "budgets": study_attrs.get("budgets") or {},
-                    "sampler": stored_sampler(study)},
+                    "latency": study_attrs.get("latency") or {}, "sampler": stored_sampler(study)},
         safe=safe_name(study.study_name), formats=formats,
     )
     plan = ExportPlan(study.study_name, out_dir, formats)
@@ -321,9 +322,11 @@ def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord
     attrs = record.attrs if record else {}
     arena = attrs.get(figures.ARENA_BYTES)
     lines = [f"Study {study_name}, trial {n}."]
+    board = attrs.get(figures.LATENCY_BOARD)
     if record and record.values:
+        where = f"estimated for {board}" if board else HOST_LATENCY
         lines.append(f"int8 accuracy {record.accuracy:.4f}, {record.size_kb:.1f} KB, "
-                     f"latency {record.latency_ms:.2f} ms (LiteRT, host CPU).")
+                     f"latency {record.latency_ms:.2f} ms ({where}).")
     dataset = (definition.get("dataset") or {}).get("name")
     if dataset:
         lines.append(f"Dataset: {dataset}.")
@@ -332,5 +335,6 @@ def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord
     if arena is None and attrs.get(figures.ARENA_ERROR):
         lines.append(f"TFLite Micro could not measure the arena: {str(attrs[figures.ARENA_ERROR])[:200]}")
     symbol = c_identifier(f"g_{safe}_trial_{n}_model")
+    latency_us = round(record.latency_ms * 1000) if board and record and record.values else None
     return tflite_to_c(data, symbol, None if arena is None else int(arena), f"{safe}-trial-{n}",
-                       comment="\n".join(lines))
+                       comment="\n".join(lines), latency_us=latency_us, latency_board=board or "")

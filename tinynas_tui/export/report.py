@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from tinynas_tui.core import figures
+from tinynas_tui.core.boards import HOST_LATENCY, LatencyBoard
 from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.scoring import Weights
@@ -24,7 +25,7 @@ PLOT_WIDTH, PLOT_HEIGHT = 72, 18
 
 CSV_COLUMNS = (
     "number", "state", "accuracy", "float_accuracy", "size_kb", "latency_ms", "arena_kb", "macs", "params",
-    "score", "rank", "on_pareto", "gzip_kb", "sparsity",
+    "score", "rank", "on_pareto", "gzip_kb", "sparsity", "latency_board", "latency_cycles", "host_latency_ms",
 )
 
 
@@ -69,7 +70,8 @@ def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequ
             r.number, r.state, r.accuracy, a.get(figures.FLOAT_ACCURACY), r.size_kb, r.latency_ms,
             _kb(a.get(figures.ARENA_BYTES)), a.get(figures.MACS), a.get(figures.PARAMS), ranking.scores.get(r.number),
             ranking.ranks.get(r.number), r.number in ranking.front, _kb(a.get(figures.GZIP_BYTES)),
-            a.get(figures.TFLITE_SPARSITY),
+            a.get(figures.TFLITE_SPARSITY), a.get(figures.LATENCY_BOARD), a.get(figures.LATENCY_CYCLES),
+            a.get(figures.HOST_LATENCY_MS),
         ]
         row += [r.params.get(name) for _, name in params]
         writer.writerow([_csv_value(v) for v in row])
@@ -174,6 +176,15 @@ def describe_pipeline(pipeline: dict[str, Any]) -> str:
     return f"`{pipeline.get('name', '?')}`" + (f": {rest}" if rest else "")
 
 
+def describe_latency(latency: dict[str, Any]) -> str:
+    """What the latency figures are: the board estimate, or the host CPU's measurement."""
+    board = LatencyBoard.from_dict(latency)
+    if board is None:
+        return f"measured on the {HOST_LATENCY} (the study has no board)"
+    return (f"estimated for {_md(board.summary)} under TFLite Micro with CMSIS-NN kernels (an estimate "
+            "fitted to published measurements; `tinynas-tui estimate` gives the per-operator detail)")
+
+
 def weights_formula(weights: Weights) -> str:
     return (f"score = accuracy × {weights.accuracy:g} − size_kb × {weights.size_kb:g} − "
             f"latency_ms × {weights.latency_ms:g}")
@@ -198,6 +209,7 @@ def markdown_report(ctx: ReportContext) -> str:
         f"- **Pipeline:** {describe_pipeline(d.get('pipeline') or {})}",
         f"- **Sampler:** `{d.get('sampler') or 'tpe'}`",
         "- **Budgets:** " + (", ".join(f"{k} {v:g}" for k, v in budgets.items()) if budgets else "none"),
+        f"- **Latency:** {describe_latency(d.get('latency') or {})}",
         f"- **Weights:** `{ctx.weights.as_text()}` ({weights_formula(ctx.weights)})"
         + ("; trials over a budget rank after all that fit" if budgets else ""),
         f"- **Trials:** {ctx.total_trials} in the study, {len(ctx.complete)} complete, "

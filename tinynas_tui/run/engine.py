@@ -90,6 +90,7 @@ class OptunaEngine:
             space=run.definition.space,
             pipeline=PipelineConfig.from_dict(run.definition.pipeline),
             log_path=worker_log_path(run, to_log_file=True),
+            board=run.latency,
         )
 
     def poll(self) -> list[TrialRecord]:

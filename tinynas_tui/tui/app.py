@@ -218,7 +218,9 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
             if number is not None:
                 table.move_to(number)
 
-        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number), chosen)
+        board = self.info.board.name if self.info and self.info.board else None
+        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number, board),
+                         chosen)
 
     def action_toggle_log(self) -> None:
         pane = self.query_one(LogPane)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from tinynas_tui.core.boards import LatencyBoard
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.trial_book import TrialRecord
@@ -25,6 +26,8 @@ class EngineInfo:
     space: SearchSpace
     pipeline: PipelineConfig
     log_path: str | None
+    board: LatencyBoard | None = None
+    """The board the study's latency is estimated for; None: measured on the host CPU."""
 
 
 class Engine(Protocol):

@@ -76,6 +76,8 @@ class StudyOpening:
         status = self._status
         status.study, status.dataset, status.sampler, status.storage = (
             info.study_name, info.dataset, info.sampler, info.storage)
+        status.board = info.board.name if info.board else "host CPU"
+        self._table.set_latency_board(info.board.name if info.board else None)
         self._rerank(changed, ranked=True)
         self.query_one(LogPane).follow(info.log_path)
         # The table is what the user waits for: paint it, then build the side panel (~0.2 s).

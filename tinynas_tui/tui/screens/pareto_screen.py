@@ -73,15 +73,18 @@ class ParetoScreen(ModalScreen[int | None]):
     highlighted: reactive[int | None] = reactive(None, init=False)
     """The highlighted trial number, or None."""
 
-    def __init__(self, records: list[TrialRecord], front: frozenset[int], highlighted: int | None) -> None:
+    def __init__(self, records: list[TrialRecord], front: frozenset[int], highlighted: int | None,
+                 board: str | None = None) -> None:
         """Show `records` with `front` marked and `highlighted` picked.
 
         Args:
             records: The study's trials; only complete ones with values are plotted.
             front: Numbers of the Pareto-optimal trials.
             highlighted: The trial to highlight first, or None.
+            board: The board the latency is estimated for (None: measured on the host CPU).
         """
         super().__init__()
+        self.latency_label = f"latency ms on {board}" if board else "latency ms (host CPU)"
         self.records = [r for r in records if r.state == "complete" and r.values]
         self.by_number = {r.number: r for r in self.records}
         self.front = frozenset(n for n in front if n in self.by_number)
@@ -124,7 +127,7 @@ class ParetoScreen(ModalScreen[int | None]):
                 f"latency {record.latency_ms:.2f} ms  arena {arena}  {where}")
 
     def _update_view(self) -> None:
-        label = AXES[self.axis][0]
+        label = AXES[self.axis][0] if self.axis == "size" else self.latency_label
         self.query_one("#pareto-dialog").border_title = f"Pareto front — accuracy vs {self.axis}"
         points = [
             PlotPoint(r.number, r.accuracy, self.x_of(r), r.number in self.front) for r in self.records

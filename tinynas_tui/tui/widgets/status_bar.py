@@ -53,6 +53,8 @@ class StatusBar(Widget):
     dataset = reactive("", repaint=False)
     sampler = reactive("", repaint=False)
     storage = reactive("", repaint=False)
+    board = reactive("", repaint=False)
+    """Where latency is estimated (a board name), or measured ("host CPU")."""
 
     def __init__(self, beside: Widget | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -73,7 +75,7 @@ class StatusBar(Widget):
             self.refresh()
 
     def on_mount(self) -> None:
-        for name in ("state", "done", "target", "dataset", "sampler", "storage"):
+        for name in ("state", "done", "target", "dataset", "sampler", "board", "storage"):
             self.watch(self, name, self._refresh_progress, init=False)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
@@ -101,7 +103,7 @@ class StatusBar(Widget):
         ]
         if self.state in STOPPABLE:
             parts.append(f"  ETA {format_eta(self.eta)}")
-        details = " · ".join(part for part in (self.dataset, self.sampler, self.storage) if part)
+        details = " · ".join(part for part in (self.dataset, self.sampler, self.board, self.storage) if part)
         if details:
             parts.append((f"  │ {details}", "dim"))
         return Content.assemble(*parts)

@@ -81,7 +81,7 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
             ("accuracy int8", f"{record.accuracy:.4f}"),
             ("accuracy float", _fmt(a.get(figures.FLOAT_ACCURACY))),
             ("size", f"{record.size_kb:.1f} KB"),
-            ("latency", f"{record.latency_ms:.3f} ms"),
+            *_latency_rows(record),
             ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"),
             ("MACs", human_count(a.get(figures.MACS))),
             ("parameters", _fmt(a.get(figures.PARAMS))),
@@ -102,8 +102,14 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
          and f"{a[figures.TEACHER_ACCURACY]:.4f}" + (" (cached)" if a.get(figures.TEACHER_CACHED) else "")),
         ("sparsity after pruning", a.get(figures.KERAS_SPARSITY) is not None and f"{a[figures.KERAS_SPARSITY]:.1%}"),
     ]
+    if a.get(figures.EST_LATENCY_MS) is not None:
+        stages.append(("pre-flight latency", f"{a[figures.EST_LATENCY_MS]:.2f} ms (estimated)"))
     if any(value for _, value in stages):
         sections.append(_grid([(k, v) for k, v in stages if v], "pipeline"))
+    top_ops = a.get(figures.LATENCY_TOP_OPS) or []
+    if top_ops:
+        sections.append(_grid([(str(o.get("op", "?")), f"{human_count(o.get('cycles'))} cycles, "
+                                f"{float(o.get('share', 0)):.0%}") for o in top_ops], "costliest operators"))
     checks = [(name, limit, value, holds) for name, limit, value, holds in budgets.checks(record) if limit is not None]
     if checks:
         rows = [(name, f"{_fmt(value)} ≤ {limit:g} " + ("✓" if holds else "✗ over" if holds is False else "?"))
@@ -126,6 +132,22 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         sections.append(table)
     parts.append(Columns(sections, padding=(1, 3)))
     return Group(*parts)
+
+
+def _latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
+    """The latency objective (the board estimate, or the host's measurement) and what it rests on."""
+    a = record.attrs
+    board = a.get(figures.LATENCY_BOARD)
+    if not board:
+        return [("latency", f"{record.latency_ms:.3f} ms (host CPU)")]
+    rows = [("latency", f"{record.latency_ms:.2f} ms on {board} (estimated)")]
+    if a.get(figures.LATENCY_CYCLES) is not None:
+        rows.append(("cycles", f"{a[figures.LATENCY_CYCLES]:,}"))
+    if a.get(figures.LATENCY_UNMODELLED):
+        rows.append(("not costed", ", ".join(map(str, a[figures.LATENCY_UNMODELLED]))))
+    if a.get(figures.HOST_LATENCY_MS) is not None:
+        rows.append(("host latency", f"{a[figures.HOST_LATENCY_MS]:.3f} ms (LiteRT)"))
+    return rows
 
 
 PLACEHOLDER = "Highlight a trial to see its details."

@@ -31,6 +31,8 @@ class TrialLines:
         self.cells: dict[int, tuple] = {}  # trial number -> its cells under the current ranking and marks
         self._style_key: tuple = ()
         self._components: dict[str, Style] = {}
+        self.headers = {key: header for key, header, _ in COLUMNS}
+        """Each column's header text (the latency column names the study's board)."""
 
     def check_styles(self, key: tuple, component: Callable[[str], Style]) -> bool:
         """Take the widget's style ``key``; True (and every strip dropped) if it changed."""
@@ -56,7 +58,7 @@ class TrialLines:
     def key(self, y: int, scroll_y: int, cursor_index: int, sort: tuple) -> tuple | None:
         """What screen line ``y`` shows: equal keys draw equal strips (None: a blank line)."""
         if y == 0:
-            return ("header", *sort)
+            return ("header", tuple(self.headers.values()), *sort)
         index = scroll_y + y - 1
         if index >= len(self.rows):
             return None
@@ -78,7 +80,7 @@ class TrialLines:
 
     def _header_strip(self, base: Style) -> Strip:
         style = base + self._components["trial-table--header"]
-        text = "".join(" " + header.ljust(width) + " " for _, header, width in COLUMNS)
+        text = "".join(" " + self.headers[key][:width].ljust(width) + " " for key, _, width in COLUMNS)
         return Strip([Segment(text, style)], TOTAL_WIDTH)
 
     def _row_strip(self, key: tuple, base: Style) -> Strip:

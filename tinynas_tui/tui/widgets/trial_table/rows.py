@@ -20,7 +20,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("state", "state", 12),
     ("acc", "acc", 6),
     ("size", "size KB", 7),
-    ("latency", "lat ms", 6),
+    ("latency", "lat ms", 8),
     ("score", "score", 6),
     ("rank", "rank", 4),
     ("pareto", "P", 1),
@@ -29,7 +29,6 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("macs", "MACs", 7),
 )
 SORTABLE = tuple(key for key, _, _ in COLUMNS)
-HEADERS = {key: header for key, header, _ in COLUMNS}
 # Rich style names: ANSI colours follow the terminal's own palette.
 STATE_STYLES = {"running": "bold cyan", "complete": "green", "pruned": "yellow", "failed": "red", "waiting": "dim"}
 MARK_STYLE = "bold cyan"
@@ -51,6 +50,20 @@ def human_count(n: int | None) -> str:
         if n >= size:
             return f"{n / size:.1f}{unit}"
     return str(n)
+
+
+def latency_text(ms: float | None) -> str:
+    """Milliseconds in at most 7 characters: two decimals below 100 ms, one below 10 s, none above."""
+    if ms is None:
+        return "—"
+    return f"{ms:.2f}" if ms < 100 else f"{ms:.1f}" if ms < 10_000 else f"{ms:.0f}"
+
+
+def latency_header(board: str | None, width: int = 8) -> str:
+    """The latency column's header: milliseconds on which board (``m4-1m ms``), or on the host."""
+    name = board or "host"
+    text = f"{name} ms"
+    return text if len(text) <= width else f"{name[:width - 4]}… ms"
 
 
 def _num(value: float | None, fmt: str) -> Cell:
@@ -117,7 +130,7 @@ class TrialRows:
             (r.state if r.state != "running" else f"▶ {r.stage or 'starting'}", STATE_STYLES.get(r.state, ""), False),
             _num(r.accuracy, ".4f"),
             _num(r.size_kb, ".1f"),
-            _num(r.latency_ms, ".2f"),
+            (latency_text(r.latency_ms), "", True),
             _num(score, ".2f"),
             ("—" if rank is None else str(rank) + ("" if feasible else "✗"), "", True),
             ("★" if number in ranking.front else " ", FRONT_STYLE, False),

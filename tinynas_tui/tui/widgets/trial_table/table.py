@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -25,7 +25,7 @@ from textual.strip import Strip
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
-from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, HEADERS, SORTABLE, TrialRows, human_count
+from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, SORTABLE, TrialRows, human_count, latency_header
 
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
 
@@ -111,6 +111,13 @@ class TrialTable(ScrollView, can_focus=True):
             self._after_change()
         else:
             self._repaint_changed()  # same rows in the same order: no cursor or size to update
+
+    def set_latency_board(self, board: str | None) -> None:
+        """Name the board (None: the host CPU) in the latency column's header."""
+        header = latency_header(board)
+        if self.lines.headers["latency"] != header:
+            self.lines.headers["latency"] = header
+            self.refresh(Region(0, 0, self.size.width, 1))  # the header is the first screen line
 
     def reset(self) -> None:
         """Empty the table for another study (the sort stays)."""
@@ -249,7 +256,7 @@ class TrialTable(ScrollView, can_focus=True):
         """Sort by a column's values (missing values last), keeping the cursor on its trial."""
         self.rows.sort(column, reverse)
         self._after_sort()
-        self.notify(f"sorted by {HEADERS[column]}" + (" (reversed)" if reverse else ""), timeout=2)
+        self.notify(f"sorted by {self.lines.headers[column]}" + (" (reversed)" if reverse else ""), timeout=2)
 
     def _after_sort(self) -> None:
         self._after_change()
