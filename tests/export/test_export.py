@@ -568,3 +568,36 @@ def test_a_kept_keras_model_is_exported(tmp_path, monkeypatch, capsys, artifact,
     code, out, _ = export(capsys, "--trial", "0", "--out", "out", "--format", "keras")
     assert code == 0, out
     assert (tmp_path / "out" / f"demo-trial-0{exported}").read_bytes() == (tmp_path / artifact).read_bytes()
+
+
+def test_a_board_trial_exports_its_latency_and_an_ethos_u_trial_vela_s_model(tmp_path):
+    target = resolve_storage(None, tmp_path / "tinynas-runs")
+    storage = open_storage(target, heartbeat=None)
+    board = {"board": "ethos-u55-128", "core": "cortex-m55", "clock_mhz": 500.0, "npu": "ethos-u55-128"}
+    study = studies.create(storage, "npu", studies.StudyDefinition(SINGLE_CONV, PIPELINE, DATASET, {}, board), seed=0)
+    store = open_artifact_store(target)
+    trial = study.ask()
+    SINGLE_CONV.suggest(trial)
+    plain, compiled = fake_tflite(0, 2), b"\x1c\x00\x00\x00TFL3vela" + bytes(range(64))
+    ids = {}
+    for name, data in (("model.tflite", plain), ("model_vela.tflite", compiled)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        ids[name] = upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+    for key, value in {"artifacts": ids, "latency_board": "ethos-u55-128 (Ethos-U55 NPU by Vela, 500 MHz)",
+                       "latency_cycles": 201_747, "host_latency_ms": 0.05, "arena_bytes": 51_840}.items():
+        trial.set_user_attr(key, value)
+    study.tell(trial, [0.9, len(plain) / 1024, 0.4035])
+    plan = plan_export(study, store, [0], tmp_path / "out")
+    written = {p.name: p for p in write_export(plan)}
+    assert written["npu-trial-0-vela.tflite"].read_bytes() == compiled
+    assert written["npu-trial-0.tflite"].read_bytes() == plain
+    header = written["npu-trial-0.h"].read_text()
+    assert "#define G_NPU_TRIAL_0_MODEL_EST_LATENCY_US 404" in header and "ethos-u55-128" in header
+    assert f"#define G_NPU_TRIAL_0_MODEL_TFLITE_SIZE {len(compiled)}" in header  # the array is Vela's model
+    info = json.loads(written["npu-trial-0-params.json"].read_text())
+    assert info["latency"]["basis"] == "estimate" and info["latency"]["npu"] == "ethos-u55-128"
+    assert info["latency"]["cycles"] == 201_747
+    rows = list(csv.DictReader(io.StringIO(written["npu-trials.csv"].read_text())))
+    assert rows[0]["latency_board"].startswith("ethos-u55-128") and rows[0]["latency_cycles"] == "201747"
+    assert "estimated for ethos-u55-128" in written["npu-report.md"].read_text()

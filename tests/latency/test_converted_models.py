@@ -170,3 +170,45 @@ def test_the_recorded_accuracy_is_what_tflite_micro_computes_on_a_compress_model
         predictions.append(int(np.argmax(interpreter.get_output(0))))
     tflm = float(np.mean(np.asarray(predictions) == data.y_test))
     assert tflite_accuracy(tflite, data.x_test, data.y_test) == tflm
+
+
+def test_an_ethos_u_board_trial_is_compiled_by_vela_and_exported_with_its_model(tmp_path):
+    from tinynas_tui.pipeline.trial import prepare, run_trial
+
+    config = WorkerConfig(dataset={"name": "mnist-5k", "train_samples": 200, "test_samples": 50, "seed": 0},
+                          model="single-conv", scratch_dir=str(tmp_path),
+                          latency={"board": "ethos-u55-128", "core": "cortex-m55", "clock_mhz": 500,
+                                   "npu": "ethos-u55-128"})
+    finished = run_trial(TrialRequest(0, SINGLE_CONV), prepare(config), lambda event: None)
+    report = finished.metrics[figures.NPU_REPORT]
+    assert report["accelerator"] == "ethos-u55-128" and report["npu_ops"] > 0 and report["cpu_ops"] == 0
+    assert finished.latency_ms == pytest.approx(report["inference_ms"]) and 0 < finished.latency_ms < 10
+    assert finished.metrics[figures.ARENA_BYTES] == round(report["sram_kib"] * 1024)
+    vela_path = finished.artifacts[figures.VELA_ARTIFACT]
+    from tinynas_tui.latency.tflite_reader import read_ops
+
+    assert [op.kind for op in read_ops(open(vela_path, "rb").read()).ops] == ["CUSTOM:ethos-u"]
+
+
+def test_estimate_on_an_ethos_u_board_prints_vela_s_figures(int8_file):
+    run = subprocess.run([sys.executable, "-m", "tinynas_tui", "estimate", str(int8_file), "--target",
+                          "ethos-u55-128", "--json"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["npu"]["accelerator"] == "ethos-u55-128" and data["ops"][0]["op"] == "CUSTOM:ethos-u"
+    assert data["latency_ms"] == pytest.approx(data["cycles"] / (data["clock_mhz"] * 1e3), rel=0.02)
+
+
+def test_without_vela_an_ethos_u_board_is_one_line(monkeypatch, capsys, int8_file, tmp_path):
+    import importlib.util
+
+    from tinynas_tui.cli import main
+
+    monkeypatch.chdir(tmp_path)  # a refusal writes nothing; if it did not refuse, not in the checkout
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name.startswith("ethosu") else real(name, *a))
+    assert main(["estimate", str(int8_file), "--target", "ethos-u55-128"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'pip install -e ".[npu]"' in err
+    assert main(["--headless", "--target", "ethos-u55-128", "--trials", "1"]) == 2
+    assert 'pip install -e ".[npu]"' in capsys.readouterr().err

@@ -52,6 +52,8 @@ def run_estimate(argv: Sequence[str] | None = None, out: TextIO | None = None) -
         return int(stop.code or 0)
     try:
         board = latency_board(args.target, args.core, args.clock_mhz)
+        if board.npu:
+            return _npu(Path(args.model), board, args.json, out)
         estimate = _estimate(Path(args.model), board.core, board.clock_mhz)
     except UsageError as err:
         return report_usage_error(err)
@@ -62,20 +64,56 @@ def run_estimate(argv: Sequence[str] | None = None, out: TextIO | None = None) -
     return 0
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a .tflite file") from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+
+
 def _estimate(path: Path, core: str, clock: float):  # -> Estimate
     from tinynas_tui.latency.estimate import estimate_tflite
     from tinynas_tui.latency.tflite_reader import ModelError
 
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a .tflite file") from None
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        return estimate_tflite(data, core, clock)
+        return estimate_tflite(_read(path), core, clock)
     except ModelError as err:
         raise UsageError(f"{path}: {err}") from None
+
+
+def _npu(path: Path, board, as_json: bool, out: TextIO) -> int:
+    """An Ethos-U board: Vela compiles the model; its report is the estimate."""
+    from tinynas_tui.latency.estimate import INT8_INPUTS
+    from tinynas_tui.latency.tflite_reader import ModelError, read_ops
+    from tinynas_tui.latency.vela import VelaError, compile_model, require_vela
+
+    require_vela()
+    data = _read(path)
+    try:
+        ops = read_ops(data)
+        if ops.input_dtype not in INT8_INPUTS or ops.float_ops:
+            raise ModelError("not an int8 model: Vela compiles full-integer models only")
+        result = compile_model(data, board.npu)
+        compiled = read_ops(result.model).ops
+    except (ModelError, VelaError) as err:
+        raise UsageError(f"{path}: {err}") from None
+    if as_json:
+        print(json.dumps({"model": str(path), "board": board.name, "latency_ms": result.inference_ms,
+                          "cycles": result.cycles, "core": board.core, "clock_mhz": result.clock_mhz,
+                          "macs": ops.macs, "basis": "Arm Vela's performance estimate",
+                          "ops": [{"index": o.index, "op": o.kind, "output_shape": list(o.output_shape)}
+                                  for o in compiled],
+                          "npu": result.to_dict()}, indent=2), file=out)
+        return 0
+    print(f"Vela ({result.accelerator}): {result.inference_ms:.3f} ms, {result.cycles:,} cycles at "
+          f"{result.clock_mhz:g} MHz", file=out)
+    print(f"operators: {result.npu_ops} on the NPU, {result.cpu_ops} on the CPU ({result.npu_share:.0%} on the NPU); "
+          f"compiled model: {', '.join(o.kind for o in compiled)}", file=out)
+    print(f"SRAM {result.sram_kib:.1f} KiB, flash {result.flash_kib:.1f} KiB; {ops.macs:,} MACs", file=out)
+    print(f"total: {result.inference_ms:.3f} ms on {board.summary} (Arm Vela's estimate)", file=out)
+    return 0
 
 
 def _print_table(estimate, board: str, top: int, out: TextIO) -> None:

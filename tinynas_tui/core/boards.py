@@ -55,11 +55,8 @@ class Target:
     clock_mhz: float
     flash_kb: float
     ram_kb: float
-
-    @property
-    def summary(self) -> str:
-        """e.g. ``m4-1m (Cortex-M4, 64 MHz)``."""
-        return f"{self.name} ({CORES[self.core].label}, {self.clock_mhz:g} MHz)"
+    npu: str | None = None
+    """An Arm Ethos-U NPU as Vela names its configuration (``ethos-u55-128``), or None."""
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -77,6 +74,16 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("nucleo-h7a3zi", "NUCLEO-H7A3ZI-Q: STM32H7A3ZI, Cortex-M7 at 280 MHz", "cortex-m7", 280, 2048, 1376),
     Target("stm32h743", "STM32H743 (e.g. NUCLEO-H743ZI2): Cortex-M7 at 480 MHz", "cortex-m7", 480, 2048, 1024),
     Target("ek-ra8d1", "EK-RA8D1: Renesas RA8D1, Cortex-M85 at 480 MHz", "cortex-m85", 480, 2048, 1024),
+    # Arm Ethos-U NPU boards (Corstone-300 / -310 class): the model is compiled by Vela, whose figures
+    # (for its High_End_Embedded / High_End system configurations) are the latency and memory.
+    Target("ethos-u55-64", "Cortex-M55 with an Ethos-U55 NPU, 64 MACs/cycle (Corstone-300 class)", "cortex-m55",
+           500, 2048, 1024, npu="ethos-u55-64"),
+    Target("ethos-u55-128", "Cortex-M55 with an Ethos-U55 NPU, 128 MACs/cycle (Corstone-300 class)", "cortex-m55",
+           500, 2048, 1024, npu="ethos-u55-128"),
+    Target("ethos-u55-256", "Cortex-M55 with an Ethos-U55 NPU, 256 MACs/cycle (Corstone-300 class)", "cortex-m55",
+           500, 4096, 2048, npu="ethos-u55-256"),
+    Target("ethos-u65-256", "Ethos-U65 NPU, 256 MACs/cycle, dedicated SRAM (Corstone-310 class)", "cortex-m55",
+           1000, 4096, 2048, npu="ethos-u65-256"),
 )}
 
 DEFAULT_TARGET = "m4-1m"
@@ -102,21 +109,29 @@ class LatencyBoard:
     name: str
     core: str
     clock_mhz: float
+    npu: str | None = None
+    """An Ethos-U NPU (Vela's configuration name): Vela's estimate, not the Cortex-M model's."""
 
     @property
     def summary(self) -> str:
-        """e.g. ``m4-1m (Cortex-M4, 64 MHz)``."""
+        """e.g. ``m4-1m (Cortex-M4, 64 MHz)``, ``ethos-u55-128 (Ethos-U55 NPU by Vela, 500 MHz)``."""
+        if self.npu:
+            family = self.npu.rsplit("-", 1)[0].replace("ethos-u", "Ethos-U")
+            return f"{self.name} ({family} NPU by Vela, {self.clock_mhz:g} MHz)"
         return f"{self.name} ({CORES[self.core].label}, {self.clock_mhz:g} MHz)"
 
     def to_dict(self) -> dict[str, object]:
-        return {"board": self.name, "core": self.core, "clock_mhz": self.clock_mhz}
+        out: dict[str, object] = {"board": self.name, "core": self.core, "clock_mhz": self.clock_mhz}
+        if self.npu:
+            out["npu"] = self.npu
+        return out
 
     @classmethod
     def from_dict(cls, data: dict | None) -> LatencyBoard | None:
         """The board a stored definition names, or None for the host CPU (an empty or missing one)."""
         if not data or not data.get("core"):
             return None
-        return cls(str(data["board"]), str(data["core"]), float(data["clock_mhz"]))
+        return cls(str(data["board"]), str(data["core"]), float(data["clock_mhz"]), data.get("npu") or None)
 
 
 HOST_LATENCY = "host CPU (LiteRT, one thread)"
@@ -140,4 +155,4 @@ def latency_board(target: str | None = None, core: str | None = None,
             raise UsageError(f"--clock-mhz must be a positive number, got {clock_mhz}")
         return LatencyBoard(f"{core}@{clock_mhz:g}MHz", core, float(clock_mhz))
     board = resolve_target(target or DEFAULT_TARGET)
-    return LatencyBoard(board.name, board.core, float(board.clock_mhz))
+    return LatencyBoard(board.name, board.core, float(board.clock_mhz), board.npu)

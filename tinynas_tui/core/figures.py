@@ -29,6 +29,8 @@ LATENCY_BOARD = "latency_board"  # what the latency objective is estimated for, 
 LATENCY_CYCLES = "latency_cycles"  # the board estimate's cycles
 LATENCY_TOP_OPS = "latency_top_ops"  # the five costliest operators: op, cycles, share
 LATENCY_UNMODELLED = "latency_unmodelled"  # operator kinds the latency model has no cost for
+NPU_REPORT = "npu_report"  # on an Ethos-U board: Vela's figures (time, cycles, NPU share, SRAM, flash)
+VELA_ARTIFACT = "model_vela.tflite"  # on an Ethos-U board: Vela's optimised model, what the board runs
 
 # -- from the built model, before training ---------------------------------------------------------
 MACS = "macs"

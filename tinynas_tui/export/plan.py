@@ -264,14 +264,20 @@ def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, skipped: 
     record = ctx.book.get(n)
     base = f"{ctx.safe}-trial-{n}"
     files: list[PlannedFile] = []
+    artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
+    vela_id = artifacts.get(figures.VELA_ARTIFACT) if isinstance(artifacts, dict) else None
+    vela = _read_artifact(ctx.store, vela_id) if vela_id else None  # an Ethos-U board's compiled model
     if "tflite" in formats:
         files.append(PlannedFile(f"{base}.tflite", "tflite", n, _constant(data)))
+        if vela is not None:
+            files.append(PlannedFile(f"{base}-vela.tflite", "tflite", n, _constant(vela)))
     if "c" in formats:
-        source, header = _c_pair(data, ctx.study.study_name, ctx.safe, n, record, ctx.definition)
+        # On an Ethos-U board the firmware runs Vela's model (its NPU operator), so the array holds that one.
+        source, header = _c_pair(vela if vela is not None else data, ctx.study.study_name, ctx.safe, n, record,
+                                 ctx.definition, vela=vela is not None)
         files.append(PlannedFile(f"{base}.cc", "c", n, _constant(source.encode())))
         files.append(PlannedFile(f"{base}.h", "c", n, _constant(header.encode())))
     if "keras" in formats:
-        artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
         # QAT models are kept as HDF5 (tfmot cannot reload its layers from the .keras zip format).
         kept = KERAS_ARTIFACT if KERAS_ARTIFACT in artifacts else KERAS_H5_ARTIFACT
         keras_id = artifacts.get(kept)
@@ -318,7 +324,7 @@ def _constant(data: bytes) -> Callable[[], bytes]:
 
 
 def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord | None,
-            definition: dict[str, Any]) -> tuple[str, str]:
+            definition: dict[str, Any], vela: bool = False) -> tuple[str, str]:
     attrs = record.attrs if record else {}
     arena = attrs.get(figures.ARENA_BYTES)
     lines = [f"Study {study_name}, trial {n}."]
@@ -327,6 +333,9 @@ def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord
         where = f"estimated for {board}" if board else HOST_LATENCY
         lines.append(f"int8 accuracy {record.accuracy:.4f}, {record.size_kb:.1f} KB, "
                      f"latency {record.latency_ms:.2f} ms ({where}).")
+    if vela:
+        lines.append("This array is Vela's compiled model for the Ethos-U NPU (its ethos-u operator runs on the "
+                     "NPU driver); the plain int8 model is the .tflite beside it.")
     dataset = (definition.get("dataset") or {}).get("name")
     if dataset:
         lines.append(f"Dataset: {dataset}.")

@@ -73,6 +73,8 @@ class _Trial:
         self.lr = float(self.params.get("lr", 1e-3))
         self.timings: dict[str, float] = {}
         self.metrics: dict[str, Any] = {figures.TIMINGS: self.timings}
+        self.files: dict[str, bytes] = {}
+        """Extra files by artifact name (Vela's model on an NPU board), written with the trial's own."""
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -238,7 +240,10 @@ def _evaluate_and_convert(trial: _Trial, model: Any) -> bytes:
 
 
 def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
-    """(int8 accuracy, latency ms) of the converted model, and its other figures into the metrics."""
+    """(int8 accuracy, latency ms) of the converted model, and its other figures into the metrics.
+
+    The latency is the board's estimate where the study has a board, else the host CPU's measurement
+    (always recorded beside)."""
     from tinynas_tui.pipeline.measure import (
         MeasurementError,
         int8_report,
@@ -253,14 +258,14 @@ def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
         latency_ms = metrics[figures.HOST_LATENCY_MS] = tflite_latency_ms(tflite, runs=cfg.latency_runs,
                                                                           warmup=cfg.latency_warmup)
-        if trial.state.latency is not None:
-            latency_ms = _board_latency(trial.state.latency, tflite, metrics)
         try:
             metrics[figures.ARENA_BYTES] = int(tflm_arena_bytes(tflite))
         except MeasurementError as err:
             # Recorded plainly: a model TFLM cannot run is a finding, not a crash.
             metrics[figures.ARENA_BYTES] = None
             metrics[figures.ARENA_ERROR] = str(err).splitlines()[0][:300]
+        if trial.state.latency is not None:
+            latency_ms = _board_latency(trial, tflite)
         metrics.update(int8_report(tflite))
         metrics[figures.TFLITE_SPARSITY] = float(tflite_weight_sparsity(tflite))
         metrics[figures.GZIP_BYTES] = int(gzip_size(tflite))
@@ -269,11 +274,16 @@ def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
     return float(accuracy), float(latency_ms)
 
 
-def _board_latency(board: LatencyBoard, tflite: bytes, metrics: dict[str, Any]) -> float:
-    """The converted model's estimated latency on ``board`` (the objective); its details into ``metrics``."""
+def _board_latency(trial: _Trial, tflite: bytes) -> float:
+    """The converted model's estimated latency on the study's board (the objective); its details into the
+    trial's metrics. On an Ethos-U board, Vela compiles the model and its figures are the board's."""
     from tinynas_tui.latency.estimate import estimate_tflite
     from tinynas_tui.latency.tflite_reader import ModelError
 
+    board, metrics = trial.state.latency, trial.metrics
+    assert board is not None
+    if board.npu:
+        return _npu_latency(trial, board, tflite)
     try:
         estimate = estimate_tflite(tflite, board.core, board.clock_mhz)
     except ModelError as err:
@@ -286,12 +296,34 @@ def _board_latency(board: LatencyBoard, tflite: bytes, metrics: dict[str, Any]) 
     return estimate.latency_ms
 
 
+def _npu_latency(trial: _Trial, board: LatencyBoard, tflite: bytes) -> float:
+    from tinynas_tui.latency.vela import VelaError, compile_model
+
+    try:
+        result = compile_model(tflite, board.npu or "")
+    except VelaError as err:
+        raise TrialError("measure", str(err).splitlines()[0][:400]) from err
+    metrics = trial.metrics
+    metrics[figures.LATENCY_BOARD] = board.summary
+    metrics[figures.LATENCY_CYCLES] = result.cycles
+    metrics[figures.NPU_REPORT] = result.to_dict()
+    # On the board the arena is the SRAM Vela plans for the compiled model (the host TFLM cannot run it).
+    metrics[figures.ARENA_BYTES] = round(result.sram_kib * 1024)
+    trial.files[figures.VELA_ARTIFACT] = result.model
+    return result.inference_ms
+
+
 def _save(trial: _Trial, model: Any, tflite: bytes) -> dict[str, str]:
     """Write the trial's files to the scratch folder (the loop moves them to the artifact store)."""
     stem = os.path.join(trial.state.config.scratch_dir, f"trial-{trial.number}-{uuid.uuid4().hex[:8]}")
     with open(stem + ".tflite", "wb") as fh:
         fh.write(tflite)
     artifacts = {"model.tflite": stem + ".tflite"}
+    for name, data in trial.files.items():
+        path = f"{stem}-{name}"
+        with open(path, "wb") as fh:
+            fh.write(data)
+        artifacts[name] = path
     if trial.cfg.keep_keras:
         suffix = ".h5" if trial.cfg.qat else ".keras"
         model.save(stem + suffix)

@@ -110,6 +110,10 @@ def validate(options: RunOptions) -> ValidatedRun:
     latency = None
     if any(v is not None for v in (options.target, options.core, options.clock_mhz)):
         latency = latency_board(options.target, options.core, options.clock_mhz)
+        if latency.npu:
+            from tinynas_tui.latency.vela import require_vela
+
+            require_vela()
         if pipeline is not None and pipeline.quantization != "int8":
             raise UsageError(f"board latency needs full-integer quantization (TFLite Micro's int8 kernels); "
                              f"--quantization {pipeline.quantization} runs in float: leave --target, --core and "
