@@ -26,7 +26,7 @@ ALLOWED = {
     "pipeline": {"core", "executor.protocol", "latency"},
     "latency": {"core"},
     "export": {"core", "search"},
-    "run": {"core", "search", "executor", "export", "tui.engine_api"},
+    "run": {"core", "search", "executor", "export", "latency", "tui.engine_api"},
     "tui": {"core"},
     "cli": {"core", "search", "executor", "export", "run", "latency", "tui.factory"},
 }
