@@ -71,7 +71,7 @@ def notes(op: Op, core: str) -> list[str]:
         out.append("1x1 with stride: im2col path, not CMSIS-NN's 1x1 fast GEMM")
     elif op.family == "depthwise_generic":
         out.append(f"depth multiplier {op.depth_multiplier}: CMSIS-NN's generic (plain C) depthwise path")
-    elif op.family == "fully_connected" and CORES[core].kernels == "dsp" and core == "cortex-m4":
+    elif op.family == "fully_connected" and core == "cortex-m4":
         out.append("fully connected is memory-bound: CMSIS-NN gains little over the reference kernel on a Cortex-M4")
     if CORES[core].kernels == "scalar" and op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         out.append("no DSP extension: CMSIS-NN runs plain C")
