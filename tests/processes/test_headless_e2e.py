@@ -12,6 +12,8 @@ import psutil
 import pytest
 from cli_processes import TINY, faults_env, load_study, run_cli, wait_for
 
+from tinynas_tui.latency.estimate import estimate_tflite
+
 pytestmark = pytest.mark.tf
 
 LINE = re.compile(r"^Trial +(\d+): acc=(\d\.\d{4}), size= *(\d+\.\d)KB, latency= *(\d+\.\d{2})ms$")
@@ -37,11 +39,14 @@ def test_headless_run_measures_everything_then_resumes(tmp_path):
         assert 0.0 <= acc <= 1.0 and 0.0 <= a["float_accuracy"] <= 1.0
         assert abs(acc - a["float_accuracy"]) < 0.1  # int8 costs little accuracy
         assert a["fully_int8"] is True and a["input_dtype"] == "int8"
-        assert 0 < latency_ms < 100
+        assert 0 < a["host_latency_ms"] < 100  # LiteRT on this CPU, recorded beside
         assert a["macs"] > 0 and a["params"] > 0 and a["arena_bytes"] > 1000
         artifact = tmp_path / "tinynas-runs" / "artifacts" / a["artifacts"]["model.tflite"]
         blob = artifact.read_bytes()
         assert blob[4:8] == b"TFL3" and len(blob) == a["tflite_bytes"] and size_kb == len(blob) / 1024
+        # The latency objective is the estimate of that very model on the default board.
+        assert latency_ms == pytest.approx(estimate_tflite(blob, "cortex-m4", 64).latency_ms)
+        assert a["latency_board"] == "m4-1m (Cortex-M4, 64 MHz)"
         # The dense layer dominates: size tracks the parameter count (int8: ~1 byte a weight).
         assert 0.8 * a["params"] < len(blob) < 1.5 * a["params"] + 20_000
         assert set(a["timings"]) == {"build", "preflight", "train", "evaluate", "convert", "measure"}

@@ -1,4 +1,4 @@
-"""The one-line header: app, study, state, progress and ETA, then dataset, sampler and storage."""
+"""The one-line header: app, study, state, progress and ETA, then dataset, sampler, storage and board."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ class StatusBar(Widget):
         ]
         if self.state in STOPPABLE:
             parts.append(f"  ETA {format_eta(self.eta)}")
-        details = " · ".join(part for part in (self.dataset, self.sampler, self.board, self.storage) if part)
+        details = " · ".join(part for part in (self.dataset, self.sampler, self.storage, self.board) if part)
         if details:
             parts.append((f"  │ {details}", "dim"))
         return Content.assemble(*parts)
