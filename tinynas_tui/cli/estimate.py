@@ -85,16 +85,14 @@ def _estimate(path: Path, core: str, clock: float):  # -> Estimate
 
 def _npu(path: Path, board, as_json: bool, out: TextIO) -> int:
     """An Ethos-U board: Vela compiles the model; its report is the estimate."""
-    from tinynas_tui.latency.estimate import INT8_INPUTS
+    from tinynas_tui.latency.estimate import read_int8_ops
     from tinynas_tui.latency.tflite_reader import ModelError, read_ops
     from tinynas_tui.latency.vela import VelaError, compile_model, require_vela
 
     require_vela()
     data = _read(path)
     try:
-        ops = read_ops(data)
-        if ops.input_dtype not in INT8_INPUTS or ops.float_ops:
-            raise ModelError("not an int8 model: Vela compiles full-integer models only")
+        ops = read_int8_ops(data)
         result = compile_model(data, board.npu)
         compiled = read_ops(result.model).ops
     except (ModelError, VelaError) as err:

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from tinynas_tui.core.boards import CORES
 from tinynas_tui.latency.cost import Coefficients, OpCost, cost_ops, default_coefficients
 from tinynas_tui.latency.ops import Op
-from tinynas_tui.latency.tflite_reader import ModelError, read_ops
+from tinynas_tui.latency.tflite_reader import ModelError, ModelOps, read_ops
 
 INT8_INPUTS = ("INT8", "UINT8")
 
@@ -98,10 +98,19 @@ def estimate_tflite(model_bytes: bytes, core: str, clock_mhz: float,
         ModelError: Not a TFLite model, or one that computes in floating point (TFLite Micro's int8
             CMSIS-NN kernels do not run it).
     """
+    return estimate_ops(read_int8_ops(model_bytes).ops, core, clock_mhz, coefficients)
+
+
+def read_int8_ops(model_bytes: bytes) -> ModelOps:
+    """The operators of a full-integer model (what TFLite Micro's int8 kernels and Vela run).
+
+    Raises:
+        ModelError: Not a TFLite model, or one that computes in floating point.
+    """
     model = read_ops(model_bytes)
     if model.input_dtype not in INT8_INPUTS or model.float_ops:
         what = f"its input is {model.input_dtype}" if model.input_dtype not in INT8_INPUTS else (
             f"{', '.join(dict.fromkeys(model.float_ops))} compute in float")
         raise ModelError(f"not an int8 model ({what}): the estimate is for TFLite Micro's int8 kernels; "
                          "convert with full-integer quantization")
-    return estimate_ops(model.ops, core, clock_mhz, coefficients)
+    return model
