@@ -26,7 +26,7 @@ def main() -> None:
     from ai_edge_litert.interpreter import Interpreter
 
     from tinynas_tui.core.dataset_spec import DatasetSpec
-from tinynas_tui.pipeline.datasets import load_dataset
+    from tinynas_tui.pipeline.datasets import load_dataset
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     data = load_dataset(DatasetSpec("mnist-5k"))

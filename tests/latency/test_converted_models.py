@@ -4,7 +4,6 @@ Keras side, the pre-flight latency skip, the estimate command, and accuracy as T
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 

@@ -12,7 +12,7 @@ import re
 import optuna
 import pytest
 from pareto import brute_force_front
-from cli_processes import TINY, start_cli
+from cli_processes import start_cli
 
 from tinynas_tui.run.options import RunOptions, validate
 from tinynas_tui.run.setup import open_run

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinynas_tui import paths
 from tinynas_tui.errors import UsageError
 from tinynas_tui.search.storage._target import HeartbeatSettings, StorageTarget, scrub
 
