@@ -266,7 +266,8 @@ def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, skipped: 
     files: list[PlannedFile] = []
     artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
     vela_id = artifacts.get(figures.VELA_ARTIFACT) if isinstance(artifacts, dict) else None
-    vela = _read_artifact(ctx.store, vela_id) if vela_id else None  # an Ethos-U board's compiled model
+    # An Ethos-U board's compiled model, read only for the formats that carry it.
+    vela = _read_artifact(ctx.store, vela_id) if vela_id and {"tflite", "c"} & set(formats) else None
     if "tflite" in formats:
         files.append(PlannedFile(f"{base}.tflite", "tflite", n, _constant(data)))
         if vela is not None:
