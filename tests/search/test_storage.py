@@ -25,6 +25,27 @@ def test_mask_url(url, shown):
     assert mask_url(url) == shown
 
 
+PASSWORDS = ["se/cr3t", "se%2Fcr3t", "q1/q2/q3", "pw:rd", "pq%40ss", "%2F%2Fzz", "sp ace", "x?yz", "[br]"]
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+@pytest.mark.parametrize("host", ["127.0.0.1:1", "db.example", "[::1]:5432"])
+def test_mask_hides_the_password_sqlalchemy_reads(password, host):
+    """The mask hides exactly what the URL parser takes for the password (``nas:se/cr3t@…`` included),
+    in the URL and in a message quoting it, in the spelling of the URL and decoded."""
+    from sqlalchemy.engine import make_url
+
+    url = f"postgresql://nas:{password}@{host}/nas"
+    secret = make_url(url).password
+    assert secret  # the parser sees a password here
+    masked = mask_url(url)
+    assert masked.startswith("postgresql://nas:***@")
+    assert make_url(masked).password == "***"  # nothing of the password is left outside the mask
+    message = f"connection to {url} failed: password {secret!s} rejected; raw {password}"
+    for shown in (scrub(message, url), masked):
+        assert secret not in shown and password not in shown
+
+
 def test_scrub_removes_password_quoted_in_a_message():
     url = "postgresql://alice:s3cret@db/optuna"
     assert "s3cret" not in scrub("auth failed for alice with s3cret", url)

@@ -29,27 +29,33 @@ _URL_FORM = re.compile(
     """,
     re.X,
 )
-_USERINFO_PASSWORD = re.compile(r"(//[^/:@]*:)([^@/]*)(@)")
+# A password quoted inside other text (a driver's error message): up to the "@" as in `_URL_FORM`, where
+# "/" is part of the password, but not past white space, which no URL of a message runs across.
+_USERINFO_PASSWORD = re.compile(r"(\b[\w+]+://[^\s:/@]*:)([^@\s]*)(@)")
 _QUERY_PASSWORD = re.compile(r"(?i)(password=)([^&\s]*)")
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password (user-info or ``password=`` parameter) replaced by ``***``."""
+    """The URL (or a text quoting URLs) with every password replaced by ``***``.
+
+    The password is what SQLAlchemy reads as one (`_URL_FORM`), so ``user:se/cr3t@host`` and its
+    ``%``-encoded forms are masked whole; a ``password=`` query parameter is masked too.
+    """
+    found = _URL_FORM.fullmatch(url) if isinstance(url, str) else None
+    if found is not None and found["password"] is not None:
+        url = url[:found.start("password")] + "***" + url[found.end("password"):]
     url = _USERINFO_PASSWORD.sub(r"\1***\3", url)
     return _QUERY_PASSWORD.sub(r"\1***", url)
 
 
 def scrub(text: str, url: str) -> str:
-    """Remove the URL's password from a message that may quote it (driver errors do)."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        secret = make_url(url).password
-    except Exception:
-        secret = None
-    secrets = [s for s in (secret, *_query_passwords(url)) if s]
-    for s in secrets:
-        text = text.replace(str(s), "***")
+    """Remove the URL's password from a message that may quote it (driver errors do), in the form the
+    URL spells it and decoded."""
+    found = _URL_FORM.fullmatch(url) if isinstance(url, str) else None
+    secret = found["password"] if found is not None else None
+    secrets = {s for s in (secret, secret and unquote(secret), *_query_passwords(url)) if s}
+    for s in sorted(secrets, key=len, reverse=True):
+        text = text.replace(s, "***")
     return mask_url(text)
 
 
