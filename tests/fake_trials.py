@@ -19,6 +19,7 @@ from tinynas_tui.core.events import StageFinished, StageStarted, TrialFinished
 def prepare(config):
     if config.pipeline.get("broken"):
         raise RuntimeError("cannot load the data")
+    os.makedirs(config.scratch_dir, exist_ok=True)  # the real pipeline makes it too
     return {"pid": os.getpid(), "scratch": config.scratch_dir, "faults": config.pipeline.get("faults", {})}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from tinynas_tui.core import figures
 from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.figures import OBJECTIVES
+from tinynas_tui.core.inert_text import inert_json
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
@@ -81,7 +82,7 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         # Installed when the export ran: the trial may have been measured with other versions.
         "package_versions": package_versions(),
     }
-    return json.dumps(_finite(info), indent=2, ensure_ascii=False, default=str) + "\n"
+    return inert_json(json.dumps(_finite(info), indent=2, ensure_ascii=False, default=str)) + "\n"
 
 
 def _latency(definition: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from tinynas_tui.core import figures
 from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.export_formats import FORMATS
+from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import Ranking, TrialBook, TrialRecord
 from tinynas_tui.errors import UsageError
@@ -75,7 +76,7 @@ class Skipped:
     format: str | None = None
 
     def __str__(self) -> str:
-        return f"trial {self.trial}: {self.reason}"
+        return f"trial {self.trial}: {inert(self.reason)}"
 
 
 @dataclass
@@ -121,7 +122,7 @@ class ExportPlan:
             notes.append(f"{len(parts)} file{'s' if len(parts) != 1 else ''} not available "
                          f"({', '.join(sorted({'.' + s.format for s in parts if s.format}))})")
         return (f"{verb} {len(self.trials)} of {chosen} trial{'s' if chosen != 1 else ''} of study "
-                f"{self.study_name!r} to {self.out_dir}: {count} file{'s' if count != 1 else ''} written"
+                f"{inert(repr(self.study_name))} to {self.out_dir}: {count} file{'s' if count != 1 else ''} written"
                 + (f"; {', '.join(notes)}" if notes else ""))
 
 
@@ -328,10 +329,11 @@ def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord
             definition: dict[str, Any], vela: bool = False) -> tuple[str, str]:
     attrs = record.attrs if record else {}
     arena = attrs.get(figures.ARENA_BYTES)
-    lines = [f"Study {study_name}, trial {n}."]
+    # Stored text, one line each (a newline in a name must not start a line of its own).
+    lines = [f"Study {inert(study_name)}, trial {n}."]
     board = attrs.get(figures.LATENCY_BOARD)
     if record and record.values:
-        where = f"estimated for {board}" if board else HOST_LATENCY
+        where = f"estimated for {inert(board)}" if board else HOST_LATENCY
         lines.append(f"int8 accuracy {record.accuracy:.4f}, {record.size_kb:.1f} KB, "
                      f"latency {record.latency_ms:.2f} ms ({where}).")
     if vela:
@@ -339,11 +341,11 @@ def _c_pair(data: bytes, study_name: str, safe: str, n: int, record: TrialRecord
                      "NPU driver); the plain int8 model is the .tflite beside it.")
     dataset = (definition.get("dataset") or {}).get("name")
     if dataset:
-        lines.append(f"Dataset: {dataset}.")
+        lines.append(f"Dataset: {inert(dataset)}.")
     if attrs.get(figures.INPUT_DTYPE):
-        lines.append(f"Input {attrs.get(figures.INPUT_DTYPE)}, output {attrs.get(figures.OUTPUT_DTYPE, '?')}.")
+        lines.append(f"Input {inert(attrs.get(figures.INPUT_DTYPE))}, output {inert(attrs.get(figures.OUTPUT_DTYPE, '?'))}.")
     if arena is None and attrs.get(figures.ARENA_ERROR):
-        lines.append(f"TFLite Micro could not measure the arena: {str(attrs[figures.ARENA_ERROR])[:200]}")
+        lines.append(f"TFLite Micro could not measure the arena: {inert(attrs[figures.ARENA_ERROR])[:200]}")
     symbol = c_identifier(f"g_{safe}_trial_{n}_model")
     latency_us = round(record.latency_ms * 1000) if board and record and record.values else None
     return tflite_to_c(data, symbol, None if arena is None else int(arena), f"{safe}-trial-{n}",

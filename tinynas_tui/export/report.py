@@ -11,11 +11,13 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.boards import HOST_LATENCY, LatencyBoard
+from tinynas_tui.core.inert_text import inert, inert_lines
 from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.scoring import Weights
@@ -33,6 +35,10 @@ def _kb(value: Any) -> float | None:
     return None if value is None else value / 1024.0
 
 
+# A cell a spreadsheet would read as a formula (CSV injection): shown as text with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -40,6 +46,9 @@ def _csv_value(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
         return ""
+    if isinstance(value, str):
+        text = inert(value)
+        return "'" + text if text.startswith(_FORMULA_START) else text
     return value
 
 
@@ -63,7 +72,7 @@ def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequ
     params = param_columns(records, param_order)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, *(column for column, _ in params)])
+    writer.writerow([_csv_value(column) for column in (*CSV_COLUMNS, *(column for column, _ in params))])
     for r in records:
         a = r.attrs
         row = [
@@ -144,8 +153,16 @@ class ReportContext:
 
 
 def _md(text: Any) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Stored text made plain Markdown (inert, no table breaks, no HTML), safe in a table cell too."""
+    return inert(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _code(text: Any) -> str:
+    """Stored text as an inline code span, whatever backticks it holds (CommonMark's longer fence)."""
+    body = inert(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def describe_space(space: dict[str, Any]) -> str:
@@ -156,24 +173,24 @@ def describe_space(space: dict[str, Any]) -> str:
 
         parsed = SearchSpace.from_dict(space)
         parts = [f"{p.name} {p.describe()}" for p in parsed.params]
-        return f"`{parsed.name}` (model `{parsed.model}`): " + "; ".join(parts)
+        return f"{_code(parsed.name)} (model {_code(parsed.model)}): " + _md("; ".join(parts))
     except Exception:  # a space this version cannot read is still worth showing as stored
-        return "`" + json.dumps(space, sort_keys=True) + "`"
+        return _code(json.dumps(space, sort_keys=True))
 
 
 def describe_dataset(dataset: dict[str, Any]) -> str:
     if not dataset:
         return "(not recorded)"
-    extras = [f"{key.replace('_', ' ')} {dataset[key]}" for key in ("train_samples", "test_samples", "seed")
+    extras = [f"{key.replace('_', ' ')} {_md(dataset[key])}" for key in ("train_samples", "test_samples", "seed")
               if dataset.get(key) is not None]
-    return f"`{dataset.get('name', '?')}`" + (f" ({', '.join(extras)})" if extras else "")
+    return _code(dataset.get("name", "?")) + (f" ({', '.join(extras)})" if extras else "")
 
 
 def describe_pipeline(pipeline: dict[str, Any]) -> str:
     if not pipeline:
         return "(not recorded)"
-    rest = ", ".join(f"{k}={v}" for k, v in pipeline.items() if k != "name")
-    return f"`{pipeline.get('name', '?')}`" + (f": {rest}" if rest else "")
+    rest = _md(", ".join(f"{k}={v}" for k, v in pipeline.items() if k != "name"))
+    return _code(pipeline.get("name", "?")) + (f": {rest}" if rest else "")
 
 
 def describe_latency(latency: dict[str, Any]) -> str:
@@ -201,14 +218,14 @@ def markdown_report(ctx: ReportContext) -> str:
     d = ctx.definition
     budgets = d.get("budgets") or {}
     lines = [
-        f"# Export of study `{ctx.study_name}`",
+        f"# Export of study {_code(ctx.study_name)}",
         "",
-        f"- **Storage:** `{ctx.storage or 'unknown'}`",
+        f"- **Storage:** {_code(ctx.storage or 'unknown')}",
         f"- **Dataset:** {describe_dataset(d.get('dataset') or {})}",
         f"- **Space:** {describe_space(d.get('space') or {})}",
         f"- **Pipeline:** {describe_pipeline(d.get('pipeline') or {})}",
-        f"- **Sampler:** `{d.get('sampler') or 'tpe'}`",
-        "- **Budgets:** " + (", ".join(f"{k} {v:g}" for k, v in budgets.items()) if budgets else "none"),
+        f"- **Sampler:** {_code(d.get('sampler') or 'tpe')}",
+        "- **Budgets:** " + (_md(", ".join(f"{k} {v:g}" for k, v in budgets.items())) if budgets else "none"),
         f"- **Latency:** {describe_latency(d.get('latency') or {})}",
         f"- **Weights:** `{ctx.weights.as_text()}` ({weights_formula(ctx.weights)})"
         + ("; trials over a budget rank after all that fit" if budgets else ""),
@@ -226,13 +243,13 @@ def markdown_report(ctx: ReportContext) -> str:
         ]
         for r in ctx.exported:
             a = r.attrs
-            files = ", ".join(f"`{name}`" for name in ctx.files.get(r.number, []))
+            files = ", ".join(_code(name) for name in ctx.files.get(r.number, []))
             lines.append("| " + " | ".join([
                 str(r.number), _fmt(r.accuracy, ".4f"), _fmt(a.get(figures.FLOAT_ACCURACY), ".4f"),
                 _fmt(r.size_kb, ".1f"), _fmt(r.latency_ms, ".2f"), _fmt(_kb(a.get(figures.ARENA_BYTES)), ".1f"),
                 _fmt(a.get(figures.MACS), ","), _fmt(a.get(figures.PARAMS), ","),
                 _fmt(ctx.ranking.scores.get(r.number), ".2f"), _fmt(ctx.ranking.ranks.get(r.number), "d"),
-                "★" if r.number in ctx.ranking.front else "", _md(files),
+                "★" if r.number in ctx.ranking.front else "", files.replace("|", "\\|"),
             ]) + " |")
         lines.append("")
         lines += ["Parameters:", ""]
@@ -245,7 +262,7 @@ def markdown_report(ctx: ReportContext) -> str:
         lines += ["", "## Skipped", ""]
         lines += [f"- {_md(s)}" for s in ctx.skipped]
     if ctx.set_files:
-        lines += ["", "Also written: " + ", ".join(f"`{n}`" for n in ctx.set_files) + "."]
+        lines += ["", "Also written: " + ", ".join(_code(n) for n in ctx.set_files) + "."]
 
     front_ids = [r.number for r in ctx.complete if r.number in ctx.ranking.front]
     points = [PlotPoint(r.number, r.accuracy, r.size_kb, r.number in ctx.ranking.front,
@@ -265,7 +282,7 @@ def markdown_report(ctx: ReportContext) -> str:
         "- Exported: " + (", ".join(f"#{r.number}" for r in ctx.exported) or "none"),
         "",
     ]
-    return "\n".join(lines)
+    return inert_lines("\n".join(lines))  # nothing stored reaches a reader's terminal (`cat report.md`)
 
 
 def _fmt_param(value: Any) -> str:

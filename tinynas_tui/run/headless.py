@@ -13,6 +13,7 @@ from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
 from tinynas_tui.core.grid import grid_size_note
+from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.run.options import RunOptions, validate
@@ -28,11 +29,16 @@ def trial_line(number: int, accuracy: float, size_kb: float, latency_ms: float) 
 
 
 def failed_line(number: int, stage: str, reason: str) -> str:
-    return f"Trial {number:2d}: FAIL at {stage}: {reason}"
+    return f"Trial {number:2d}: FAIL at {inert(stage)}: {inert(reason)}"
+
+
+def pruned_line(number: int, stage: str, reason: str) -> str:
+    return f"Trial {number:2d}: PRUNED at {inert(stage)}: {inert(reason)}"
 
 
 def format_value(value: Any) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+    """A parameter's value on one line (a stored choice may hold any text)."""
+    return f"{value:.6g}" if isinstance(value, float) else inert(value)
 
 
 def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: int,
@@ -70,7 +76,8 @@ class ProgressLine:
     """
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        # The line's own erase sequence must reach the terminal: past an `InertStream`, to the stream below.
+        self.stream = getattr(stream, "raw", stream)
         self.enabled = stream.isatty()
         self.shown = False
 
@@ -125,19 +132,29 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
     progress = ProgressLine(sys.stderr)
     # With --jobs, trials end on several threads: each line is written whole, under one lock.
     output_lock = threading.Lock()
+    output_closed = threading.Event()
 
     def say(line: str) -> None:
         with output_lock:
-            progress.clear()
-            out.write(line + "\n")
-            out.flush()
+            if output_closed.is_set():
+                return
+            try:
+                progress.clear()
+                out.write(line + "\n")
+                out.flush()
+            except BrokenPipeError:
+                # The reader went away (`| head -3`): stop as if interrupted; running trials end now.
+                output_closed.set()
+                started.loop.stop_requested.set()
+                for executor in started.loop.executors:
+                    executor.abort("the output was closed")
 
     def on_event(event: object) -> None:
         if isinstance(event, TrialStale):
             say(f"Trial {event.number:2d}: FAIL: its process stopped beating (died or was stopped); "
                 "its parameters are queued again once")
         elif isinstance(event, TrialLost):
-            say(f"Trial {event.number:2d}: result LOST: {event.reason}")
+            say(f"Trial {event.number:2d}: result LOST: {inert(event.reason)}")
         else:
             with output_lock:
                 progress(event)
@@ -147,7 +164,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         if trial.values is not None:
             line = trial_line(trial.number, *trial.values)
         elif trial.state.name == "PRUNED":
-            line = f"Trial {trial.number:2d}: PRUNED at {attrs.get(figures.PRUNE_STAGE, '?')}: {attrs.get(figures.PRUNE_REASON, '')}"
+            line = pruned_line(trial.number, attrs.get(figures.PRUNE_STAGE, "?"), attrs.get(figures.PRUNE_REASON, ""))
         else:
             line = failed_line(trial.number, attrs.get(figures.FAIL_STAGE, "?"), attrs.get(figures.FAIL_REASON, "unknown"))
         say(line)
@@ -170,6 +187,8 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
     finally:
         started.close()
         signal.signal(signal.SIGTERM, previous)
+    if output_closed.is_set():
+        raise BrokenPipeError("the output was closed")  # `cli.main` ends quietly
     print("", file=out)
     print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
           flush=True)
@@ -190,7 +209,7 @@ def _print_header(run: OpenRun, trials: int | None, out: TextIO) -> None:
     """``Study NAME in STORAGE: new; running 5 more``, then the grid and the budgets when there are any."""
     before = len(run.study.get_trials(deepcopy=False))
     what = "until stopped" if trials is None else f"{trials} more"
-    print(f"Study {run.study_name} in {run.validated.target.display}: "
+    print(f"Study {inert(run.study_name)} in {inert(run.validated.target.display)}: "
           f"{'new' if run.created else f'{before} trials so far'}; running {what}; {latency_basis(run)}",
           file=out, flush=True)
     if stored_sampler(run.study) == "grid":
@@ -205,7 +224,7 @@ def _interrupted_line(run: OpenRun) -> str:
     last = trials[-1] if (trials := run.study.get_trials(deepcopy=False)) else None
     where = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
     done = complete_count(run.study)
-    return f"Interrupted: {where}{done} complete trials kept in {run.validated.target.display}"
+    return f"Interrupted: {where}{done} complete trials kept in {inert(run.validated.target.display)}"
 
 
 __all__ = ["run_headless", "trial_line", "best_block"]
