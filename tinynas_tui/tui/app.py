@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from tinynas_tui import PROG
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.inert_text import inert, inert_lines
 from tinynas_tui.core.events import (
     StorageBusy,
     TrialFailed,
@@ -123,6 +124,12 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         # After the first frame: the opening thread's imports (Optuna, SQLAlchemy, NumPy) would share
         # the GIL with drawing it.
         self.call_after_refresh(self._open_engine)
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """As `App.notify`, but plain text by default: notices quote study names and reasons from
+        storage, which must never be read as markup nor carry control characters."""
+        super().notify(inert_lines(message), title=inert(title), severity=severity, timeout=timeout, markup=markup)
 
     def on_unmount(self) -> None:
         # However the app ends, no trial may outlive it: end the study thread and the worker process.

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tinynas_tui.core.inert_text import inert, inert_lines
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks before something that cannot be undone; dismisses with True for yes."""
@@ -32,8 +34,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="confirm-title")
-            yield Static(self.question, id="confirm-question")
+            # A question may quote a study's name: never markup, never control characters.
+            yield Static(inert(self.title_text), id="confirm-title", markup=False)
+            yield Static(inert_lines(self.question), id="confirm-question", markup=False)
             with Horizontal():
                 yield Button(f"{self.no} (n)", id="no")
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")

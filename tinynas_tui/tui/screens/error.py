@@ -8,6 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tinynas_tui.core.inert_text import inert, inert_lines
+
 
 class ErrorScreen(ModalScreen[None]):
     """Shows what went wrong (and the traceback, scrollable); the app stays usable behind it."""
@@ -30,11 +32,12 @@ class ErrorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="error-title")
-            yield Static(self.message, id="error-message")
+            # Messages quote stored names and reasons: never markup, never control characters.
+            yield Static(inert(self.title_text), id="error-title", markup=False)
+            yield Static(inert_lines(self.message), id="error-message", markup=False)
             if self.details:
                 with VerticalScroll():
-                    yield Static(self.details, id="error-details", markup=False)
+                    yield Static(inert_lines(self.details), id="error-details", markup=False)
             yield Button("Close (esc)", id="close", variant="error")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -11,6 +11,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from tinynas_tui.core.inert_text import inert, inert_lines
 from tinynas_tui.errors import UsageError
 
 KIND_LABELS = {"categorical": "cat", "int": "int", "float": "float"}
@@ -65,8 +66,8 @@ class FieldRow(Vertical):
 
     def _head(self) -> Content:
         if self.kind is None:
-            return Content(self.field_name.ljust(self._head_width))
-        name = self.field_name.ljust(self._head_width - 6)
+            return Content(inert(self.field_name).ljust(self._head_width))
+        name = inert(self.field_name).ljust(self._head_width - 6)
         return Content.assemble(name, " ", (KIND_LABELS[self.kind].ljust(5), "dim"))
 
     def show_kind(self, kind: str) -> None:
@@ -81,4 +82,4 @@ class FieldRow(Vertical):
             return
         self._error = message
         self.set_class(message is not None, "-invalid")
-        self.query_one(".field-error", Static).update(f"✗ {message}" if message else "")
+        self.query_one(".field-error", Static).update(f"✗ {inert_lines(message)}" if message else "")

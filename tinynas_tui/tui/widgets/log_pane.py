@@ -11,6 +11,8 @@ from pathlib import Path
 
 from textual.widgets import Log
 
+from tinynas_tui.core.inert_text import inert_lines
+
 TAIL_INTERVAL_S = 0.5
 MAX_READ = 256 * 1024
 MAX_LINES = 2000
@@ -56,6 +58,7 @@ class LogPane(Log):
         self._take(chunk.decode("utf-8", errors="replace"))
 
     def _take(self, text: str) -> None:
+        text = inert_lines(text)  # `Log` passes ESC through: a trial's output could drive the terminal
         if not self.has_class("-visible"):
             lines = (self._partial + text).split("\n")
             self._partial = lines.pop()

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Select, Static, Switch
 from tinynas_tui.errors import UsageError
 from tinynas_tui.core.pipeline_config import QUANTIZATION_MODES, PipelineConfig
 from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.space_text import SOURCE, param_from_text, param_kind, param_to_text, space_with_params
 from tinynas_tui.tui.widgets.field_row import FieldRow, TextCheck
 
@@ -94,7 +95,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
         yield Static("Search space", classes="section-title")
         for param in self._space.params:
             check = TextCheck(lambda text, name=param.name: self._param_from_text(name, text))
-            field = Input(param_to_text(param), compact=True, validators=[check], select_on_focus=False)
+            field = Input(_shown(param), compact=True, validators=[check], select_on_focus=False)
             yield FieldRow(param.name, field, head_width, kind=param_kind(param))
         yield Static("Pipeline", classes="section-title -pipeline")
         for name in settings:
@@ -123,7 +124,7 @@ class SpaceEditor(VerticalScroll, can_focus=False):
             return Select([(c, c) for c in FIELD_CHOICES[name]], value=value, allow_blank=False, compact=True)
         check = TextCheck(lambda text: self._setting_from_text(name, text))
         input_type = {int: "integer", float: "number"}.get(kind, "text")
-        return Input(str(value), type=input_type, compact=True, validators=[check], select_on_focus=False)
+        return Input(inert(value), type=input_type, compact=True, validators=[check], select_on_focus=False)
 
     def _setting_type(self, name: str) -> Any:
         """The declared type of a pipeline setting (``bool``, ``int``, ``float``, ``str``...)."""
@@ -194,10 +195,10 @@ class SpaceEditor(VerticalScroll, can_focus=False):
         params = {p.name: p for p in self._space.params}
         for row in self._rows():
             if row.field_name in params:
-                row.field.value = param_to_text(params[row.field_name])
+                row.field.value = _shown(params[row.field_name])
             else:
                 value = getattr(self._pipeline, row.field_name)
-                row.field.value = value if isinstance(row.field, (Switch, Select)) else str(value)
+                row.field.value = value if isinstance(row.field, (Switch, Select)) else inert(value)
             self._check_row(row)
 
     def _check_row(self, row: FieldRow) -> None:
@@ -299,3 +300,9 @@ def _short_error(message: str, name: str) -> str:
         if message.startswith(prefix):
             return message[len(prefix) :]
     return message
+
+
+def _shown(param: Any) -> str:
+    """A parameter's text in its field: a stored choice may hold control characters, shown escaped
+    (applying the space then keeps the escaped text, not the control character)."""
+    return inert(param_to_text(param))

@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tinynas_tui import PROG
+from tinynas_tui.core.inert_text import inert
 from tinynas_tui.tui.run_state import STOPPABLE, RunState
 
 STATE_STYLES = {
@@ -91,7 +92,7 @@ class StatusBar(Widget):
         return max(0, beside.region.right - self.region.x - self.styles.padding.left)
 
     def render(self) -> Content:
-        names = Content.assemble((PROG, "bold $accent"), f"  {self.study}  ")
+        names = Content.assemble((PROG, "bold $accent"), f"  {inert(self.study)}  ")
         self._drawn_names_width = width = self._names_width()
         if names.cell_length < width:
             names = names.pad_right(width - names.cell_length)
@@ -103,7 +104,7 @@ class StatusBar(Widget):
         ]
         if self.state in STOPPABLE:
             parts.append(f"  ETA {format_eta(self.eta)}")
-        details = " · ".join(part for part in (self.dataset, self.sampler, self.storage, self.board) if part)
+        details = " · ".join(inert(part) for part in (self.dataset, self.sampler, self.storage, self.board) if part)
         if details:
             parts.append((f"  │ {details}", "dim"))
         return Content.assemble(*parts)

@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_table.rows import human_count
@@ -31,6 +32,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _plain(value: Any) -> Text:
+    """A cell of stored text: Rich would read a ``str`` as markup (``[link=…]``, ``[/x]`` that raises)."""
+    return Text(inert(value))
+
+
 def _grid(rows: list[tuple[str, str]], title: str) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
@@ -39,7 +45,7 @@ def _grid(rows: list[tuple[str, str]], title: str) -> Table:
     grid.title_justify = "left"
     grid.title_style = "bold underline"
     for name, value in rows:
-        grid.add_row(name, value)
+        grid.add_row(_plain(name), _plain(value))
     return grid
 
 
@@ -52,7 +58,7 @@ def describe_head(record: TrialRecord, ranking: Ranking) -> Text:
     """The first line: trial, state and stage, rank and score (what changes while a trial runs)."""
     head = Text.assemble((f"Trial {record.number}", "bold"), "  ", (record.state, "italic"))
     if record.stage:
-        head.append(f" · {record.stage}")
+        head.append(f" · {inert(record.stage)}")
     if record.number in ranking.ranks:
         head.append(f"    rank {ranking.ranks[record.number]}    score {ranking.scores[record.number]:.2f}")
         if record.number in ranking.front:
@@ -72,7 +78,7 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     if record.partial:
         parts.append(Text("reading its parameters and figures…", style="italic"))
     if record.reason:
-        parts.append(Text(f"why: {record.reason}", style="bold red"))
+        parts.append(Text(f"why: {inert(record.reason)}", style="bold red"))
     sections: list[Any] = []
     names = [n for n in param_order if n in record.params] + [n for n in record.params if n not in param_order]
     sections.append(_grid([(n, _fmt(record.params[n])) for n in names], "parameters"))
@@ -128,7 +134,8 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
             table.add_column(col, justify="right" if col == "params" else "left")
         for layer in layers:
             shape = "×".join(str(d) for d in layer.get("output_shape", [])[1:])
-            table.add_row(layer.get("name", ""), layer.get("type", ""), shape, str(layer.get("params", "")))
+            table.add_row(*(_plain(cell) for cell in (layer.get("name", ""), layer.get("type", ""), shape,
+                                                       layer.get("params", ""))))
         sections.append(table)
     parts.append(Columns(sections, padding=(1, 3)))
     return Group(*parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from tinynas_tui.core import figures
+from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
 # (key, header, width) in display order: what decides a ranking first, so 80 columns show it all.
@@ -127,7 +128,8 @@ class TrialRows:
         return [
             ("✓" if number in self.marked else " ", MARK_STYLE, False),
             (str(number), "", True),
-            (r.state if r.state != "running" else f"▶ {r.stage or 'starting'}", STATE_STYLES.get(r.state, ""), False),
+            (r.state if r.state != "running" else f"▶ {inert(r.stage or 'starting')}", STATE_STYLES.get(r.state, ""),
+             False),
             _num(r.accuracy, ".4f"),
             _num(r.size_kb, ".1f"),
             (latency_text(r.latency_ms), "", True),
