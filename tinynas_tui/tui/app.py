@@ -299,7 +299,11 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         if self._screen_gone():
             return
         status = self._status
+        done = self._finished()
+        # Trials can end beyond the target (a dead process's trial, failed by a later poll, is one more):
+        # the target follows, so the header never reads 12/11.
+        self.target = max(self.target, done)
         status.state = self.state
-        status.done = self._finished()
+        status.done = done
         status.target = self.target
-        status.eta = self._clock.eta(self.target - self._finished())
+        status.eta = self._clock.eta(self.target - done)
