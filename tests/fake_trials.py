@@ -1,7 +1,8 @@
 """A trial entry module without TensorFlow, for testing the executor and the study runner.
 
-Params drive behaviour: ``sleep`` seconds to take, ``fail`` to raise a TrialError, ``boom`` to raise
-an unexpected exception. The objectives are simple functions of ``x`` so results can be checked. The
+Params drive behaviour: ``sleep`` seconds to take, ``fail`` to raise a TrialError (a text ``fail`` is
+its reason), ``boom`` to raise an unexpected exception, ``long`` to record figures as long as a real
+trial's (a 40-layer summary, a 300-character text, three files). The objectives are simple functions of ``x`` so results can be checked. The
 worker's pipeline dict may name ``faults`` by trial number (see `fault_injection`).
 """
 
@@ -29,7 +30,7 @@ def run_trial(request, state, emit):
     emit(StageStarted(request.number, "train"))
     time.sleep(float(params.get("sleep", 0)))
     if params.get("fail"):
-        raise TrialError("train", "loss became NaN at epoch 1")
+        raise TrialError("train", params["fail"] if isinstance(params["fail"], str) else "loss became NaN at epoch 1")
     if params.get("boom"):
         raise ValueError("unexpected")
     emit(StageFinished(request.number, "train", 0.0))
@@ -37,15 +38,25 @@ def run_trial(request, state, emit):
     path = os.path.join(state["scratch"], f"trial-{request.number}.bin")
     with open(path, "wb") as fh:
         fh.write(b"TFL3" * 8)
-    return TrialFinished(
-        request.number,
-        accuracy=min(1.0, x / 10),
-        size_kb=x,
-        latency_ms=x / 2,
-        metrics={
-            "worker_pid": state["pid"],
-            "worker_rss_mb": float(params.get("rss", 100)),
-            "env": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "TF_CPP_MIN_LOG_LEVEL")},
-        },
-        artifacts={"model.tflite": path},
-    )
+    metrics = {
+        "worker_pid": state["pid"],
+        "worker_rss_mb": float(params.get("rss", 100)),
+        "env": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "TF_CPP_MIN_LOG_LEVEL")},
+    }
+    artifacts = {"model.tflite": path}
+    if params.get("long"):
+        metrics["layers"] = long_layers(request.number)
+        metrics["arena_error"] = "TFLM: " + "operator not supported; " * 13
+        for name in ("model.keras", "extra.bin"):
+            artifacts[name] = os.path.join(state["scratch"], f"trial-{request.number}-{name}")
+            with open(artifacts[name], "wb") as fh:
+                fh.write(name.encode() * 4)
+    return TrialFinished(request.number, accuracy=min(1.0, x / 10), size_kb=x, latency_ms=x / 2, metrics=metrics,
+                         artifacts=artifacts)
+
+
+def long_layers(number):
+    """A 40-layer summary as `pipeline.models.layer_summary` gives it (~3,600 characters of JSON)."""
+    kinds = ["Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D"] * 10
+    return [{"name": f"{kind.lower()}_{i}", "type": kind, "output_shape": [None, 8, 8, 16 + number],
+             "params": 10 * i} for i, kind in enumerate(kinds)]

@@ -601,3 +601,51 @@ def test_a_board_trial_exports_its_latency_and_an_ethos_u_trial_vela_s_model(tmp
     rows = list(csv.DictReader(io.StringIO(written["npu-trials.csv"].read_text())))
     assert rows[0]["latency_board"].startswith("ethos-u55-128") and rows[0]["latency_cycles"] == "201747"
     assert "estimated for ethos-u55-128" in written["npu-report.md"].read_text()
+
+
+def test_a_study_made_by_the_trial_loop_exports_its_whole_figures_and_named_constraints(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """Figures too long for a user attribute (the layers, three files' ids) are stored whole as system
+    attributes, the budgets as Optuna's constraint list: the export reads both back."""
+    from tinynas_tui.core.budgets import Budgets
+    from tinynas_tui.core.space import Categorical, SearchSpace
+    from tinynas_tui.executor.protocol import WorkerConfig
+    from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
+    from tinynas_tui.search.loop import TrialLoop
+
+    space = SearchSpace("fake", "single-conv", (Categorical("x", (3,)), Categorical("long", (True,))))
+    budgets = Budgets(max_flash_kb=2.5, max_latency_ms=10.0)
+    target = resolve_storage(None, tmp_path / "tinynas-runs")
+    study = studies.create(open_storage(target), "loop", studies.StudyDefinition(
+        space, {"name": "fake"}, {"name": "fake"}, budgets.to_dict()), seed=0)
+    config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), log_path=str(tmp_path / "w.log"))
+    with ProcessTrialExecutor(config) as ex:
+        TrialLoop(study, space, ex, open_artifact_store(target), budgets=budgets).run(1)
+    (trial,) = study.trials
+    assert "tinynas:artifacts" in trial.system_attrs and "artifacts" not in trial.user_attrs  # 3 ids: too long
+    monkeypatch.chdir(tmp_path)
+    code, out, err = export(capsys, "--trial", "0", "--out", "out", "--format", "tflite,keras,json")
+    assert code == 0, err
+    assert (tmp_path / "out" / "loop-trial-0.tflite").read_bytes() == b"TFL3" * 8
+    assert (tmp_path / "out" / "loop-trial-0.keras").read_bytes() == b"model.keras" * 4
+    info = json.loads((tmp_path / "out" / "loop-trial-0-params.json").read_text())
+    assert info["constraints"] == {"flash_kb": 0.5, "latency_ms": -8.5}
+    assert info["within_budgets"] is False
+    assert len(info["metrics"]["layers"]) == 40 and info["metrics"]["layers"][0]["type"] == "Conv2D"
+    assert set(info["artifacts"]) == {"model.tflite", "model.keras", "extra.bin"}
+
+
+def test_an_older_studys_named_constraints_still_export_by_name(demo, capsys):
+    study, store, models, tmp = demo
+    old = study.ask()
+    SINGLE_CONV.suggest(old)
+    old.set_constraint("flash_kb", -12.0)  # how trials were recorded before the constraint list
+    data = fake_tflite(old.number, 2)
+    (tmp / "m.tflite").write_bytes(data)
+    old.set_user_attr("artifacts", {"model.tflite": upload_artifact(artifact_store=store, file_path=str(tmp / "m.tflite"),
+                                                                    study_or_trial=old)})
+    study.tell(old, [0.5, len(data) / 1024, 1.0])
+    code, out, err = export(capsys, "--trial", str(old.number), "--out", "out", "--format", "json")
+    assert code == 0, err
+    info = json.loads((tmp / "out" / f"demo-trial-{old.number}-params.json").read_text())
+    assert info["constraints"] == {"flash_kb": -12.0}

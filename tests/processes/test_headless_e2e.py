@@ -13,6 +13,9 @@ import pytest
 from cli_processes import TINY, faults_env, load_study, run_cli, wait_for
 
 from tinynas_tui.latency.estimate import estimate_tflite
+from tinynas_tui.core import figures, stored_figures
+from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.search import constraints
 
 pytestmark = pytest.mark.tf
 
@@ -116,7 +119,16 @@ def test_grid_sampler_with_a_board_target(tmp_path):
                               "separable": False, "batch_norm": False}
     for t in done:
         if t.state.name == "COMPLETE":
-            assert set(t.system_attrs) >= {"constraints:flash_kb", "constraints:ram_kb"}
+            # As the list both Optuna and optuna-dashboard read, in the order of the budgets' names.
+            assert len(t.system_attrs["constraints"]) == 2 and len(t.constraints) == 2
+            assert set(constraints.named(t.system_attrs, Budgets(256, 32))) == {"flash_kb", "ram_kb"}
+    # Every user attribute of a real trial fits a cell of optuna-dashboard's trial table; the layer
+    # summary is one line there, and whole where the UI's detail and the exports read it.
+    for t in done:
+        assert all(len(stored_figures.shown(v)) <= stored_figures.MAX_SHOWN for v in t.user_attrs.values()), t.user_attrs
+        layers = stored_figures.of_trial(t)[figures.LAYERS]
+        assert [row["type"] for row in layers][:2] == ["Conv2D", "MaxPooling2D"]
+        assert t.user_attrs[figures.LAYERS] == stored_figures.layers_line(layers)
 
 
 def test_two_jobs_run_two_trials_at_once(tmp_path):

@@ -70,8 +70,13 @@ class Budgets:
     def from_dict(cls, data: dict[str, Any] | None) -> Budgets:
         return cls(**(data or {}))
 
+    def constraint_names(self) -> tuple[str, ...]:
+        """The names of the values `constraints` gives, in its order (how a stored list is read back)."""
+        return tuple(key for _, key, limit_name, _ in _LIMITED if getattr(self, limit_name) is not None)
+
     def constraints(self, size_kb: float, arena_kb: float | None, latency_ms: float) -> dict[str, float]:
-        """Optuna constraint values (feasible at 0 or less) for the budgets that are set."""
+        """Optuna constraint values (feasible at 0 or less) for the budgets that are set, in the order of
+        `constraint_names`."""
         figures = {"size_kb": size_kb, "arena_kb": arena_kb, "latency_ms": latency_ms}
         out = {}
         for _, key, limit_name, figure in _LIMITED:

@@ -1,9 +1,10 @@
 """The names of what a trial records, and of the states it can be in: one definition each.
 
 A trial's three objectives are Optuna values, named `OBJECTIVES` in the study. Every other figure is an
-Optuna user attribute under one of the names below: the trial worker writes them, the trial loop stores
-them, and the trial book, the screens and the exports read them. Stored studies hold these strings, so
-they never change.
+Optuna user attribute under one of the names below (one too long for a table cell is stored whole as a
+system attribute, its user attribute a short form: `stored_figures`): the trial worker writes them, the
+trial loop stores them, and the trial book, the screens and the exports read them. Stored studies hold
+these strings, so they never change.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ VELA_ARTIFACT = "model_vela.tflite"  # on an Ethos-U board: Vela's optimised mod
 # -- from the built model, before training ---------------------------------------------------------
 MACS = "macs"
 PARAMS = "params"  # the parameter count (not the trial's hyperparameters)
-LAYERS = "layers"  # a layer summary: name, type, output shape, parameter count
+LAYERS = "layers"  # a layer summary: name, type, output shape, parameter count (as a user attribute: one line)
 EST_WEIGHT_BYTES = "est_weight_bytes"
 EST_ACTIVATION_BYTES = "est_activation_bytes"
 EST_SIZE_BYTES = "est_size_bytes"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from tinynas_tui.core import figures
+from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import (
     EpochEnded,
@@ -76,7 +76,7 @@ class TrialRecord:
         if trial.datetime_start and trial.datetime_complete:
             seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
         values = tuple(trial.values) if state == "complete" and trial.values else None
-        return cls(trial.number, state, dict(trial.params), values, dict(trial.user_attrs), None, seconds)
+        return cls(trial.number, state, dict(trial.params), values, stored_figures.of_trial(trial), None, seconds)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from tinynas_tui.core import figures
+from tinynas_tui.core import figures, stored_figures
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.figures import OBJECTIVES
 from tinynas_tui.core.inert_text import inert_json
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.search import constraints
 
 # Distributions whose versions params.json records (those installed when the export runs).
 VERSIONED_PACKAGES = ("tinynas-tui", "tensorflow", "tf-keras", "tensorflow-model-optimization", "optuna",
@@ -47,9 +49,9 @@ def package_versions() -> dict[str, str]:
 
 def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking: Ranking, weights: Weights,
                  definition: dict[str, Any], tflite_id: str, data: bytes, tflite_file: str | None) -> str:
-    metrics = {k: v for k, v in trial.user_attrs.items() if k != figures.ARTIFACTS}
-    constraints = {k.split(":", 1)[1]: v for k, v in (trial.system_attrs or {}).items()
-                   if k.startswith("constraints:")}
+    attrs = stored_figures.of_trial(trial)
+    metrics = {k: v for k, v in attrs.items() if k != figures.ARTIFACTS}
+    budgets = Budgets.from_dict(definition.get("budgets"))
     n = trial.number
     info = {
         "study": study_name,
@@ -63,19 +65,19 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "within_budgets": n in ranking.feasible,
         "weights": weights.as_text(),
         "metrics": metrics,
-        "constraints": constraints,
+        "constraints": constraints.named(trial.system_attrs, budgets),
         "tflite": {
             "file": tflite_file,
             "artifact_id": tflite_id,
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
         },
-        "artifacts": dict(trial.user_attrs.get(figures.ARTIFACTS) or {}),
+        "artifacts": dict(attrs.get(figures.ARTIFACTS) or {}),
         "pipeline": definition.get("pipeline") or {},
         "dataset": definition.get("dataset") or {},
         "space": definition.get("space") or {},
         "budgets": definition.get("budgets") or {},
-        "latency": _latency(definition, trial.user_attrs),
+        "latency": _latency(definition, attrs),
         "sampler": definition.get("sampler"),
         "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "completed": trial.datetime_complete.isoformat() if trial.datetime_complete else None,

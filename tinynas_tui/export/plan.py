@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from tinynas_tui.core import figures
+from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.export_formats import FORMATS
@@ -245,7 +245,7 @@ class _Study:
 def _stored_model(ctx: _Study, trial: Any) -> tuple[str | None, bytes | None, str | None]:
     """(artifact id, the stored .tflite, None), or (…, None, why it cannot be exported)."""
     why = _why_not_exported(ctx.book.get(trial.number))
-    artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
+    artifacts = stored_figures.of_trial(trial).get(figures.ARTIFACTS) or {}
     tflite_id = artifacts.get(TFLITE_ARTIFACT) if isinstance(artifacts, dict) else None
     if why is None and trial.values is None:
         why = "complete but recorded without objective values"
@@ -265,7 +265,7 @@ def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, skipped: 
     record = ctx.book.get(n)
     base = f"{ctx.safe}-trial-{n}"
     files: list[PlannedFile] = []
-    artifacts = trial.user_attrs.get(figures.ARTIFACTS) or {}
+    artifacts = stored_figures.of_trial(trial).get(figures.ARTIFACTS) or {}
     vela_id = artifacts.get(figures.VELA_ARTIFACT) if isinstance(artifacts, dict) else None
     # An Ethos-U board's compiled model, read only for the formats that carry it.
     vela = _read_artifact(ctx.store, vela_id) if vela_id and {"tflite", "c"} & set(formats) else None

@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from tinynas_tui.core import figures
+from tinynas_tui.core import figures, stored_figures
 from tinynas_tui import PROG
 from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
@@ -160,7 +160,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
                 progress(event)
 
     def on_recorded(trial: Any) -> None:
-        attrs = trial.user_attrs
+        attrs = stored_figures.of_trial(trial)
         if trial.values is not None:
             line = trial_line(trial.number, *trial.values)
         elif trial.state.name == "PRUNED":

@@ -18,10 +18,11 @@ import threading
 import warnings
 from typing import Any, Callable, Protocol, Sequence
 
-from tinynas_tui.core import figures
+from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialLost, TrialPruned, TrialStale, TrialStarted
 from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.search import constraints
 
 EventCallback = Callable[[object], None]
 
@@ -193,10 +194,8 @@ class TrialLoop:
             raise TrialFailedError(f"{outcome.stage}: {outcome.reason}")
         set_user_attrs(trial, {**outcome.metrics, figures.ARTIFACTS: self._store_artifacts(trial, outcome.artifacts)})
         arena = outcome.metrics.get(figures.ARENA_BYTES)
-        for key, value in self.budgets.constraints(
-            outcome.size_kb, None if arena is None else arena / 1024, outcome.latency_ms
-        ).items():
-            trial.set_constraint(key, value)
+        constraints.record(trial, self.budgets.constraints(
+            outcome.size_kb, None if arena is None else arena / 1024, outcome.latency_ms))
         return outcome.accuracy, outcome.size_kb, outcome.latency_ms
 
     def _store_artifacts(self, trial: Any, files: dict[str, str]) -> dict[str, str]:
@@ -212,8 +211,17 @@ class TrialLoop:
 
 
 def set_user_attrs(trial: Any, attrs: dict[str, Any]) -> None:
-    """Record several user attributes of a running trial, in one transaction where the storage can."""
+    """Record a running trial's figures: as user attributes, in one transaction where the storage can,
+    except that a figure too long to show in a table is stored whole as a system attribute and its user
+    attribute holds a short form (`tinynas_tui.core.stored_figures`)."""
+    attrs, whole = stored_figures.split(attrs)
+    stored = trial._cached_frozen_trial.system_attrs
+    # A figure written whole before and short now: its whole form is cleared (None reads as absent).
+    whole.update({key: None for key in map(stored_figures.PREFIX.__add__, attrs) if stored.get(key) is not None})
     storage = trial.storage
+    for key, value in whole.items():  # a few per trial (the layers, the costliest operators)
+        storage.set_trial_system_attr(trial._trial_id, key, value)
+        stored[key] = value
     backend = getattr(storage, "_backend", storage)  # Optuna wraps RDB storages in a cache
     write_all = getattr(backend, "set_trial_user_attrs", None)
     if write_all is None:

@@ -127,7 +127,9 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         sections.append(_grid([(k, f"{v:.2f} s") for k, v in timings.items()] + [("total", f"{total:.2f} s")],
                               "stage timings"))
     layers = a.get(figures.LAYERS) or []
-    if layers:
+    if isinstance(layers, str):  # only the one-line summary was read (`stored_figures.layers_line`)
+        sections.append(_grid([("", layers)], "layers"))
+    elif layers:
         table = Table(title="layers", title_justify="left", title_style="bold underline", box=None,
                       padding=(0, 1), show_edge=False)
         for col in ("layer", "type", "output", "params"):
