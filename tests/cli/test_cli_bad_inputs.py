@@ -40,6 +40,8 @@ BAD_TEXT_FILES = {
     "space-empty-choices.toml": space_text(num_filters='type = "categorical"\nchoices = []'),
     "space-unknown-key.toml": space_text('colour = "red"\n'),
     "space-unknown-param-key.toml": space_text(kernel_size='type = "categorical"\nchoices = [3]\nstride = 2'),
+    "space-negative-lr.toml": space_text(lr='type = "float"\nlow = -0.01\nhigh = -0.001'),
+    "space-mixed-choices.toml": space_text(dense_units='type = "categorical"\nchoices = [8, "sixteen", true, 2.5]'),
     "pipeline-sparsity.toml": "prune = true\nprune_initial_sparsity = 0.9\nprune_final_sparsity = 0.5\n",
     "pipeline-unknown-key.toml": 'colour = "red"\n',
     "pipeline-typo.toml": "epoch = 3\n",
@@ -72,6 +74,10 @@ BAD_INPUTS = [
      "space file space-unknown-key.toml: unknown key(s) colour; expected model, name, params"),
     (["--space", "space-unknown-param-key.toml"],
      "parameter 'kernel_size': unknown key(s) stride; expected choices, requires, type"),
+    (["--space", "space-negative-lr.toml"],
+     "parameter 'lr': bound -0.01 is out of range; expected a number above 0, at most 1"),
+    (["--space", "space-mixed-choices.toml"],
+     "parameter 'dense_units': choices mix numbers and strings and true/false; expected one kind"),
     (["--pipeline", "pipeline-sparsity.toml"],
      "pipeline file pipeline-sparsity.toml: prune_final_sparsity must be at least prune_initial_sparsity (0.9)"),
     (["--pipeline", "pipeline-unknown-key.toml"],
@@ -147,3 +153,23 @@ def test_the_unbroken_inputs_pass_validation(workdir):
     assert run.dataset.is_npz and run.space.model == "single-conv" and run.pipeline.epochs == 3
     assert run.budgets.max_flash_kb == 1024
     assert _tree(workdir) == before
+
+
+def test_a_space_file_of_200000_parameters_is_refused_at_once(tmp_path):
+    """A 12 MB space file: exit 2 and one line naming the limit, from the real CLI, well within a deadline
+    (before the limit, validating it alone took ~10 s and no trial had started after 300 s)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.toml"
+    with open(path, "w") as fh:
+        fh.write(space_text())
+        for i in range(200_000 - 6):
+            fh.write(f'[params.extra_{i:06d}]\ntype = "categorical"\nchoices = [1, 2]\n')
+    before = _tree(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "tinynas_tui", "--headless", "--space", str(path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "a space file has at most 1,048,576 (at most 100 parameters of 1000 choices)" in done.stderr
+    assert _tree(tmp_path) == before
