@@ -32,6 +32,15 @@ def _bad_npz_files() -> dict[str, dict[str, np.ndarray]]:
         "from-one.npz": {**good, "y_train": good["y_train"] + 1, "y_test": good["y_test"] + 1},
         "test-outside.npz": {**good, "y_test": good["y_test"] + 4},
         "widths-differ.npz": {**good, "y_test": np.eye(10)[good["y_test"]]},
+        "labels-n0.npz": {**good, "y_train": np.zeros((40, 0))},
+        "labels-n11.npz": {**good, "y_train": good["y_train"].reshape(40, 1, 1)},
+        "labels-pairs.npz": {**good, "y_train": np.stack([good["y_train"], good["y_train"] + 3], axis=1)},
+        "zero-width.npz": {**good, "x_train": np.zeros((40, 0, 28), np.uint8), "x_test": np.zeros((12, 0, 28), np.uint8)},
+        "no-samples.npz": {**good, "x_train": good["x_train"][:0], "y_train": good["y_train"][:0]},
+        "no-labels.npz": {**good, "y_test": good["y_test"][:0]},
+        "nan-images.npz": {**good, "x_train": np.where(good["x_train"] == 7, np.nan, good["x_train"] / 255.0)},
+        "inf-images.npz": {**good, "x_test": np.where(good["x_test"] == 7, np.inf, good["x_test"] / 255.0),
+                           "x_train": good["x_train"] / 255.0},
     }
 
 
@@ -66,6 +75,17 @@ BAD_INPUTS = [
      "test-outside.npz: y_test has label 7 but y_train's classes are 0..3; expected test labels among"),
     (["--dataset", "widths-differ.npz"],
      "widths-differ.npz: y_test is one-hot with 10 columns but y_train has 4 classes"),
+    (["--dataset", "labels-n0.npz"],
+     "labels-n0.npz: y_train has shape (40, 0); expected labels shaped (N,), (N, 1) or one-hot (N, K)"),
+    (["--dataset", "labels-n11.npz"], "labels-n11.npz: y_train has shape (40, 1, 1); expected labels shaped (N,)"),
+    (["--dataset", "labels-pairs.npz"],
+     "labels-pairs.npz: y_train is shaped (40, 2) but its rows are not one-hot; expected a single 1 in each row"),
+    (["--dataset", "zero-width.npz"],
+     "zero-width.npz: x_train's images are shaped (0, 28), which holds no pixel; expected images of at least 1"),
+    (["--dataset", "no-samples.npz"], "no-samples.npz: x_train is empty; expected at least one sample"),
+    (["--dataset", "no-labels.npz"], "no-labels.npz: x_test has 12 images but y_test has 0 labels"),
+    (["--dataset", "nan-images.npz"], "nan-images.npz: x_train contains NaN or infinite values"),
+    (["--dataset", "inf-images.npz"], "inf-images.npz: x_test contains NaN or infinite values"),
     (["--space", "space-low-above-high.toml"],
      "space file space-low-above-high.toml: parameter 'dropout': low (0.5) must not exceed high (0.1)"),
     (["--space", "space-empty-choices.toml"],
@@ -152,6 +172,14 @@ def test_the_unbroken_inputs_pass_validation(workdir):
                               weights="100,0.01,0.1", target="m4-1m"))
     assert run.dataset.is_npz and run.space.model == "single-conv" and run.pipeline.epochs == 3
     assert run.budgets.max_flash_kb == 1024
+    good = _good_arrays()
+    np.savez(workdir / "column.npz", **{**good, "y_train": good["y_train"].reshape(-1, 1)})
+    np.savez(workdir / "one-hot.npz", **{**good, "y_train": np.eye(4)[good["y_train"]], "y_test": np.eye(4)[good["y_test"]]})
+    np.savez(workdir / "two-classes.npz", **{**good, "y_train": np.eye(2)[good["y_train"] % 2],
+                                             "y_test": good["y_test"] % 2})
+    before = _tree(workdir)
+    for name in ("column.npz", "one-hot.npz", "two-classes.npz"):  # (N, 1), (N, K) and (N, 2) one-hot
+        assert validate(RunOptions(dataset=name)).dataset.is_npz
     assert _tree(workdir) == before
 
 

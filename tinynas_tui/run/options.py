@@ -92,7 +92,8 @@ def validate(options: RunOptions) -> ValidatedRun:
             raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
     dataset = None
     if options.dataset is not None or options.train_samples is not None or options.test_samples is not None:
-        dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples)
+        dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples,
+                                     memory_limit_mb=options.trial_memory_mb)
     space = resolve_space(options.space) if options.space is not None else None
     pipeline = None
     if options.pipeline is not None or options.epochs is not None or options.quantization is not None:

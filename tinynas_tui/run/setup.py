@@ -101,6 +101,8 @@ def open_run(v: ValidatedRun, on_retry: RetryCallback | None = None, join_existi
     else:
         definition = _resumed_definition(study, name, v)
         created = False
+        if v.dataset is None:
+            _check_stored_dataset_fits(definition.dataset, v.options.trial_memory_mb)
     return OpenRun(v, storage, study, definition, open_artifact_store(v.target, storage), created)
 
 
@@ -129,6 +131,19 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
         SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"],
         stored_budgets, stored_latency,
     )
+
+
+def _check_stored_dataset_fits(dataset: dict[str, Any], memory_limit_mb: float | None) -> None:
+    """A resumed study's ``.npz`` (checked when the study was made) against this run's memory limit, from
+    its headers: the limit may be lower now, or the file replaced."""
+    from tinynas_tui.core.dataset_memory import check_fits
+    from tinynas_tui.core.dataset_spec import DatasetSpec
+    from tinynas_tui.core.npz_dataset import npz_layout
+
+    spec = DatasetSpec.from_dict(dataset)
+    if spec.is_npz:
+        check_fits(npz_layout(spec.name), spec.train_samples, spec.test_samples, memory_limit_mb,
+                   " ".join(spec.name.split()))
 
 
 def _new_study_latency(v: ValidatedRun, pipeline: Any) -> dict[str, Any]:
