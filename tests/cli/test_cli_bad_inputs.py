@@ -36,6 +36,10 @@ def _bad_npz_files() -> dict[str, dict[str, np.ndarray]]:
         "labels-n11.npz": {**good, "y_train": good["y_train"].reshape(40, 1, 1)},
         "labels-pairs.npz": {**good, "y_train": np.stack([good["y_train"], good["y_train"] + 3], axis=1)},
         "zero-width.npz": {**good, "x_train": np.zeros((40, 0, 28), np.uint8), "x_test": np.zeros((12, 0, 28), np.uint8)},
+        "tiny-1x1.npz": {**good, "x_train": good["x_train"][:, :1, :1], "x_test": good["x_test"][:, :1, :1]},
+        "tiny-1x5000.npz": {**good, "x_train": np.zeros((40, 1, 5000), np.uint8),
+                            "x_test": np.zeros((12, 1, 5000), np.uint8)},
+        "tiny-4x4.npz": {**good, "x_train": good["x_train"][:, :4, :4], "x_test": good["x_test"][:, :4, :4]},
         "no-samples.npz": {**good, "x_train": good["x_train"][:0], "y_train": good["y_train"][:0]},
         "no-labels.npz": {**good, "y_test": good["y_test"][:0]},
         "nan-images.npz": {**good, "x_train": np.where(good["x_train"] == 7, np.nan, good["x_train"] / 255.0)},
@@ -82,6 +86,12 @@ BAD_INPUTS = [
      "labels-pairs.npz: y_train is shaped (40, 2) but its rows are not one-hot; expected a single 1 in each row"),
     (["--dataset", "zero-width.npz"],
      "zero-width.npz: x_train's images are shaped (0, 28), which holds no pixel; expected images of at least 1"),
+    (["--dataset", "tiny-1x1.npz"],
+     "tiny-1x1.npz: no model of space 'single-conv' can be built on 1x1 images: a single-conv model (a 3x3 "
+     "convolution, then 2x2 pooling) needs images of at least 4x4; expected larger images, or the blocks space"),
+    (["--dataset", "tiny-1x5000.npz"], "tiny-1x5000.npz: no model of space 'single-conv' can be built on 1x5000"),
+    (["--dataset", "tiny-4x4.npz"],
+     "tiny-4x4.npz: the models of space 'single-conv' with kernel_size 5 cannot be built on 4x4 images"),
     (["--dataset", "no-samples.npz"], "no-samples.npz: x_train is empty; expected at least one sample"),
     (["--dataset", "no-labels.npz"], "no-labels.npz: x_test has 12 images but y_test has 0 labels"),
     (["--dataset", "nan-images.npz"], "nan-images.npz: x_train contains NaN or infinite values"),
@@ -180,6 +190,7 @@ def test_the_unbroken_inputs_pass_validation(workdir):
     before = _tree(workdir)
     for name in ("column.npz", "one-hot.npz", "two-classes.npz"):  # (N, 1), (N, K) and (N, 2) one-hot
         assert validate(RunOptions(dataset=name)).dataset.is_npz
+    assert validate(RunOptions(dataset="tiny-1x1.npz", space="blocks")).space.model == "blocks"
     assert _tree(workdir) == before
 
 
