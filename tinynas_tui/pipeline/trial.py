@@ -272,8 +272,9 @@ def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
     cfg, data, metrics = trial.cfg, trial.data, trial.metrics
     with trial.stage("measure"):
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
-        latency_ms = metrics[figures.HOST_LATENCY_MS] = tflite_latency_ms(tflite, runs=cfg.latency_runs,
-                                                                          warmup=cfg.latency_warmup)
+        latency_ms = metrics[figures.HOST_LATENCY_MS] = tflite_latency_ms(
+            tflite, runs=cfg.latency_runs, warmup=cfg.latency_warmup,
+            on_fallback=lambda note: metrics.__setitem__(figures.HOST_LATENCY_NOTE, note))
         try:
             metrics[figures.ARENA_BYTES] = int(tflm_arena_bytes(tflite))
         except MeasurementError as err:
