@@ -20,6 +20,8 @@ from tinynas_tui.core.events import StageFinished, StageStarted, TrialFinished
 def prepare(config):
     if config.pipeline.get("broken"):
         raise RuntimeError("cannot load the data")
+    if config.pipeline.get("oom_at_load"):
+        inject("oom", -1)  # grows without end, as a worker unpacking a zip bomb does
     os.makedirs(config.scratch_dir, exist_ok=True)  # the real pipeline makes it too
     return {"pid": os.getpid(), "scratch": config.scratch_dir, "faults": config.pipeline.get("faults", {})}
 

@@ -32,6 +32,19 @@ def _bad_npz_files() -> dict[str, dict[str, np.ndarray]]:
         "from-one.npz": {**good, "y_train": good["y_train"] + 1, "y_test": good["y_test"] + 1},
         "test-outside.npz": {**good, "y_test": good["y_test"] + 4},
         "widths-differ.npz": {**good, "y_test": np.eye(10)[good["y_test"]]},
+        "labels-n0.npz": {**good, "y_train": np.zeros((40, 0))},
+        "labels-n11.npz": {**good, "y_train": good["y_train"].reshape(40, 1, 1)},
+        "labels-pairs.npz": {**good, "y_train": np.stack([good["y_train"], good["y_train"] + 3], axis=1)},
+        "zero-width.npz": {**good, "x_train": np.zeros((40, 0, 28), np.uint8), "x_test": np.zeros((12, 0, 28), np.uint8)},
+        "tiny-1x1.npz": {**good, "x_train": good["x_train"][:, :1, :1], "x_test": good["x_test"][:, :1, :1]},
+        "tiny-1x5000.npz": {**good, "x_train": np.zeros((40, 1, 5000), np.uint8),
+                            "x_test": np.zeros((12, 1, 5000), np.uint8)},
+        "tiny-4x4.npz": {**good, "x_train": good["x_train"][:, :4, :4], "x_test": good["x_test"][:, :4, :4]},
+        "no-samples.npz": {**good, "x_train": good["x_train"][:0], "y_train": good["y_train"][:0]},
+        "no-labels.npz": {**good, "y_test": good["y_test"][:0]},
+        "nan-images.npz": {**good, "x_train": np.where(good["x_train"] == 7, np.nan, good["x_train"] / 255.0)},
+        "inf-images.npz": {**good, "x_test": np.where(good["x_test"] == 7, np.inf, good["x_test"] / 255.0),
+                           "x_train": good["x_train"] / 255.0},
     }
 
 
@@ -40,6 +53,8 @@ BAD_TEXT_FILES = {
     "space-empty-choices.toml": space_text(num_filters='type = "categorical"\nchoices = []'),
     "space-unknown-key.toml": space_text('colour = "red"\n'),
     "space-unknown-param-key.toml": space_text(kernel_size='type = "categorical"\nchoices = [3]\nstride = 2'),
+    "space-negative-lr.toml": space_text(lr='type = "float"\nlow = -0.01\nhigh = -0.001'),
+    "space-mixed-choices.toml": space_text(dense_units='type = "categorical"\nchoices = [8, "sixteen", true, 2.5]'),
     "pipeline-sparsity.toml": "prune = true\nprune_initial_sparsity = 0.9\nprune_final_sparsity = 0.5\n",
     "pipeline-unknown-key.toml": 'colour = "red"\n',
     "pipeline-typo.toml": "epoch = 3\n",
@@ -64,6 +79,23 @@ BAD_INPUTS = [
      "test-outside.npz: y_test has label 7 but y_train's classes are 0..3; expected test labels among"),
     (["--dataset", "widths-differ.npz"],
      "widths-differ.npz: y_test is one-hot with 10 columns but y_train has 4 classes"),
+    (["--dataset", "labels-n0.npz"],
+     "labels-n0.npz: y_train has shape (40, 0); expected labels shaped (N,), (N, 1) or one-hot (N, K)"),
+    (["--dataset", "labels-n11.npz"], "labels-n11.npz: y_train has shape (40, 1, 1); expected labels shaped (N,)"),
+    (["--dataset", "labels-pairs.npz"],
+     "labels-pairs.npz: y_train is shaped (40, 2) but its rows are not one-hot; expected a single 1 in each row"),
+    (["--dataset", "zero-width.npz"],
+     "zero-width.npz: x_train's images are shaped (0, 28), which holds no pixel; expected images of at least 1"),
+    (["--dataset", "tiny-1x1.npz"],
+     "tiny-1x1.npz: no model of space 'single-conv' can be built on 1x1 images: a single-conv model (a 3x3 "
+     "convolution, then 2x2 pooling) needs images of at least 4x4; expected larger images, or the blocks space"),
+    (["--dataset", "tiny-1x5000.npz"], "tiny-1x5000.npz: no model of space 'single-conv' can be built on 1x5000"),
+    (["--dataset", "tiny-4x4.npz"],
+     "tiny-4x4.npz: the models of space 'single-conv' with kernel_size 5 cannot be built on 4x4 images"),
+    (["--dataset", "no-samples.npz"], "no-samples.npz: x_train is empty; expected at least one sample"),
+    (["--dataset", "no-labels.npz"], "no-labels.npz: x_test has 12 images but y_test has 0 labels"),
+    (["--dataset", "nan-images.npz"], "nan-images.npz: x_train contains NaN or infinite values"),
+    (["--dataset", "inf-images.npz"], "inf-images.npz: x_test contains NaN or infinite values"),
     (["--space", "space-low-above-high.toml"],
      "space file space-low-above-high.toml: parameter 'dropout': low (0.5) must not exceed high (0.1)"),
     (["--space", "space-empty-choices.toml"],
@@ -72,6 +104,10 @@ BAD_INPUTS = [
      "space file space-unknown-key.toml: unknown key(s) colour; expected model, name, params"),
     (["--space", "space-unknown-param-key.toml"],
      "parameter 'kernel_size': unknown key(s) stride; expected choices, requires, type"),
+    (["--space", "space-negative-lr.toml"],
+     "parameter 'lr': bound -0.01 is out of range; expected a number above 0, at most 1"),
+    (["--space", "space-mixed-choices.toml"],
+     "parameter 'dense_units': choices mix numbers and strings and true/false; expected one kind"),
     (["--pipeline", "pipeline-sparsity.toml"],
      "pipeline file pipeline-sparsity.toml: prune_final_sparsity must be at least prune_initial_sparsity (0.9)"),
     (["--pipeline", "pipeline-unknown-key.toml"],
@@ -146,4 +182,33 @@ def test_the_unbroken_inputs_pass_validation(workdir):
                               weights="100,0.01,0.1", target="m4-1m"))
     assert run.dataset.is_npz and run.space.model == "single-conv" and run.pipeline.epochs == 3
     assert run.budgets.max_flash_kb == 1024
+    good = _good_arrays()
+    np.savez(workdir / "column.npz", **{**good, "y_train": good["y_train"].reshape(-1, 1)})
+    np.savez(workdir / "one-hot.npz", **{**good, "y_train": np.eye(4)[good["y_train"]], "y_test": np.eye(4)[good["y_test"]]})
+    np.savez(workdir / "two-classes.npz", **{**good, "y_train": np.eye(2)[good["y_train"] % 2],
+                                             "y_test": good["y_test"] % 2})
+    before = _tree(workdir)
+    for name in ("column.npz", "one-hot.npz", "two-classes.npz"):  # (N, 1), (N, K) and (N, 2) one-hot
+        assert validate(RunOptions(dataset=name)).dataset.is_npz
+    assert validate(RunOptions(dataset="tiny-1x1.npz", space="blocks")).space.model == "blocks"
     assert _tree(workdir) == before
+
+
+def test_a_space_file_of_200000_parameters_is_refused_at_once(tmp_path):
+    """A 12 MB space file: exit 2 and one line naming the limit, from the real CLI, well within a deadline
+    (before the limit, validating it alone took ~10 s and no trial had started after 300 s)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.toml"
+    with open(path, "w") as fh:
+        fh.write(space_text())
+        for i in range(200_000 - 6):
+            fh.write(f'[params.extra_{i:06d}]\ntype = "categorical"\nchoices = [1, 2]\n')
+    before = _tree(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "tinynas_tui", "--headless", "--space", str(path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "a space file has at most 1,048,576 (at most 100 parameters of 1000 choices)" in done.stderr
+    assert _tree(tmp_path) == before

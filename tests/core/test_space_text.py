@@ -15,7 +15,9 @@ EXTRA_PARAMS = [
     FloatRange("dropout", 0.0, 0.5, step=0.1),
     FloatRange("scale", 1.0, 100.0),
     FloatRange("tiny", 1e-9, 1e20, log=True),
-    Categorical("mixed", (True, False, "relu", "true", "a,b", " padded", "x..y", 0.5, -3, 'say "hi"')),
+    Categorical("flags", (True, False)),
+    Categorical("words", ("relu", "true", "a,b", " padded", "x..y", "0.5", 'say "hi"')),
+    Categorical("numbers", (0.5, -3)),
 ]
 
 
@@ -46,7 +48,7 @@ def test_text_form(param, text):
 def test_range_kind_follows_the_literals_unless_hinted_float():
     assert param_from_text("n", "0..1") == IntRange("n", 0, 1)
     assert param_from_text("n", "0..1", "int") == IntRange("n", 0, 1)
-    assert param_from_text("dropout", "0..1", "float") == FloatRange("dropout", 0.0, 1.0)
+    assert param_from_text("scale", "0..1", "float") == FloatRange("scale", 0.0, 1.0)
     assert param_from_text("n", "0..1.0") == FloatRange("n", 0.0, 1.0)
     assert param_from_text("n", "0..10 step 0.5") == FloatRange("n", 0.0, 10.0, step=0.5)
     assert param_from_text("n", "  1e-3 .. 1e-1  log ") == FloatRange("n", 1e-3, 1e-1, log=True)

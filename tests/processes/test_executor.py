@@ -90,6 +90,20 @@ def test_worker_that_cannot_start_raises(tmp_path):
             ex.run(0, {}, lambda e: None)
 
 
+def test_a_worker_over_the_memory_limit_while_loading_is_killed_and_reported_once(tmp_path):
+    """The limit holds while the worker loads its data: killed there, it ends the run with one reason that
+    names the data, instead of loading again for every trial and failing each at memory."""
+    events = []
+    with make_executor(tmp_path, memory_limit_mb=400, pipeline={"oom_at_load": True}) as ex:
+        with pytest.raises(WorkerStartError) as err:
+            ex.run(0, {}, events.append)
+        assert ex.worker_pid is None and ex.workers_started == 1
+    assert "used" in str(err.value) and "MB while loading the dataset, over the --trial-memory-mb limit of " \
+        "400 MB" in str(err.value)
+    (stopped,) = [e for e in events if isinstance(e, WorkerStopped)]
+    assert stopped.reason == "over its memory limit while loading the data" and not alive(stopped.pid)
+
+
 def test_close_leaves_no_process(tmp_path):
     ex = make_executor(tmp_path)
     pid = ex.run(0, {}, lambda e: None).metrics["worker_pid"]

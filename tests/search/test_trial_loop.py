@@ -101,6 +101,21 @@ def test_executor_failure_is_recorded_on_the_trial(setup):
     assert "cannot load the data" in trial.user_attrs["fail_reason"]
 
 
+def test_a_worker_killed_while_loading_fails_one_trial_and_ends_the_run(setup):
+    target, storage, study, config = setup
+    from dataclasses import replace
+
+    from tinynas_tui.executor.trial_executor import WorkerStartError
+
+    with ProcessTrialExecutor(replace(config, pipeline={"oom_at_load": True}), memory_limit_mb=400) as ex:
+        with pytest.raises(WorkerStartError, match="while loading the dataset"):
+            TrialLoop(study, SPACE, ex, open_artifact_store(target)).run(3)
+        assert ex.workers_started == 1  # not a fresh load for each of the 3 trials
+    (trial,) = study.trials
+    assert trial.state.name == "FAIL" and trial.user_attrs["fail_stage"] == "executor"
+    assert "over the --trial-memory-mb limit of 400 MB" in trial.user_attrs["fail_reason"]
+
+
 def test_several_executors_run_trials_at_the_same_time(tmp_path):
     space = SearchSpace("fake", "single-conv", (Categorical("x", (1, 2, 3, 4)), Categorical("sleep", (0.5,))))
     target = resolve_storage(None, tmp_path / "runs")

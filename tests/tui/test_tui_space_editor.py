@@ -93,7 +93,12 @@ async def test_invalid_range_shows_an_inline_error_and_blocks_apply():
         message, severity = app.notes[-1]
         assert severity == "error" and "dropout" in message
 
-        await set_text(pilot, "dropout", "0..1")  # whole numbers stay a float range
+        await set_text(pilot, "dropout", "0..1")  # dropout 1.0 drops every unit
+        await pilot.pause()
+        assert "bound 1 is out of range; expected a number at least 0, below 1" in error_text(app, "dropout")
+        assert app.edited == [(False, True)]
+
+        await set_text(pilot, "dropout", "0..0")  # whole numbers stay a float range
         await pilot.pause()
         assert not dropout.has_class("-invalid")
         assert not dropout.query_one(".field-error").display
@@ -101,7 +106,7 @@ async def test_invalid_range_shows_an_inline_error_and_blocks_apply():
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.edited[-1] == (True, False)
-    assert app.applied[-1].space.params[3] == FloatRange("dropout", 0.0, 1.0)
+    assert app.applied[-1].space.params[3] == FloatRange("dropout", 0.0, 0.0)
 
 
 @pytest.mark.asyncio

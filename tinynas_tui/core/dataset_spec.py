@@ -55,7 +55,8 @@ class DatasetSpec:
 
 
 def parse_dataset_spec(
-    name_or_path: str, train_samples: int | None = None, test_samples: int | None = None, seed: int = 0
+    name_or_path: str, train_samples: int | None = None, test_samples: int | None = None, seed: int = 0,
+    memory_limit_mb: float | None = None,
 ) -> DatasetSpec:
     """Turn the user's dataset argument into a validated :class:`DatasetSpec`.
 
@@ -65,6 +66,8 @@ def parse_dataset_spec(
         train_samples: Optional positive number of training samples to subsample.
         test_samples: Optional positive number of test samples to subsample.
         seed: Seed for subsampling and the training-set shuffle.
+        memory_limit_mb: A ``.npz`` whose trial worker would need more memory than this (``--trial-memory-mb``)
+            is refused, from its headers, before any array is read (None: not checked).
 
     Returns:
         The spec; a path is resolved to an absolute path.
@@ -88,20 +91,25 @@ def parse_dataset_spec(
         raise UsageError(f"dataset file not found: {_one_line(path)}")
     if not path.is_file() or not os.access(path, os.R_OK):
         raise UsageError(f"dataset path is not a readable file: {_one_line(path)}")
-    validate_npz(path)
+    validate_npz(path, train_samples, test_samples, memory_limit_mb)
     return DatasetSpec(str(path), train_samples, test_samples, int(seed))
 
 
-def validate_npz(path) -> None:
-    """Check that ``path`` is a usable dataset ``.npz``.
+def validate_npz(path, train_samples: int | None = None, test_samples: int | None = None,
+                 memory_limit_mb: float | None = None) -> None:
+    """Check that ``path`` is a usable dataset ``.npz`` that a trial worker can hold in ``memory_limit_mb``.
 
     Raises:
         UsageError: With a one-line message naming the file and the first problem found (see
-            `tinynas_tui.core.npz_dataset.read_npz` for the rules).
+            `tinynas_tui.core.npz_dataset.read_npz` for the rules, `tinynas_tui.core.dataset_memory` for
+            the memory).
     """
-    from tinynas_tui.core.npz_dataset import read_npz
+    from tinynas_tui.core.dataset_memory import check_fits
+    from tinynas_tui.core.npz_dataset import check_npz, npz_layout
 
-    read_npz(path)
+    layout = npz_layout(path)
+    check_fits(layout, train_samples, test_samples, memory_limit_mb, _one_line(path))
+    check_npz(path)
 
 
 

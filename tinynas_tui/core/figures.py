@@ -26,6 +26,7 @@ INPUT_DTYPE = "input_dtype"
 OUTPUT_DTYPE = "output_dtype"
 QUANTIZATION = "quantization"
 HOST_LATENCY_MS = "host_latency_ms"  # LiteRT on the host CPU, one thread (the objective of older studies)
+HOST_LATENCY_NOTE = "host_latency_note"  # why the host latency was timed without XNNPACK (it could not run)
 LATENCY_BOARD = "latency_board"  # what the latency objective is estimated for, e.g. "m4-1m (Cortex-M4, 64 MHz)"
 LATENCY_CYCLES = "latency_cycles"  # the board estimate's cycles
 LATENCY_TOP_OPS = "latency_top_ops"  # the five costliest operators: op, cycles, share

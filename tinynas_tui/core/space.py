@@ -19,6 +19,7 @@ from typing import Any, Union
 
 import tomli_w
 
+from tinynas_tui.core import space_rules
 from tinynas_tui.errors import UsageError
 
 Scalar = Union[int, float, str, bool]
@@ -175,6 +176,7 @@ class SearchSpace:
         raw_params = data.get("params")
         if not isinstance(raw_params, dict) or not raw_params:
             raise UsageError(f"{source}: [params] must define at least one parameter")
+        space_rules.check_param_count(len(raw_params), source)
         params = tuple(_param_from_dict(n, spec, source) for n, spec in raw_params.items())
         _check_requires(params, source)
         missing = [n for n in MODEL_PARAMS[model] if n not in raw_params]
@@ -198,6 +200,11 @@ class SearchSpace:
         """Read a space from a TOML file; unreadable or invalid files raise `UsageError`."""
         path = Path(path)
         try:
+            size = path.stat().st_size
+            if size > space_rules.MAX_SPACE_FILE_BYTES:
+                raise UsageError(f"space file {path} has {size:,} bytes; a space file has at most "
+                                 f"{space_rules.MAX_SPACE_FILE_BYTES:,} (at most {space_rules.MAX_PARAMS} "
+                                 f"parameters of {space_rules.MAX_CHOICES} choices)")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise UsageError(f"cannot read space file {path}: {_reason(err)}") from None
@@ -258,10 +265,7 @@ def _param_from_dict(name: str, spec: Any, source: str) -> Param:
             raise UsageError(f"{where}: choices must be a list, like choices = [8, 16], got {choices!r}")
         if not choices:
             raise UsageError(f"{where}: choices is empty; expected a non-empty list, like choices = [8, 16]")
-        if any(not isinstance(c, (int, float, str, bool)) for c in choices):
-            raise UsageError(f"{where}: choices must be numbers, strings or booleans")
-        if len(set(map(repr, choices))) != len(choices):
-            raise UsageError(f"{where}: choices must not repeat")
+        space_rules.check_choices(choices, where, name)
         return Categorical(name, tuple(choices), requires=requires)
     if kind in ("int", "float"):
         _check_keys(spec, {"type", "low", "high", "log", "step", "requires"}, where)
@@ -279,9 +283,14 @@ def _param_from_dict(name: str, spec: Any, source: str) -> Param:
             raise UsageError(f"{where}: step must be positive")
         if step is not None and log:
             raise UsageError(f"{where}: step and log cannot be combined")
+        if kind == "int" and any(isinstance(v, float) and not float(v).is_integer() for v in (low, high)):
+            raise UsageError(f"{where}: an int range needs whole-number bounds")
+        if kind == "int" and step is not None and not float(step).is_integer():
+            raise UsageError(f"{where}: an int range needs a whole-number step")
         if kind == "int":
-            if any(isinstance(v, float) and not float(v).is_integer() for v in (low, high)):
-                raise UsageError(f"{where}: an int range needs whole-number bounds")
+            low, high = int(low), int(high)
+        space_rules.check_range(kind, low, high, where, name)
+        if kind == "int":
             return IntRange(name, int(low), int(high), step=int(step or 1), log=log, requires=requires)
         return FloatRange(name, float(low), float(high), log=log,
                           step=None if step is None else float(step), requires=requires)

@@ -140,13 +140,38 @@ class ProcessTrialExecutor:
         self._process, self._conn = process, parent_conn
         self._trials_in_worker = 0
         self.workers_started += 1
-        ready = self._receive(STARTUP_TIMEOUT_S)
+        ready = self._await_ready()
         if isinstance(ready, WorkerReady):
             on_event(WorkerStarted(process.pid))
             return
+        if isinstance(ready, float):
+            self._kill("over its memory limit while loading the data", on_event)
+            # Every later worker would load the same data: the run ends once, naming the data, rather
+            # than failing each trial at memory after paying for another load.
+            raise WorkerStartError(
+                f"the trial worker could not start: it used {math.ceil(ready)} MB while loading the dataset, "
+                f"over the --trial-memory-mb limit of {self.memory_limit_mb:g} MB; raise --trial-memory-mb "
+                "or use a smaller dataset")
         reason = ready.reason if isinstance(ready, WorkerBroken) else self._death_reason(ready)
         self._discard("failed to start", on_event)
         raise WorkerStartError(f"the trial worker could not start: {reason}")
+
+    def _await_ready(self) -> Any:
+        """The worker's first message, "timeout" or "died"; or its resident MB once over the memory limit
+        (the limit holds while it imports TensorFlow and loads the data, as while a trial runs)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            remaining = max(0.0, deadline - time.monotonic())
+            if self.memory_limit_mb is not None:
+                remaining = min(remaining, MEMORY_CHECK_INTERVAL_S)
+            message = self._receive(remaining)
+            if message != "timeout":
+                return message
+            over = self._over_memory_limit()
+            if over is not None:
+                return over
+            if time.monotonic() >= deadline:
+                return message
 
     def _await_outcome(self, number: int, on_event: Callable[[object], None]) -> TrialFinished | TrialFailed | TrialPruned:
         deadline = None if self.trial_timeout is None else time.monotonic() + self.trial_timeout

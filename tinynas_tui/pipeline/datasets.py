@@ -126,8 +126,11 @@ def _to_unit_float(x: np.ndarray) -> np.ndarray:
     if x.ndim == 3:
         x = x[..., np.newaxis]
     if np.issubdtype(x.dtype, np.integer):
-        return (x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)).astype(np.float32)
-    return x.astype(np.float32)
+        # Scaled in place: one float32 copy of the images, not the three a chained expression makes.
+        scaled = x.astype(np.float32)
+        scaled /= np.float32(np.iinfo(x.dtype).max)
+        return scaled
+    return x.astype(np.float32, copy=False)
 
 
 def _to_gray(x: np.ndarray) -> np.ndarray:

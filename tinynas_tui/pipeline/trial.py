@@ -128,6 +128,7 @@ def _build(trial: _Trial) -> Any:
 
     board = trial.state.latency
     with trial.stage("build"):
+        _require_buildable(trial)
         model = build_model(trial.state.config.model, trial.params, trial.data.input_shape, trial.data.num_classes)
         trial.metrics[figures.LAYERS] = layer_summary(model)
     with trial.stage("preflight"):
@@ -144,6 +145,21 @@ def _build(trial: _Trial) -> Any:
     if why:
         raise PruneTrial("preflight", why, trial.metrics)
     return model
+
+
+def _require_buildable(trial: _Trial) -> None:
+    """Fail in one short line, not Keras' 300 characters, for images too small for these parameters (a study
+    made before validation checked this, say)."""
+    from tinynas_tui.core.model_shapes import single_conv_min_side
+
+    kernel = trial.params.get("kernel_size")
+    if trial.state.config.model != "single-conv" or kernel is None:
+        return
+    height, width = trial.data.input_shape[:2]
+    need = single_conv_min_side(int(kernel))
+    if min(height, width) < need:
+        raise TrialError("build", f"kernel_size {kernel} needs images of at least {need}x{need}; "
+                                  f"the dataset's are {height}x{width}")
 
 
 def _quick_filter(trial: _Trial, model: Any) -> None:
@@ -256,8 +272,9 @@ def _measure(trial: _Trial, tflite: bytes) -> tuple[float, float]:
     cfg, data, metrics = trial.cfg, trial.data, trial.metrics
     with trial.stage("measure"):
         accuracy = tflite_accuracy(tflite, data.x_test, data.y_test, batch_size=cfg.eval_batch_size)
-        latency_ms = metrics[figures.HOST_LATENCY_MS] = tflite_latency_ms(tflite, runs=cfg.latency_runs,
-                                                                          warmup=cfg.latency_warmup)
+        latency_ms = metrics[figures.HOST_LATENCY_MS] = tflite_latency_ms(
+            tflite, runs=cfg.latency_runs, warmup=cfg.latency_warmup,
+            on_fallback=lambda note: metrics.__setitem__(figures.HOST_LATENCY_NOTE, note))
         try:
             metrics[figures.ARENA_BYTES] = int(tflm_arena_bytes(tflite))
         except MeasurementError as err:

@@ -83,6 +83,18 @@ class ValidatedRun:
     """The board the user named (``--target``, or ``--core`` with ``--clock-mhz``); None: not given."""
 
 
+def check_dataset_fits_space(dataset: DatasetSpec, space: SearchSpace) -> None:
+    """Refuse a ``.npz`` whose images are too small for some model of ``space`` (from its headers).
+
+    A new study gets the space given or the default one; a resumed one its stored space, checked again
+    when it is opened (`tinynas_tui.run.setup.open_run`)."""
+    if dataset.is_npz:
+        from tinynas_tui.core.model_shapes import check_images_fit
+        from tinynas_tui.core.npz_dataset import npz_layout
+
+        check_images_fit(space, npz_layout(dataset.name)["x_train"].shape[1:], " ".join(dataset.name.split()))
+
+
 def validate(options: RunOptions) -> ValidatedRun:
     """Check every option; raise `UsageError` on the first problem. Writes nothing."""
     weights = Weights.parse(options.weights)
@@ -92,8 +104,11 @@ def validate(options: RunOptions) -> ValidatedRun:
             raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
     dataset = None
     if options.dataset is not None or options.train_samples is not None or options.test_samples is not None:
-        dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples)
+        dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples,
+                                     memory_limit_mb=options.trial_memory_mb)
     space = resolve_space(options.space) if options.space is not None else None
+    if dataset is not None:
+        check_dataset_fits_space(dataset, space or resolve_space(DEFAULT_SPACE))
     pipeline = None
     if options.pipeline is not None or options.epochs is not None or options.quantization is not None:
         pipeline = resolve_pipeline(options.pipeline or DEFAULT_PIPELINE).with_overrides(

@@ -13,12 +13,18 @@ from typing import Any, Callable
 from tinynas_tui import PROG, paths
 from tinynas_tui.core.boards import LatencyBoard, latency_board
 from tinynas_tui.core.budgets import Budgets
-from tinynas_tui.core.dataset_spec import parse_dataset_spec
+from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.core.pipeline_config import resolve_pipeline
 from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import WorkerConfig, trial_entry
-from tinynas_tui.run.options import DEFAULT_DATASET, DEFAULT_PIPELINE, DEFAULT_SPACE, ValidatedRun
+from tinynas_tui.run.options import (
+    DEFAULT_DATASET,
+    DEFAULT_PIPELINE,
+    DEFAULT_SPACE,
+    ValidatedRun,
+    check_dataset_fits_space,
+)
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.storage import open_artifact_store, open_storage
 
@@ -95,12 +101,17 @@ def open_run(v: ValidatedRun, on_retry: RetryCallback | None = None, join_existi
         budgets = (v.budgets or Budgets()).to_dict()
         definition = studies.StudyDefinition(space, pipeline.to_dict(), dataset.to_dict(), budgets,
                                              _new_study_latency(v, pipeline))
+        check_dataset_fits_space(dataset, space)  # the UI's editor makes studies with a space of its own
         study = studies.create(storage, name, definition, seed=v.options.seed,
                                sampler=v.sampler or studies.DEFAULT_SAMPLER)
         created = True
     else:
         definition = _resumed_definition(study, name, v)
         created = False
+        if v.dataset is None:
+            _check_stored_dataset_fits(definition.dataset, v.options.trial_memory_mb)
+        # A resumed study has its stored space, which validation did not know.
+        check_dataset_fits_space(DatasetSpec.from_dict(definition.dataset), definition.space)
     return OpenRun(v, storage, study, definition, open_artifact_store(v.target, storage), created)
 
 
@@ -129,6 +140,18 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
         SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"],
         stored_budgets, stored_latency,
     )
+
+
+def _check_stored_dataset_fits(dataset: dict[str, Any], memory_limit_mb: float | None) -> None:
+    """A resumed study's ``.npz`` (checked when the study was made) against this run's memory limit, from
+    its headers: the limit may be lower now, or the file replaced."""
+    from tinynas_tui.core.dataset_memory import check_fits
+    from tinynas_tui.core.npz_dataset import npz_layout
+
+    spec = DatasetSpec.from_dict(dataset)
+    if spec.is_npz:
+        check_fits(npz_layout(spec.name), spec.train_samples, spec.test_samples, memory_limit_mb,
+                   " ".join(spec.name.split()))
 
 
 def _new_study_latency(v: ValidatedRun, pipeline: Any) -> dict[str, Any]:

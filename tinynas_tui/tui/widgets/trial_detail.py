@@ -155,7 +155,8 @@ def _latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
     if a.get(figures.LATENCY_UNMODELLED):
         rows.append(("not costed", ", ".join(map(str, a[figures.LATENCY_UNMODELLED]))))
     if a.get(figures.HOST_LATENCY_MS) is not None:
-        rows.append(("host latency", f"{a[figures.HOST_LATENCY_MS]:.3f} ms (LiteRT)"))
+        runtime = "LiteRT builtin kernels: XNNPACK could not run it" if a.get(figures.HOST_LATENCY_NOTE) else "LiteRT"
+        rows.append(("host latency", f"{a[figures.HOST_LATENCY_MS]:.3f} ms ({runtime})"))
     return rows
 
 
