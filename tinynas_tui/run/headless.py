@@ -17,6 +17,7 @@ from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.run.options import RunOptions, validate
 from tinynas_tui.run.setup import OpenRun, quiet_libraries, start_run
+from tinynas_tui.search.storage import scrub
 from tinynas_tui.search.study import complete_count, grid_remaining, stored_sampler
 
 RULE = "=" * 60
@@ -94,10 +95,6 @@ class ProgressLine:
             self.shown = False
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def storage_wait_line(reason: str, seconds: float) -> str:
     return f"{PROG}: storage busy ({reason}); retrying in {seconds:.1f} s"
 
@@ -114,6 +111,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         join_existing: Work on a study some other process created (``tinynas-tui worker``): it must exist.
     """
     from tinynas_tui.executor.trial_executor import WorkerStartError
+    from tinynas_tui.search.storage import failure_line
 
     out = out or sys.stdout
     validated = validate(options)  # raises UsageError before anything is written
@@ -154,25 +152,47 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
 
     started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,
                         on_recorded=on_recorded)
-    run = started.run
-    _print_header(run, trials, out)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    run, loop = started.run, started.loop
+    stop_waiting = getattr(run.storage, "interrupt", lambda: None)
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop_waiting()  # a wait for a locked or unreachable storage ends now; nothing more is waited for
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     code = 0
     try:
-        started.loop.run(sys.maxsize if trials is None else trials)
+        _print_header(run, trials, out)
+        loop.run(sys.maxsize if trials is None else trials)
     except KeyboardInterrupt:
         progress.clear()
         code = 130
-        print(_interrupted_line(run), file=out, flush=True)
+        print(_interrupted_line(run, loop), file=out, flush=True)
     except WorkerStartError as err:
         print(f"{PROG}: {err}", file=sys.stderr, flush=True)
         return 1
+    except Exception as err:
+        line = failure_line(err)
+        if line is None:
+            raise
+        progress.clear()
+        print(f"{PROG}: the storage failed: {scrub(line, run.validated.target.url)}{_left_running(run, loop, '; ')}",
+              file=sys.stderr, flush=True)
+        return 1
     finally:
         started.close()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if loop.left_running:
+        return code  # the storage took no write just now: no closing block read from it
     print("", file=out)
-    print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
-          flush=True)
+    try:
+        print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
+              flush=True)
+    except Exception as err:
+        if (line := failure_line(err)) is None:
+            raise
+        print(f"{PROG}: cannot read the best trials: {scrub(line, run.validated.target.url)}", file=sys.stderr)
     return code
 
 
@@ -201,11 +221,32 @@ def _print_header(run: OpenRun, trials: int | None, out: TextIO) -> None:
         print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
 
 
-def _interrupted_line(run: OpenRun) -> str:
-    last = trials[-1] if (trials := run.study.get_trials(deepcopy=False)) else None
-    where = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
-    done = complete_count(run.study)
-    return f"Interrupted: {where}{done} complete trials kept in {run.validated.target.display}"
+def _left_running(run: OpenRun, loop: Any, lead: str) -> str:
+    """``trial 3 left RUNNING (...)`` for each trial the storage would not let this run mark FAIL."""
+    if not loop.left_running:
+        return ""
+    url = run.validated.target.url
+    trials = "; ".join(f"trial {number} left RUNNING (the storage would not take its FAIL: {scrub(why, url)})"
+                       for number, why in loop.left_running)
+    return (f"{lead}{trials}; a run started on this machine fails it at once, one elsewhere after the heartbeat "
+            "grace")
+
+
+def _interrupted_line(run: OpenRun, loop: Any) -> str:
+    from tinynas_tui.search.storage import failure_line
+
+    where = run.validated.target.display
+    if loop.left_running:
+        return f"Interrupted: {_left_running(run, loop, '')}; complete trials are kept in {where}"
+    try:
+        last = trials[-1] if (trials := run.study.get_trials(deepcopy=False)) else None
+        done = complete_count(run.study)
+    except Exception as err:
+        if failure_line(err) is None:
+            raise
+        return f"Interrupted; complete trials are kept in {where}"
+    marked = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
+    return f"Interrupted: {marked}{done} complete trials kept in {where}"
 
 
 __all__ = ["run_headless", "trial_line", "best_block"]

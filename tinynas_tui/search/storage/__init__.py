@@ -23,7 +23,7 @@ from tinynas_tui.search.storage._target import (
     url_form,
 )
 
-_LAZY = ("RetryingRDBStorage", "call_with_retry", "transient", "transient_reason", "RetryListener")
+_LAZY = ("RetryingRDBStorage", "call_with_retry", "failure_line", "transient", "transient_reason", "RetryListener")
 
 
 def __getattr__(name: str) -> Any:

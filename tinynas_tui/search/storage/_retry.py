@@ -105,6 +105,24 @@ def _classify(err: Any) -> Transient | None:
     return None
 
 
+def failure_line(err: BaseException) -> str | None:
+    """The database's own first line when ``err`` came from the storage; None for any other error.
+
+    Optuna words a failed commit as its own `StorageInternalError` ("An exception is raised during the
+    commit..."); the driver's line under it says what happened (``database or disk is full``).
+    """
+    from sqlalchemy import exc
+
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, exc.SQLAlchemyError):
+            orig = getattr(cause, "orig", None)
+            lines = str(orig if orig is not None else cause).strip().splitlines()
+            return lines[0].strip() if lines else type(cause).__name__
+        cause = cause.__cause__
+    return None
+
+
 def transient_reason(err: BaseException) -> str | None:
     """One line saying why ``err`` is worth retrying, or None when it is not."""
     found = transient(err)
