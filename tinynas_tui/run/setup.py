@@ -18,7 +18,7 @@ from tinynas_tui.core.pipeline_config import resolve_pipeline
 from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import WorkerConfig, trial_entry
-from tinynas_tui.run.options import DEFAULT_DATASET, DEFAULT_PIPELINE, DEFAULT_SPACE, ValidatedRun
+from tinynas_tui.run.options import DEFAULT_DATASET, DEFAULT_PIPELINE, DEFAULT_SPACE, ValidatedRun, requested_study
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.storage import open_artifact_store, open_storage
 
@@ -89,7 +89,7 @@ def open_run(v: ValidatedRun, on_retry: RetryCallback | None = None, join_existi
             when_empty=f"storage {where} holds no study yet: create one first ({PROG} --study NAME "
                        "--storage URL on one machine), then start workers")
     else:
-        name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
+        name = requested_study(v.options, dataset, space, pipeline)
     study = studies.load_existing(storage, name)
     if study is None:
         budgets = (v.budgets or Budgets()).to_dict()

@@ -140,10 +140,12 @@ class TrialLoop:
         from optuna.trial import TrialState
 
         from tinynas_tui.search.heartbeat import TrialHeartbeat
+        from tinynas_tui.search.owner import record_owner
 
         trial = self.study.ask()
         values = None
         try:
+            record_owner(self.study._storage, trial._trial_id)  # so a run on this machine sees it die
             with TrialHeartbeat(self.study._storage, trial._trial_id):
                 try:
                     values = self._objective(trial, executor)
