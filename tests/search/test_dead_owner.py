@@ -61,6 +61,7 @@ def test_a_killed_owner_on_this_machine_fails_its_trial_at_once(study):
     assert fail_stale_trials(study) == [number]
     assert states(study) == [(number, "FAIL"), (number + 1, "WAITING")]  # queued again once
     assert study.trials[1].params == study.trials[0].params
+    assert OWNER_ATTR not in study.trials[1].system_attrs  # the retry is nobody's until it is asked for
     assert fail_stale_trials(study) == []
 
 

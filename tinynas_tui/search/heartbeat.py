@@ -27,8 +27,13 @@ class StaleTrialRetry(optuna.storages.RetryHeartbeatStaleTrialCallback):
         self._failed: list[int] = []
 
     def __call__(self, study: Any, trial: Any) -> None:
+        from tinynas_tui.search.owner import OWNER_ATTR
+
         with self._lock:
             self._failed.append(trial.number)
+        # Optuna copies the failed trial's system attributes into its retry: not its owner, who is gone (the
+        # retry's own owner is recorded when it is asked for, and until then it must not look dead).
+        trial.system_attrs.pop(OWNER_ATTR, None)
         super().__call__(study, trial)
 
     def take_failed(self) -> list[int]:
