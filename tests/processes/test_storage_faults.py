@@ -15,7 +15,6 @@ import time
 import pytest
 from cli_processes import TINY, faults_env, load_study, start_cli, wait_for, worker_log_has
 
-pytestmark = pytest.mark.tf
 LINE_PREFIX = "Trial {:2d}: acc="
 
 LOCKER = (
@@ -45,6 +44,33 @@ class Collected:
         return self.text
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_while_the_storage_is_locked_at_start_ends_the_wait(tmp_path, sig):
+    import optuna
+
+    db = tmp_path / "tinynas-runs" / "tinynas.db"
+    db.parent.mkdir()
+    optuna.create_study(storage=f"sqlite:///{db}", study_name="s")
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    app = None
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        app = start_cli(tmp_path, "--headless", "--study", "s", "--trials", "1")
+        err = Collected(app.stderr)
+        wait_for(lambda: "storage busy (database is locked)" in err.text, timeout=120, what="a wait for the lock")
+        app.send_signal(sig)
+        out, _ = app.communicate(timeout=60)  # the retry budget is 300 s
+    finally:
+        if app is not None and app.poll() is None:
+            os.killpg(app.pid, signal.SIGKILL)
+        locker.communicate("", timeout=30)
+    stderr = err.finish()
+    assert app.returncode == 130 and "Traceback" not in stderr, stderr
+    assert out == f"Interrupted while opening the study in sqlite:///tinynas-runs/tinynas.db; no trial was started\n"
+
+
+@pytest.mark.tf
 def test_sigterm_while_a_locked_storage_is_waited_for_ends_the_run_at_once(tmp_path):
     db = tmp_path / "tinynas-runs" / "tinynas.db"
     app = start_cli(tmp_path, "--headless", "--trials", "3", *TINY, env=faults_env("1:slow"))
@@ -116,6 +142,7 @@ print(json.dumps({"code": app.returncode, "out": out, "err": err, "states": stat
 """
 
 
+@pytest.mark.tf
 def test_a_disk_that_fills_up_mid_run_ends_it_in_one_line(tmp_path):
     if not _can_mount():
         pytest.skip("needs a private mount namespace (root): a real file system that fills up")
@@ -140,6 +167,7 @@ def test_a_disk_that_fills_up_mid_run_ends_it_in_one_line(tmp_path):
         assert found["states"][1] == "FAIL"
 
 
+@pytest.mark.tf
 def test_kill_9_then_restart_at_once_fails_the_dead_trial_without_the_grace(tmp_path):
     # A grace period far beyond the test: only the dead-owner rule can fail trial 1 in time.
     heartbeat = ["--heartbeat", "1", "--heartbeat-grace", "3600"]

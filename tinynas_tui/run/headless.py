@@ -150,39 +150,37 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
             line = failed_line(trial.number, attrs.get(figures.FAIL_STAGE, "?"), attrs.get(figures.FAIL_REASON, "unknown"))
         say(line)
 
-    started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,
-                        on_recorded=on_recorded)
-    run, loop = started.run, started.loop
-    stop_waiting = getattr(run.storage, "interrupt", lambda: None)
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop_waiting()  # a wait for a locked or unreachable storage ends now; nothing more is waited for
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    code = 0
-    try:
-        _print_header(run, trials, out)
-        loop.run(sys.maxsize if trials is None else trials)
-    except KeyboardInterrupt:
-        progress.clear()
-        code = 130
-        print(_interrupted_line(run, loop), file=out, flush=True)
-    except WorkerStartError as err:
-        print(f"{PROG}: {err}", file=sys.stderr, flush=True)
-        return 1
-    except Exception as err:
-        line = failure_line(err)
-        if line is None:
-            raise
-        progress.clear()
-        print(f"{PROG}: the storage failed: {scrub(line, run.validated.target.url)}{_left_running(run, loop, '; ')}",
-              file=sys.stderr, flush=True)
-        return 1
-    finally:
-        started.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with StopOnSignal() as signals:
+        try:
+            started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,
+                                on_recorded=on_recorded)
+        except KeyboardInterrupt:
+            print(f"Interrupted while opening the study in {validated.target.display}; no trial was started",
+                  file=out, flush=True)
+            return 130
+        signals.storage = started.run.storage
+        run, loop = started.run, started.loop
+        code = 0
+        try:
+            _print_header(run, trials, out)
+            loop.run(sys.maxsize if trials is None else trials)
+        except KeyboardInterrupt:
+            progress.clear()
+            code = 130
+            print(_interrupted_line(run, loop), file=out, flush=True)
+        except WorkerStartError as err:
+            print(f"{PROG}: {err}", file=sys.stderr, flush=True)
+            return 1
+        except Exception as err:
+            line = failure_line(err)
+            if line is None:
+                raise
+            progress.clear()
+            print(f"{PROG}: the storage failed: {scrub(line, run.validated.target.url)}"
+                  f"{_left_running(run, loop, '; ')}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            started.close()
     if loop.left_running:
         return code  # the storage took no write just now: no closing block read from it
     print("", file=out)
@@ -194,6 +192,30 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
             raise
         print(f"{PROG}: cannot read the best trials: {scrub(line, run.validated.target.url)}", file=sys.stderr)
     return code
+
+
+class StopOnSignal:
+    """While in effect, SIGTERM and SIGINT stop the run (KeyboardInterrupt in the main thread) and end every
+    wait for the storage once it is open (`storage`), so a run stops at once even while a locked or
+    unreachable storage is being waited for; the previous handlers come back at the end."""
+
+    def __init__(self) -> None:
+        self.storage: Any = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnSignal:
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        interrupt = getattr(self.storage, "interrupt", None)
+        if interrupt is not None:
+            interrupt()  # a wait in progress ends now, and nothing more is waited for
+        raise KeyboardInterrupt
 
 
 def latency_basis(run: OpenRun) -> str:
