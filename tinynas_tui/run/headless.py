@@ -18,6 +18,7 @@ from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.run.options import RunOptions, validate
 from tinynas_tui.run.setup import OpenRun, quiet_libraries, start_run
+from tinynas_tui.search.storage import scrub
 from tinynas_tui.search.study import complete_count, grid_remaining, stored_sampler
 
 RULE = "=" * 60
@@ -101,10 +102,6 @@ class ProgressLine:
             self.shown = False
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def storage_wait_line(reason: str, seconds: float) -> str:
     return f"{PROG}: storage busy ({reason}); retrying in {seconds:.1f} s"
 
@@ -121,6 +118,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         join_existing: Work on a study some other process created (``tinynas-tui worker``): it must exist.
     """
     from tinynas_tui.executor.trial_executor import WorkerStartError
+    from tinynas_tui.search.storage import failure_line
 
     out = out or sys.stdout
     validated = validate(options)  # raises UsageError before anything is written
@@ -169,30 +167,74 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
             line = failed_line(trial.number, attrs.get(figures.FAIL_STAGE, "?"), attrs.get(figures.FAIL_REASON, "unknown"))
         say(line)
 
-    started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,
-                        on_recorded=on_recorded)
-    run = started.run
-    _print_header(run, trials, out)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    code = 0
-    try:
-        started.loop.run(sys.maxsize if trials is None else trials)
-    except KeyboardInterrupt:
-        progress.clear()
-        code = 130
-        print(_interrupted_line(run), file=out, flush=True)
-    except WorkerStartError as err:
-        print(f"{PROG}: {err}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        started.close()
-        signal.signal(signal.SIGTERM, previous)
+    with StopOnSignal() as signals:
+        try:
+            started = start_run(validated, on_retry=on_retry, join_existing=join_existing, on_event=on_event,
+                                on_recorded=on_recorded)
+        except KeyboardInterrupt:
+            print(f"Interrupted while opening the study in {validated.target.display}; no trial was started",
+                  file=out, flush=True)
+            return 130
+        signals.storage = started.run.storage
+        run, loop = started.run, started.loop
+        code = 0
+        try:
+            _print_header(run, trials, out)
+            loop.run(sys.maxsize if trials is None else trials)
+        except KeyboardInterrupt:
+            progress.clear()
+            code = 130
+            print(_interrupted_line(run, loop), file=out, flush=True)
+        except WorkerStartError as err:
+            print(f"{PROG}: {err}", file=sys.stderr, flush=True)
+            return 1
+        except Exception as err:
+            line = failure_line(err)
+            if line is None:
+                raise
+            progress.clear()
+            print(f"{PROG}: the storage failed: {scrub(line, run.validated.target.url)}"
+                  f"{_left_running(run, loop, '; ')}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            started.close()
+    if loop.left_running:
+        return code  # the storage took no write just now: no closing block read from it
     if output_closed.is_set():
         raise BrokenPipeError("the output was closed")  # `cli.main` ends quietly
     print("", file=out)
-    print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
-          flush=True)
+    try:
+        print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
+              flush=True)
+    except Exception as err:
+        if (line := failure_line(err)) is None:
+            raise
+        print(f"{PROG}: cannot read the best trials: {scrub(line, run.validated.target.url)}", file=sys.stderr)
     return code
+
+
+class StopOnSignal:
+    """While in effect, SIGTERM and SIGINT stop the run (KeyboardInterrupt in the main thread) and end every
+    wait for the storage once it is open (`storage`), so a run stops at once even while a locked or
+    unreachable storage is being waited for; the previous handlers come back at the end."""
+
+    def __init__(self) -> None:
+        self.storage: Any = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnSignal:
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        interrupt = getattr(self.storage, "interrupt", None)
+        if interrupt is not None:
+            interrupt()  # a wait in progress ends now, and nothing more is waited for
+        raise KeyboardInterrupt
 
 
 def latency_basis(run: OpenRun) -> str:
@@ -220,11 +262,32 @@ def _print_header(run: OpenRun, trials: int | None, out: TextIO) -> None:
         print(f"Budgets: {limits} (a model that cannot fit is pruned before training)", file=out, flush=True)
 
 
-def _interrupted_line(run: OpenRun) -> str:
-    last = trials[-1] if (trials := run.study.get_trials(deepcopy=False)) else None
-    where = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
-    done = complete_count(run.study)
-    return f"Interrupted: {where}{done} complete trials kept in {inert(run.validated.target.display)}"
+def _left_running(run: OpenRun, loop: Any, lead: str) -> str:
+    """``trial 3 left RUNNING (...)`` for each trial the storage would not let this run mark FAIL."""
+    if not loop.left_running:
+        return ""
+    url = run.validated.target.url
+    trials = "; ".join(f"trial {number} left RUNNING (the storage would not take its FAIL: {scrub(why, url)})"
+                       for number, why in loop.left_running)
+    return (f"{lead}{trials}; a run started on this machine fails it at once, one elsewhere after the heartbeat "
+            "grace")
+
+
+def _interrupted_line(run: OpenRun, loop: Any) -> str:
+    from tinynas_tui.search.storage import failure_line
+
+    where = inert(run.validated.target.display)
+    if loop.left_running:
+        return f"Interrupted: {_left_running(run, loop, '')}; complete trials are kept in {where}"
+    try:
+        last = trials[-1] if (trials := run.study.get_trials(deepcopy=False)) else None
+        done = complete_count(run.study)
+    except Exception as err:
+        if failure_line(err) is None:
+            raise
+        return f"Interrupted; complete trials are kept in {where}"
+    marked = f"trial {last.number} marked FAIL (interrupted); " if last and last.values is None else ""
+    return f"Interrupted: {marked}{done} complete trials kept in {where}"
 
 
 __all__ = ["run_headless", "trial_line", "best_block"]

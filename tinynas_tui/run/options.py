@@ -133,7 +133,20 @@ def validate(options: RunOptions) -> ValidatedRun:
             raise UsageError(f"board latency needs full-integer quantization (TFLite Micro's int8 kernels); "
                              f"--quantization {pipeline.quantization} runs in float: leave --target, --core and "
                              "--clock-mhz out (latency is then measured on this CPU)")
+    studies.check_name_lengths(requested_study(options, dataset, space, pipeline),
+                               space or resolve_space(DEFAULT_SPACE))
     runs_dir = Path(options.runs_dir) if options.runs_dir else None
     target = resolve_storage(options.storage, runs_dir)
     heartbeat = HeartbeatSettings(options.heartbeat_interval, options.heartbeat_grace)
     return ValidatedRun(options, target, weights, dataset, space, pipeline, sampler, budgets, heartbeat, latency)
+
+
+def requested_study(options: RunOptions, dataset: DatasetSpec | None, space: SearchSpace | None,
+                    pipeline: PipelineConfig | None) -> str:
+    """The study a run opens (unless it joins the storage's only one): ``--study NAME``, or
+    ``DATASET-SPACE-PIPELINE`` of what was given, defaults filled in."""
+    if options.study:
+        return options.study
+    return studies.default_study_name((dataset or parse_dataset_spec(DEFAULT_DATASET)).label,
+                                      (space or resolve_space(DEFAULT_SPACE)).name,
+                                      (pipeline or resolve_pipeline(DEFAULT_PIPELINE)).name)

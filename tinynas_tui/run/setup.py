@@ -24,6 +24,7 @@ from tinynas_tui.run.options import (
     DEFAULT_SPACE,
     ValidatedRun,
     check_dataset_fits_space,
+    requested_study,
 )
 from tinynas_tui.search import study as studies
 from tinynas_tui.search.storage import open_artifact_store, open_storage
@@ -95,7 +96,7 @@ def open_run(v: ValidatedRun, on_retry: RetryCallback | None = None, join_existi
             when_empty=f"storage {where} holds no study yet: create one first ({PROG} --study NAME "
                        "--storage URL on one machine), then start workers")
     else:
-        name = v.options.study or studies.default_study_name(dataset.label, space.name, pipeline.name)
+        name = requested_study(v.options, dataset, space, pipeline)
     study = studies.load_existing(storage, name)
     if study is None:
         budgets = (v.budgets or Budgets()).to_dict()

@@ -3,7 +3,9 @@
 A trial whose process died (kill -9, a lost machine) or stopped (SIGSTOP, a suspended laptop) stays
 RUNNING in the storage forever unless somebody notices. Every process that runs trials records a
 heartbeat for its trial every `interval` seconds; before each new trial, a process fails the trials of
-this study that have not beaten for `grace` seconds, and their parameters are queued again once.
+this study that have not beaten for `grace` seconds, and their parameters are queued again once. A trial
+whose owner ran on this machine and has ended (`owner`) is failed the same way without waiting for the
+grace period.
 """
 
 from __future__ import annotations
@@ -25,8 +27,13 @@ class StaleTrialRetry(optuna.storages.RetryHeartbeatStaleTrialCallback):
         self._failed: list[int] = []
 
     def __call__(self, study: Any, trial: Any) -> None:
+        from tinynas_tui.search.owner import OWNER_ATTR
+
         with self._lock:
             self._failed.append(trial.number)
+        # Optuna copies the failed trial's system attributes into its retry: not its owner, who is gone (the
+        # retry's own owner is recorded when it is asked for, and until then it must not look dead).
+        trial.system_attrs.pop(OWNER_ATTR, None)
         super().__call__(study, trial)
 
     def take_failed(self) -> list[int]:
@@ -74,13 +81,26 @@ class TrialHeartbeat:
 
 
 def fail_stale_trials(study: Any) -> list[int]:
-    """Fail this study's stale trials (queueing each for one retry); return their numbers."""
+    """Fail this study's stale trials (queueing each for one retry); return their numbers.
+
+    Stale: silent for the grace period, or owned by a process of this machine that has ended.
+    """
+    import copy
     import warnings
+
+    from tinynas_tui.search.owner import dead_owner_trial_ids
 
     storage = study._storage
     callback = storage.get_heartbeat_stale_trial_callback() if hasattr(storage, "get_heartbeat_interval") else None
     if callback is None or not storage.get_heartbeat_interval():
         return []
+    for trial_id in dead_owner_trial_ids(study):
+        try:
+            failed = storage.set_trial_state_values(trial_id, state=optuna.trial.TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            failed = False  # another process got there first
+        if failed:
+            callback(study, copy.deepcopy(storage.get_trial(trial_id)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)

@@ -75,6 +75,8 @@ class TrialLoop:
         self.stop_requested = threading.Event()
         self._claim_lock = threading.Lock()
         self._to_start = 0
+        self.left_running: list[tuple[int, str]] = []
+        """Trials the storage would not let this run mark FAIL as it ended (number, the storage's words)."""
 
     def run(self, n_trials: int) -> None:
         """Run ``n_trials`` more trials (fewer if a stop is requested or a grid is used up).
@@ -139,23 +141,44 @@ class TrialLoop:
         from optuna.trial import TrialState
 
         from tinynas_tui.search.heartbeat import TrialHeartbeat
+        from tinynas_tui.search.owner import record_owner
 
         trial = self.study.ask()
         values = None
-        with TrialHeartbeat(self.study._storage, trial._trial_id):
-            try:
-                values = self._objective(trial, executor)
-                state = TrialState.COMPLETE
-            except optuna.TrialPruned:
-                state = TrialState.PRUNED
-            except TrialFailedError:
-                state = TrialState.FAIL
-            except UpdateFinishedTrialError:
-                return self._lost(trial, self.study._storage.get_trial(trial._trial_id))
-            except BaseException:
-                self._tell(trial, None, TrialState.FAIL)
-                raise
-        return self._tell(trial, values, state)
+        try:
+            record_owner(self.study._storage, trial._trial_id)  # so a run on this machine sees it die
+            with TrialHeartbeat(self.study._storage, trial._trial_id):
+                try:
+                    values = self._objective(trial, executor)
+                    state = TrialState.COMPLETE
+                except optuna.TrialPruned:
+                    state = TrialState.PRUNED
+                except TrialFailedError:
+                    state = TrialState.FAIL
+                except UpdateFinishedTrialError:
+                    return self._lost(trial, self.study._storage.get_trial(trial._trial_id))
+            return self._tell(trial, values, state)
+        except BaseException as err:
+            self._give_up(trial, err)
+            raise
+
+    def _give_up(self, trial: Any, err: BaseException) -> None:
+        """Mark ``trial`` FAIL as the run ends by ``err`` (a signal, a storage error); if the storage will not
+        take even that, the trial is remembered in `left_running`, so the run's last line can say so."""
+        from optuna.exceptions import UpdateFinishedTrialError
+        from optuna.trial import TrialState
+
+        from tinynas_tui.search.storage import failure_line
+
+        try:
+            if isinstance(err, KeyboardInterrupt):
+                set_user_attrs(trial, {figures.FAIL_STAGE: "interrupted", figures.FAIL_REASON: "interrupted by the user"})
+            self.study.tell(trial, None, state=TrialState.FAIL, skip_if_finished=True)
+        except UpdateFinishedTrialError:
+            pass  # finished already (told, or failed as stale by another process): nothing is left running
+        except Exception as why:  # noqa: BLE001 - the run is ending for ``err``; this one is only reported
+            lines = str(why).strip().splitlines() or [type(why).__name__]
+            self.left_running.append((trial.number, failure_line(why) or lines[0]))
 
     def _tell(self, trial: Any, values: Any, state: Any) -> Any:
         stored = self.study._storage.get_trial(trial._trial_id)
@@ -177,9 +200,6 @@ class TrialLoop:
         self.on_event(TrialStarted(trial.number, params))
         try:
             outcome = executor.run(trial.number, params, self.on_event)
-        except KeyboardInterrupt:
-            set_user_attrs(trial, {figures.FAIL_STAGE: "interrupted", figures.FAIL_REASON: "interrupted by the user"})
-            raise
         except Exception as err:  # the executor itself failed: record why, then let the caller decide
             set_user_attrs(trial, {figures.FAIL_STAGE: "executor", figures.FAIL_REASON: str(err)[:500]})
             raise

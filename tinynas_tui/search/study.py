@@ -28,6 +28,10 @@ SAMPLERS = ("tpe", "nsga2", "random", "grid")
 DEFAULT_SAMPLER = "tpe"
 SAMPLER_LABELS = {"tpe": "TPE", "nsga2": "NSGA-II", "random": "random", "grid": "grid"}
 SAMPLER_ATTR = "sampler"
+# Optuna's schema keeps study and parameter names in VARCHAR(512) columns (`MAX_INDEXED_STRING_LENGTH` in
+# optuna/storages/_rdb/models.py; a test holds the two equal). PostgreSQL refuses a longer name in the
+# middle of a run, SQLite keeps it: one rule on every backend, so that a study can move between them.
+MAX_NAME_LENGTH = 512
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,17 @@ def default_study_name(dataset_label: str, space_name: str, pipeline_name: str) 
     """e.g. ``mnist-5k-single-conv-quick``."""
     raw = f"{dataset_label}-{space_name}-{pipeline_name}"
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
+
+
+def check_name_lengths(study_name: str, space: SearchSpace) -> None:
+    """Refuse, before anything is written, a study or parameter name longer than Optuna's storage holds."""
+    if len(study_name) > MAX_NAME_LENGTH:
+        raise UsageError(f"the study name is {len(study_name)} characters long; Optuna's storage holds at most "
+                         f"{MAX_NAME_LENGTH} (choose a shorter --study NAME)")
+    for name in space.names:
+        if len(name) > MAX_NAME_LENGTH:
+            raise UsageError(f"space {space.name[:40]!r}: parameter {name[:40]!r}... is {len(name)} characters "
+                             f"long; Optuna's storage holds parameter names of at most {MAX_NAME_LENGTH}")
 
 
 def load_existing(storage: Any, name: str, seed: int | None = None) -> Any | None:
@@ -146,11 +161,12 @@ def create(
     For the ``grid`` sampler every distinct model of the space is enqueued as a waiting trial.
 
     Raises:
-        UsageError: Unknown sampler, or a grid of a space that has none (float ranges, too many
-            models); checked before anything is written to the storage.
+        UsageError: Unknown sampler, a grid of a space that has none (float ranges, too many models), or
+            a name too long for the storage; checked before anything is written to the storage.
     """
     import optuna
 
+    check_name_lengths(name, definition.space)
     optuna_sampler = make_sampler(check_sampler(sampler), seed)
     grid = distinct_grid(definition.space) if sampler == "grid" else []
     study = optuna.create_study(

@@ -1,7 +1,8 @@
 """Where studies live: Optuna RDB storage (SQLite by default), its artifact store, and safe URL display.
 
 One private module per concern, as Optuna's own `storages` package does: `_target` checks a location
-without touching anything, `_open` connects, `_retry` waits out locks and dropped connections,
+without touching anything, `_inspect` reads what a database already holds (refusing one that is not
+Optuna's), `_open` connects, `_retry` waits out locks and dropped connections (and nothing else),
 `_artifacts` keeps each trial's files. Importing this package imports neither Optuna nor SQLAlchemy
 (the UI checks a storage URL before its first frame); the retrying storage is loaded on first use.
 """
@@ -23,7 +24,7 @@ from tinynas_tui.search.storage._target import (
     url_form,
 )
 
-_LAZY = ("RetryingRDBStorage", "call_with_retry", "transient_reason", "RetryListener")
+_LAZY = ("RetryingRDBStorage", "call_with_retry", "failure_line", "transient", "transient_reason", "RetryListener")
 
 
 def __getattr__(name: str) -> Any:

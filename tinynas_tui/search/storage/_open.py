@@ -1,7 +1,8 @@
-"""Opening a storage: the runs folder, a write check, the retrying connection, the artifact store.
+"""Opening a storage: the runs folder, write checks, the retrying connection, the artifact store.
 
 `resolve_storage` (in `_target`) checks a location first, so bad input is refused before anything is
-written to disk; these functions then create what is needed.
+written to disk; these functions then check what is there (a writable folder and file, a database that
+is Optuna's or empty: `_inspect`) and create what is needed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def open_storage(target: StorageTarget, *, heartbeat: HeartbeatSettings | None =
             _make_runs_dir(target)
             if check_space:
                 check_writable(target.sqlite_path.parent)
+                check_file_writable(target.sqlite_path)
         storage = _connect(target, heartbeat, on_retry)
         _make_runs_dir(target)
         checked = target.sqlite_path.parent.resolve() if target.sqlite_path is not None else None
@@ -86,8 +88,24 @@ def check_writable(folder: Path, min_free_mb: float = MIN_FREE_MB) -> None:
                          "for its database, models and logs (free some space, or choose --runs-dir)")
 
 
+def check_file_writable(path: Path) -> None:
+    """Refuse, before a study starts, an existing database file that cannot be written.
+
+    The file is opened for writing and closed again, which writes nothing and leaves its modification time
+    alone: a file mode, an immutable flag (``chattr +i``) and a read-only mount of the file all show.
+    """
+    try:
+        os.close(os.open(path, os.O_RDWR))
+    except FileNotFoundError:
+        return  # created by the first connection, in a folder already checked
+    except OSError as err:
+        raise UsageError(f"cannot write to {path}: {err.strerror or err} (a study writes to its database; "
+                         "make the file writable, or choose another with --storage)") from None
+
+
 def _connect(target: StorageTarget, heartbeat: HeartbeatSettings | None, on_retry: RetryListener | None) -> Any:
     from tinynas_tui.search.heartbeat import StaleTrialRetry
+    from tinynas_tui.search.storage._inspect import refuse_foreign_database
     from tinynas_tui.search.storage._retry import RetryingRDBStorage, call_with_retry
 
     engine_kwargs: dict[str, Any] = {}
@@ -107,10 +125,15 @@ def _connect(target: StorageTarget, heartbeat: HeartbeatSettings | None, on_retr
             grace_period=heartbeat.grace,
             heartbeat_stale_trial_callback=StaleTrialRetry(),
         )
+    def connect() -> Any:
+        refuse_foreign_database(target, SQLITE_BUSY_TIMEOUT_S)  # before Optuna creates its tables there
+        return RetryingRDBStorage(target.url, engine_kwargs=engine_kwargs, **kwargs)
+
     try:
         # Creating the schema writes too, so a locked SQLite file is waited out here as well.
-        return call_with_retry(lambda: RetryingRDBStorage(target.url, engine_kwargs=engine_kwargs, **kwargs),
-                               scrubbed_on_retry, locks_only=True)
+        return call_with_retry(connect, scrubbed_on_retry, locks_only=True)
+    except UsageError:
+        raise
     except ModuleNotFoundError as err:
         raise UsageError(
             f"cannot use storage {target.display}: database driver {err.name!r} is not installed"

@@ -1,9 +1,13 @@
-"""Retry storage calls that fail for a passing reason: a locked SQLite file, a dropped server connection.
+"""Retry storage calls that fail for a passing reason: a locked database, a dropped server connection.
 
 SQLite allows one writer at a time; another process (a second worker, a backup, a `sqlite3` shell) may
 hold the lock for a while. PostgreSQL connections drop when a server restarts or a network blips. Both
 are worth waiting out: each call is retried with exponential backoff for up to `RETRY_FOR_S` seconds
 and every wait is reported, so a long lock shows up as a plain message instead of a crash.
+
+Nothing else is retried: a full disk, a read-only file, a schema that is not Optuna's, a value too long
+for its column would fail the same way for five minutes, so they fail at once (`transient` says which
+is which). A signal ends the waiting too (`RetryingRDBStorage.interrupt`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import functools
 import json
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import optuna
@@ -22,6 +27,24 @@ MAX_WAIT_S = 10.0
 
 RetryListener = Callable[[str, float], None]
 """Called before each wait with a one-line reason and the seconds about to be waited."""
+
+# SQLite's primary result codes for another connection holding the database: SQLITE_BUSY, SQLITE_LOCKED.
+_SQLITE_LOCK_CODES = (5, 6)
+# PostgreSQL's codes (SQLSTATE) for a lock conflict: serialization failure, deadlock, lock not available.
+_PG_LOCK_STATES = ("40001", "40P01", "55P03")
+# ... and for a server that is away: admin, crash shutdown, cannot connect now (starting up).
+_PG_GONE_STATES = ("57P01", "57P02", "57P03")
+_PG_CONNECTION_CLASS = "08"  # connection exceptions
+# What drivers say when no code comes with the error (a connection that could not be made, or broke).
+_LOCK_WORDS = ("database is locked", "database table is locked", "database is busy", "deadlock detected",
+               "could not obtain lock", "lock timeout")
+_GONE_WORDS = ("connection refused", "connection reset", "connection timed out", "timeout expired",
+               "server closed the connection", "connection is closed", "connection was closed",
+               "connection already closed", "terminating connection", "could not connect to server",
+               "the database system is starting up", "the database system is shutting down",
+               "the database system is in recovery mode", "cannot connect now", "no route to host",
+               "network is unreachable", "ssl connection has been closed", "ssl syscall error",
+               "consuming input failed", "broken pipe", "eof detected")
 
 # Storage methods that read or write the database; each one is a complete transaction, so running it
 # again after a failed attempt (which was rolled back) is safe.
@@ -36,19 +59,74 @@ _RETRIED = (
 )
 
 
-def transient_reason(err: BaseException) -> str | None:
-    """One line saying why ``err`` is worth retrying, or None when it is not."""
+@dataclass(frozen=True)
+class Transient:
+    """A storage error worth waiting out."""
+
+    reason: str
+    """One line: the driver's own words."""
+    lock: bool
+    """Another process holds the database (rather than a server being away)."""
+
+
+def transient(err: BaseException) -> Transient | None:
+    """Whether ``err`` (or what caused it) is a held lock or a lost connection; None for anything else."""
+    from sqlalchemy import exc
+
+    cause: BaseException | None = err
+    while cause is not None:  # Optuna wraps a failed commit in StorageInternalError
+        if isinstance(cause, exc.DBAPIError):
+            return _classify(cause)
+        cause = cause.__cause__
+    return None
+
+
+def _classify(err: Any) -> Transient | None:
+    orig = err.orig
+    lines = str(orig if orig is not None else err).strip().splitlines()
+    reason = lines[0].strip() if lines else "database unavailable"
+    if err.connection_invalidated:  # SQLAlchemy's dialect saw a disconnect
+        return Transient(reason or "database connection lost", lock=False)
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return Transient(reason, lock=True) if sqlite_code & 0xFF in _SQLITE_LOCK_CODES else None
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state:
+        if state in _PG_LOCK_STATES:
+            return Transient(reason, lock=True)
+        if state in _PG_GONE_STATES or state.startswith(_PG_CONNECTION_CLASS):
+            return Transient(reason, lock=False)
+        return None
+    words = " ".join(lines).lower()
+    if any(w in words for w in _LOCK_WORDS):
+        return Transient(reason, lock=True)
+    if any(w in words for w in _GONE_WORDS):
+        return Transient(reason, lock=False)
+    return None
+
+
+def failure_line(err: BaseException) -> str | None:
+    """The database's own first line when ``err`` came from the storage; None for any other error.
+
+    Optuna words a failed commit as its own `StorageInternalError` ("An exception is raised during the
+    commit..."); the driver's line under it says what happened (``database or disk is full``).
+    """
     from sqlalchemy import exc
 
     cause: BaseException | None = err
     while cause is not None:
-        if isinstance(cause, exc.OperationalError):
-            text = str(cause.orig if cause.orig is not None else cause).strip().splitlines()
-            return text[0] if text else "database unavailable"
-        if isinstance(cause, exc.DBAPIError) and cause.connection_invalidated:
-            return "database connection lost"
+        if isinstance(cause, exc.SQLAlchemyError):
+            orig = getattr(cause, "orig", None)
+            lines = str(orig if orig is not None else cause).strip().splitlines()
+            return lines[0].strip() if lines else type(cause).__name__
         cause = cause.__cause__
     return None
+
+
+def transient_reason(err: BaseException) -> str | None:
+    """One line saying why ``err`` is worth retrying, or None when it is not."""
+    found = transient(err)
+    return None if found is None else found.reason
 
 
 class Backoff:
@@ -68,14 +146,9 @@ class Backoff:
         return wait
 
 
-def is_lock(reason: str) -> bool:
-    """Whether a transient reason is another process holding the database (not a server being away)."""
-    return "locked" in reason or "busy" in reason
-
-
 def call_with_retry(call: Callable[[], Any], on_retry: RetryListener | None, budget_s: float = RETRY_FOR_S,
-                    locks_only: bool = False) -> Any:
-    """Run ``call``; on a transient storage error wait and run it again, until ``budget_s`` is spent.
+                    locks_only: bool = False, stop: threading.Event | None = None) -> Any:
+    """Run ``call``; on a held lock or a lost connection wait and run it again, until ``budget_s`` is spent.
 
     Args:
         call: The storage operation.
@@ -83,21 +156,26 @@ def call_with_retry(call: Callable[[], Any], on_retry: RetryListener | None, bud
         budget_s: How long to keep trying.
         locks_only: Retry only a held lock; a server that cannot be reached fails at once (used when
             connecting, where a wrong URL should be reported now, not in five minutes).
+        stop: Once set, nothing more is waited for: a wait in progress ends and the error is raised.
     """
     backoff = Backoff(budget_s)
     while True:
         try:
             return call()
         except Exception as err:
-            reason = transient_reason(err)
-            if reason and locks_only and not is_lock(reason):
-                reason = None
-            wait = backoff.next_wait() if reason else None
+            found = transient(err)
+            if found is None or (locks_only and not found.lock) or (stop is not None and stop.is_set()):
+                raise
+            wait = backoff.next_wait()
             if wait is None:
                 raise
             if on_retry is not None:
-                on_retry(reason, wait)
-            time.sleep(wait)  # a real wait for another process to let go, not test synchronisation
+                on_retry(found.reason, wait)
+            # A real wait for another process to let go (not test synchronisation); a stop ends it.
+            if stop is None:
+                time.sleep(wait)
+            elif stop.wait(wait):
+                raise
 
 
 class RetryingRDBStorage(optuna.storages.RDBStorage):
@@ -115,17 +193,30 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
         self.on_retry = on_retry
         self.retry_for_s = retry_for_s
         self._depth = threading.local()
+        self._stop_waiting = threading.Event()
         super().__init__(*args, **kwargs)
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
         state.pop("_depth", None)
+        state.pop("_stop_waiting", None)
         state["on_retry"] = None
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         self._depth = threading.local()
+        self._stop_waiting = threading.Event()
+
+    def interrupt(self) -> None:
+        """Stop waiting (from any thread, or a signal handler): a wait in progress ends with its error, and
+        from now on every call is tried once. What the process still writes on its way out (a trial
+        marked FAIL) is written if the storage allows it at once."""
+        self._stop_waiting.set()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._stop_waiting.is_set()
 
     def set_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
         """Set several user attributes of a trial in one statement and one transaction.
@@ -165,7 +256,7 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
             return call()
         self._depth.value = 1
         try:
-            return call_with_retry(call, self.on_retry, self.retry_for_s)
+            return call_with_retry(call, self.on_retry, self.retry_for_s, stop=self._stop_waiting)
         finally:
             self._depth.value = 0
 
