@@ -198,6 +198,20 @@ async def test_trials_from_other_processes_appear_on_poll():
         assert cell(app, 41, "state") == "failed" and app.book.get(40).state == "complete"
 
 
+async def test_the_counter_never_passes_the_target():
+    """Trials that end beyond the target (a dead process's trial failed by a later poll, another
+    machine's) raise the target with them: the header read 12/11."""
+    engine = FakeEngine(seeded())
+    app = create_app(engine, trials=1, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        assert "5/6 trials" in str(app.query_one("#status").render())
+        engine.pending_poll = [failed_record(n) for n in range(40, 43)]
+        app._poll()
+        await until(pilot, lambda: app.query_one(TrialTable).row_count == 8, "polled rows")
+        assert "8/8 trials" in str(app.query_one("#status").render())
+
+
 async def test_sorting_keeps_the_cursor_on_its_trial():
     app = create_app(FakeEngine(seeded()), paused=True)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from tinynas_tui.core.dataset_spec import DatasetSpec
-from tinynas_tui.core.events import StorageBusy
+from tinynas_tui.core.events import StorageBusy, TrialFailed, TrialFinished, TrialPruned, TrialStarted
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.trial_book import TrialRecord
@@ -122,13 +122,51 @@ class OptunaEngine:
         """Run ``n_trials`` trials in the study process (started now if it is not running)."""
         from tinynas_tui.run.study_process import StudyProcess  # brings multiprocessing: not before the first frame
 
+        from tinynas_tui.run.study_process import StudyProcessError
+
         run = self._require()
         self._on_event = on_event
         if self._process is None or not self._process.alive:
             if self._process is not None:
                 self._process.close()
             self._process = StudyProcess(run.validated, run.study_name)
-        self._process.run(n_trials, on_event)
+        running: set[int] = set()
+
+        def track(event: object) -> None:
+            if isinstance(event, TrialStarted):
+                running.add(event.number)
+            elif isinstance(event, (TrialFinished, TrialFailed, TrialPruned)):
+                running.discard(event.number)
+            on_event(event)
+
+        try:
+            self._process.run(n_trials, track)
+        except StudyProcessError as err:
+            if not self._process.alive and running:
+                self._fail_orphans(sorted(running), str(err), on_event)
+            raise
+
+    def _fail_orphans(self, numbers: list[int], why: str, on_event: Callable[[object], None]) -> None:
+        """The study process died with these trials running: fail them in storage now (their owner is
+        dead, so the stale check takes them at once and queues each for one retry) and say so, rather
+        than leave their rows running until some later run notices."""
+        from tinynas_tui.core import figures
+        from tinynas_tui.search.heartbeat import fail_stale_trials
+
+        run = self._require()
+        storage, study_id = run.storage, run.study._study_id
+        try:
+            for number in numbers:  # why, recorded while the trial may still take it (it is RUNNING)
+                trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
+                if not storage.get_trial(trial_id).state.is_finished():
+                    storage.set_trial_user_attr(trial_id, figures.FAIL_STAGE, "executor")
+                    storage.set_trial_user_attr(trial_id, figures.FAIL_REASON, why)
+            failed = set(fail_stale_trials(run.study))
+        except Exception:  # noqa: BLE001 - the storage may be what failed; the error is reported anyway
+            failed = set()
+        for number in numbers:
+            queued = "; its parameters are queued again once" if number in failed else ""
+            on_event(TrialFailed(number, "executor", f"{why}{queued}"))
 
     def request_pause(self) -> None:
         if self._process is not None:
