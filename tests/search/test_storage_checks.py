@@ -47,6 +47,9 @@ FOREIGN = {
     "other tables": (["CREATE TABLE notes (body TEXT)", "CREATE TABLE tags (name TEXT)",
                       "INSERT INTO notes VALUES ('keep me')"],
                      "is not an Optuna storage (no version_info table; it holds 'notes', 'tags')"),
+    # Many tables: the first five are named; a name with a terminal escape is shown inert.
+    "many tables": ([f"CREATE TABLE t{i} (x)" for i in range(6)] + ['CREATE TABLE "\x1b[2J" (x)'],
+                    "(no version_info table; it holds '\\x1b[2J', 't0', 't1', 't2', 't3', ...)"),
     # Optuna's table names, but not its columns.
     "lookalike": (["CREATE TABLE version_info (id INTEGER)", "CREATE TABLE studies (id INTEGER)",
                    "CREATE TABLE trials (id INTEGER)"],
@@ -105,6 +108,30 @@ def test_a_storage_made_by_plain_optuna_opens_even_with_tables_of_its_owner(tmp_
     make_sqlite(db, "CREATE TABLE my_notes (body TEXT)")
     storage = open_storage(resolve_storage(f"sqlite:///{db}"))
     assert optuna.load_study(study_name="theirs", storage=storage).trials[0].value == 1.0
+
+
+# A writer killed in the middle of a transaction (as kill -9 of a run may be) leaves a hot journal.
+KILLED_WRITER = (
+    "import os, sqlite3, sys\n"
+    "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "db.execute('PRAGMA cache_size = 1')\n"  # pages spill into the file before the commit
+    "db.execute('BEGIN')\n"
+    "for i in range(2000):\n"
+    "    db.execute('INSERT INTO study_user_attributes (study_id, key, value_json) VALUES (1, ?, ?)',\n"
+    "               (f'k{i}', '0' * 200))\n"
+    "os.kill(os.getpid(), 9)\n"
+)
+
+
+def test_a_storage_left_with_a_hot_journal_by_a_killed_writer_opens(tmp_path):
+    db = tmp_path / "optuna.db"
+    optuna.create_study(storage=f"sqlite:///{db}", study_name="s")
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], check=False)
+    journal = tmp_path / "optuna.db-journal"
+    assert journal.is_file() and journal.stat().st_size > 0  # hot: the file holds half a transaction
+    storage = open_storage(resolve_storage(f"sqlite:///{db}"))
+    assert optuna.get_all_study_names(storage) == ["s"]
+    assert optuna.load_study(study_name="s", storage=storage).user_attrs == {}  # rolled back
 
 
 def test_a_foreign_postgresql_database_is_refused_and_left_untouched(tmp_path, capsys, monkeypatch, postgres_url):

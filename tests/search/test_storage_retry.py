@@ -56,6 +56,10 @@ def test_a_full_disk_fails_at_once(study_db):
         storage.set_trial_user_attr(1, "layers", "x" * 500_000)
     assert failure_line(err.value) == "database or disk is full"
     assert transient(err.value) is None and waits == []
+    from tinynas_tui.run.study_process import _error_line
+
+    # The UI's error dialog gets that one line, not Optuna's wrapping and the SQL statement.
+    assert _error_line(err.value, f"sqlite:///{study_db}") == "the storage failed: database or disk is full"
 
 
 def test_a_missing_table_fails_at_once(study_db):

@@ -171,7 +171,7 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
             try:
                 started.loop.run(message.n_trials)
             except Exception as err:
-                send(RunEnded(f"{type(err).__name__}: {err}", traceback.format_exc()))
+                send(RunEnded(_error_line(err, validated.target.url), traceback.format_exc()))
             else:
                 send(RunEnded())
     finally:
@@ -186,6 +186,15 @@ def _start(validated: Any, study_name: str, send: Callable[[object], None]) -> A
     validated = replace(validated, options=replace(validated.options, study=study_name))
     return start_run(validated, on_retry=lambda reason, seconds: send(StorageBusy(reason, seconds)),
                      join_existing=True, to_log_file=True, on_event=send)
+
+
+def _error_line(err: Exception, url: str) -> str:
+    """What the UI's error dialog says: the database's own line for a storage failure (Optuna's and
+    SQLAlchemy's wrapping carry the statement and several lines), else the error as raised."""
+    from tinynas_tui.search.storage import failure_line, scrub
+
+    line = failure_line(err)
+    return f"{type(err).__name__}: {err}" if line is None else f"the storage failed: {scrub(line, url)}"
 
 
 def _refuse_runs(conn: Any, send: Callable[[object], None], why: RunEnded) -> None:

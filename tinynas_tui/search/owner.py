@@ -85,5 +85,8 @@ def dead_owner_trial_ids(study: Any) -> list[int]:
 
     if _machine() is None:
         return []
-    running = study._storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.RUNNING,))
+    # The RDB storage itself, not Optuna's cache around it: the cache would first read every trial of the
+    # study (the UI opens 50,000 trials with a bulk read of its own); the storage reads the RUNNING ones.
+    storage = getattr(study._storage, "_backend", study._storage)
+    running = storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.RUNNING,))
     return [t._trial_id for t in running if is_dead_here(t.system_attrs.get(OWNER_ATTR))]
