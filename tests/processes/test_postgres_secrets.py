@@ -59,7 +59,8 @@ def test_password_appears_nowhere(tmp_path, postgres_url, form):
     seen += [export.stdout, export.stderr]
     assert list((tmp_path / "export").glob("*.tflite"))  # models read back from the database
 
-    for wrong in (url.replace(secret, "not-the-password"), url.replace("55432", "1")):
+    port = f":{make_url(postgres_url).port}/"
+    for wrong in (url.replace(secret, "not-the-password"), url.replace(port, ":1/")):  # nothing listens on 1
         bad = subprocess.run([sys.executable, "-m", "tinynas_tui", "--headless", "--storage", wrong, "--trials",
                               "1"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert bad.returncode == 2 and bad.stderr.startswith("tinynas-tui: cannot open storage")
