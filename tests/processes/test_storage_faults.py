@@ -67,7 +67,7 @@ def test_a_signal_while_the_storage_is_locked_at_start_ends_the_wait(tmp_path, s
         locker.communicate("", timeout=30)
     stderr = err.finish()
     assert app.returncode == 130 and "Traceback" not in stderr, stderr
-    assert out == f"Interrupted while opening the study in sqlite:///tinynas-runs/tinynas.db; no trial was started\n"
+    assert out == "Interrupted while opening the study in sqlite:///tinynas-runs/tinynas.db; no trial was started\n"
 
 
 @pytest.mark.tf

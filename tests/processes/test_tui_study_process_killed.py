@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import optuna
 import pytest
 from cli_processes import TESTS_DIR
 from hostile_text import space_toml
+from pilot_wait import until
 
 from tinynas_tui.run.engine import OptunaEngine
 from tinynas_tui.run.options import RunOptions, validate
@@ -21,14 +21,6 @@ from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 pytestmark = pytest.mark.asyncio
 
-
-async def until(pilot, predicate, what, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def test_a_killed_study_process_fails_its_row_at_once(tmp_path, monkeypatch):
@@ -41,12 +33,12 @@ async def test_a_killed_study_process_fails_its_row_at_once(tmp_path, monkeypatc
     async with app.run_test(size=(160, 48)) as pilot:
         table = app.query_one(TrialTable)
         await until(pilot, lambda: table.row_count == 1 and table.get_cell("0", "state").startswith("▶"),
-                    "trial 0 running")
+                    "trial 0 running", timeout=120)
         os.kill(engine._process.process.pid, signal.SIGKILL)
-        await until(pilot, lambda: table.get_cell("0", "state") == "failed", "its row failed")
+        await until(pilot, lambda: table.get_cell("0", "state") == "failed", "its row failed", timeout=60)
         # Failed here, at once, and saying why (not by a later poll's stale check, "heartbeat: …").
         assert "study process ended unexpectedly (exit code -9)" in app.book.get(0).reason
-        await until(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error shown")
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error shown", timeout=60)
         assert "study process ended unexpectedly" in str(app.screen.query_one("#error-message").render())
         assert app.state == "stopped"
         storage = f"sqlite:///{tmp_path}/tinynas-runs/tinynas.db"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
+from pilot_wait import until
 
 from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.core.scoring import Weights
@@ -14,14 +15,6 @@ from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 pytestmark = pytest.mark.asyncio
 
-
-async def until(pilot, predicate, what="condition", rounds=400):
-    """Let the app process messages until ``predicate`` holds (the fake engine runs in a thread)."""
-    for _ in range(rounds):
-        if predicate():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 def cell(app, number, column):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
-from test_tui_app import until
+from pilot_wait import until
 from textual.widgets import Input
 
 from tinynas_tui.core.budgets import Budgets

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine
-from test_tui_app import until
+from pilot_wait import until
 
 from tinynas_tui.core.events import StorageBusy, TrialLost, TrialStale
 from tinynas_tui.core.trial_book import TrialRecord

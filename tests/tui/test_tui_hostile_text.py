@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
 from hostile_text import ESCAPES, EVIL, MARKUP, assert_inert
+from pilot_wait import until
 
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.space import SINGLE_CONV, Categorical
@@ -22,13 +23,6 @@ from tinynas_tui.tui.widgets.trial_table import TrialTable
 pytestmark = pytest.mark.asyncio
 NAME = "bad[/x]name" + ESCAPES
 
-
-async def until(pilot, predicate, what="condition", rounds=500):
-    for _ in range(rounds):
-        if predicate():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 def hostile_engine(tmp_path) -> FakeEngine:
