@@ -38,7 +38,8 @@ async def test_a_killed_study_process_fails_its_row_at_once(tmp_path, monkeypatc
         await until(pilot, lambda: table.get_cell("0", "state") == "failed", "its row failed", timeout=60)
         # Failed here, at once, and saying why (not by a later poll's stale check, "heartbeat: …").
         assert "study process ended unexpectedly (exit code -9)" in app.book.get(0).reason
-        await until(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error shown", timeout=60)
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
+                    "the error shown", timeout=60)
         assert "study process ended unexpectedly" in str(app.screen.query_one("#error-message").render())
         assert app.state == "stopped"
         storage = f"sqlite:///{tmp_path}/tinynas-runs/tinynas.db"
