@@ -36,7 +36,7 @@ def test_headless_run_measures_everything_then_resumes(tmp_path):
     study = load_study(tmp_path)
     for t in study.trials:
         acc, size_kb, latency_ms = t.values
-        a = t.user_attrs
+        a = stored_figures.of_trial(t)  # long figures (the layers) are whole in system attributes
         # A random configuration after one epoch on 300 images may still be near chance, so plausibility
         # is bounds plus agreement of the int8 model with the float model it came from.
         assert 0.0 <= acc <= 1.0 and 0.0 <= a["float_accuracy"] <= 1.0

@@ -19,8 +19,9 @@ import os
 import socket
 from typing import Any
 
-OWNER_ATTR = "tinynas:owner"
-"""Trial system attribute: {"machine": [host, boot id, pid namespace], "pid": ..., "started": ...}."""
+OWNER_ATTR = "trial_owner"
+"""Trial system attribute: {"machine": [host, boot id, pid namespace], "pid": ..., "started": ...}. Not
+``tinynas:…``: that prefix marks a whole figure (`core.stored_figures`), which the owner is not."""
 
 
 def _read(path: str) -> str | None:
