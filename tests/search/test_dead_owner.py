@@ -74,3 +74,15 @@ def test_a_reused_pid_or_another_machine_is_not_this_owner(study):
         study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, owner)
     assert fail_stale_trials(study) == [0]
     assert [s for _, s in states(study)] == ["FAIL", "RUNNING", "RUNNING", "WAITING"]
+
+
+def test_the_owner_is_not_one_of_the_trials_figures(study):
+    """Figures stored whole are ``tinynas:NAME`` system attributes; the owner is kept apart from them."""
+    from tinynas_tui.core import stored_figures
+    from tinynas_tui.search.owner import record_owner
+
+    trial = study.ask()
+    record_owner(study._storage, trial._trial_id)
+    frozen = study._storage.get_trial(trial._trial_id)
+    assert OWNER_ATTR in frozen.system_attrs
+    assert not set(stored_figures.of_trial(frozen)) - set(frozen.user_attrs)
