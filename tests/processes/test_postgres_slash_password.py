@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
 from cli_processes import TESTS_DIR
+from pilot_wait import until
 from sqlalchemy.engine import make_url
 
 from tinynas_tui.run.engine import OptunaEngine
@@ -77,9 +77,7 @@ async def test_a_password_with_slashes_is_masked_everywhere(tmp_path, slash_url,
     monkeypatch.chdir(tmp_path)
     app = create_app(OptunaEngine(validate(RunOptions(storage=url, study="s"))), paused=True)
     async with app.run_test(size=(160, 40)) as pilot:
-        deadline = time.monotonic() + 60
-        while app.info is None and time.monotonic() < deadline:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: app.state == "paused", "the study opened", timeout=60)  # side panel built too
         screen = app.export_screenshot()
     assert app.info is not None and ":***@" in app.info.storage
     seen.append(screen)
