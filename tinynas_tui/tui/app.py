@@ -100,6 +100,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         self.quitting = False
         self._pause_requested = False
         self._stop_requested = False
+        self._more_pending = False  # trials added as the run ended, too late for it: run them next
         self._clock = TrialClock()
         self._ranked_at = self.book.complete_changes
         self._reading: set[int] = set()  # trials whose full record is being read
@@ -145,10 +146,12 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
 
     @work(thread=True, group="study", exclusive=True, exit_on_error=False)
     def _run_study(self, n_trials: int) -> None:
+        failed = True
         try:
             self.engine.run(n_trials, lambda event: self.post_message(TrialEventArrived(event)))
+            failed = False
         finally:
-            self.post_message(StudyRunEnded())
+            self.post_message(StudyRunEnded(failed))
 
     @work(thread=True, group="poll", exclusive=True, exit_on_error=False)
     def _poll(self) -> None:
