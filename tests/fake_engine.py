@@ -71,6 +71,10 @@ class FakeEngine:
         self.full: dict[int, TrialRecord] = {}
         self.trial_reads: list[int] = []
         self.runs: list[int] = []
+        self.extensions: list[int] = []
+        self._count_lock = threading.Lock()
+        self._left = 0  # trials left to start in the run in progress
+        self._in_run = False
         self.export_requests: list[tuple] = []
         self.closed = False
         self.study_name = "mnist-5k-single-conv-quick"
@@ -104,21 +108,44 @@ class FakeEngine:
         self.aborted.clear()
         if self.fail_run:
             raise self.fail_run
-        for _ in range(n_trials):
-            number = self.next_number
-            self.next_number += 1
-            on_event(TrialStarted(number, params_for(number)))
-            on_event(StageStarted(number, "train"))
-            on_event(EpochEnded(number, "train", 1, 1, {"loss": 0.5}))
-            while self.gated and not self.aborted.is_set() and not self.gate.acquire(timeout=0.01):
-                pass
-            if self.aborted.is_set():
-                on_event(TrialFailed(number, "stopped", "stopped by the user"))
-                return
-            values, attrs = metrics_for(number)
-            on_event(TrialFinished(number, *values, metrics=attrs))
-            if self.pause.is_set():
-                return
+        with self._count_lock:
+            self._left, self._in_run = n_trials, True
+        try:
+            while self._take():
+                number = self.next_number
+                self.next_number += 1
+                on_event(TrialStarted(number, params_for(number)))
+                on_event(StageStarted(number, "train"))
+                on_event(EpochEnded(number, "train", 1, 1, {"loss": 0.5}))
+                while self.gated and not self.aborted.is_set() and not self.gate.acquire(timeout=0.01):
+                    pass
+                if self.aborted.is_set():
+                    on_event(TrialFailed(number, "stopped", "stopped by the user"))
+                    return
+                values, attrs = metrics_for(number)
+                on_event(TrialFinished(number, *values, metrics=attrs))
+                if self.pause.is_set():
+                    return
+        finally:
+            with self._count_lock:
+                self._in_run = False
+
+    def _take(self) -> bool:
+        with self._count_lock:
+            if self._left <= 0:
+                self._in_run = False
+                return False
+            self._left -= 1
+            return True
+
+    def extend(self, n_trials):
+        """As the real engine: the run in progress takes more trials, unless it has ended."""
+        with self._count_lock:
+            if not self._in_run or self.pause.is_set():
+                return False
+            self.extensions.append(n_trials)
+            self._left += n_trials
+            return True
 
     def request_pause(self):
         self.pause.set()

@@ -134,3 +134,30 @@ def test_several_executors_run_trials_at_the_same_time(tmp_path):
     assert len(pids) == 2  # both workers ran trials
     spans = sorted((t.datetime_start, t.datetime_complete) for t in trials)
     assert any(later_start < earlier_end for (_, earlier_end), (later_start, _) in zip(spans, spans[1:]))
+
+
+def test_extend_adds_trials_to_the_run_in_progress(setup):
+    target, storage, study, config = setup
+    with ProcessTrialExecutor(config) as ex:
+        runner = TrialLoop(study, SPACE, ex, open_artifact_store(target))
+        taken = []
+        runner.on_recorded = lambda trial: taken.append(runner.extend(2)) if trial.number == 0 else None
+        runner.run(1)
+        assert taken == [True] and runner.extended == 2
+        assert runner.extend(1) is False  # the run has ended: the caller starts another
+    assert [t.state.name for t in study.get_trials()] == ["COMPLETE"] * 3
+
+
+def test_extend_with_parallel_jobs_and_after_a_stop(setup):
+    target, storage, study, config = setup
+    with ProcessTrialExecutor(config) as a, ProcessTrialExecutor(config) as b:
+        runner = TrialLoop(study, SPACE, [a, b], open_artifact_store(target))
+        taken = []
+        # The first trial recorded extends the run while its job still holds it; the run takes both.
+        runner.on_recorded = lambda trial: taken.append(runner.extend(2)) if not taken else None
+        runner.run(2)
+        assert taken == [True]
+        assert len(study.get_trials()) == 4
+        runner.stop_requested.set()
+        runner.on_recorded = lambda trial: None
+        assert runner.extend(2) is False

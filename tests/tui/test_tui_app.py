@@ -6,7 +6,7 @@ import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
 from pilot_wait import until
 
-from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
@@ -369,3 +369,22 @@ async def test_trials_read_in_summary_are_read_in_full_when_shown():
         await until(pilot, lambda: not app.book.get(3).partial, "trial 3 read in full")
         assert engine.trial_reads == [0, 3] and app.book.get(1).partial  # only trials shown are read
         assert app.book.get(3) == full[3]
+
+
+async def test_a_trial_another_process_runs_says_where_it_runs_not_starting():
+    """A poll sees another process's trial RUNNING, with no live events here: its row said `▶ starting`
+    until it finished."""
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        elsewhere = TrialRecord(40, "running", {}, None, {"worker_host": "gpu-box:4242"})
+        unknown = TrialRecord(41, "running", {}, None, {})
+        engine.pending_poll = [elsewhere, unknown]
+        app._poll()
+        await until(pilot, lambda: app.query_one(TrialTable).row_count == 7, "polled rows")
+        assert cell(app, 40, "state").startswith("▶ on gpu-box")
+        assert cell(app, 41, "state") == "▶ elsewhere"
+        app.query_one(TrialTable).move_to(40)
+        await until(pilot, lambda: "running · on gpu-box:4242" in app.query_one("#detail").plain_text(),
+                    "the detail says where it runs")

@@ -68,6 +68,17 @@ class TrialRecord:
             return f"heartbeat: its process{f' ({where})' if where else ''} died or was stopped"
         return None
 
+    @property
+    def activity(self) -> str | None:
+        """What a running trial is doing: its live stage, or, for a trial this process has no live events
+        of (another process runs it, e.g. ``tinynas-tui worker``), where it runs."""
+        if self.state != "running":
+            return None
+        if self.stage:
+            return self.stage
+        where = self.attrs.get(figures.WORKER_HOST)
+        return f"on {where}" if where else "elsewhere"
+
     @classmethod
     def from_frozen(cls, trial: Any) -> TrialRecord:
         """From an Optuna `FrozenTrial`."""

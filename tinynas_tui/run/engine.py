@@ -168,6 +168,10 @@ class OptunaEngine:
             queued = "; its parameters are queued again once" if number in failed else ""
             on_event(TrialFailed(number, "executor", f"{why}{queued}"))
 
+    def extend(self, n_trials: int) -> bool:
+        """Add ``n_trials`` to the run in progress; False if none is in progress (start a run instead)."""
+        return self._process is not None and self._process.extend(n_trials)
+
     def request_pause(self) -> None:
         if self._process is not None:
             self._process.request_pause()

@@ -34,6 +34,14 @@ class RunTrials:
 
 
 @dataclass(frozen=True)
+class AddTrials:
+    """Add this many trials to the run in progress; ignored once it has ended (`RunEnded.extended` says
+    how many it took, so the UI side runs the rest)."""
+
+    n_trials: int
+
+
+@dataclass(frozen=True)
 class StudyProcessReady:
     """The study process opened the study; it takes runs now."""
 
@@ -46,6 +54,8 @@ class RunEnded:
 
     error: str | None = None
     details: str = ""
+    extended: int = 0
+    """How many trials `AddTrials` added to this run."""
 
 
 class StudyProcessError(RuntimeError):
@@ -68,6 +78,9 @@ class StudyProcess:
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
         self._send_lock = threading.Lock()
+        self._in_run = False
+        self._added = 0  # trials AddTrials asked of this run
+        self._halted = False  # a pause or abort was asked of this run
         self.process = context.Process(target=study_process_main, name="tinynas-study",
                                        args=(child_conn, validated, study_name, os.getpid()))
         self.process.start()
@@ -79,24 +92,51 @@ class StudyProcess:
         Raises:
             StudyProcessError: The study would not open, the run raised, or the process died.
         """
-        self._send(RunTrials(n_trials))
-        while True:
-            message = self._receive()
-            if isinstance(message, StudyProcessReady):
-                continue  # opened; the run's events follow
-            if isinstance(message, RunEnded):
-                if message.error is not None:
-                    raise StudyProcessError(message.error, message.details)
-                return
-            on_event(message)
+        with self._send_lock:
+            self._in_run, self._added, self._halted = True, 0, False
+            self._post(RunTrials(n_trials))
+        try:
+            while True:
+                message = self._receive()
+                if isinstance(message, StudyProcessReady):
+                    continue  # opened; the run's events follow
+                if isinstance(message, RunEnded):
+                    if message.error is not None:
+                        raise StudyProcessError(message.error, message.details)
+                    if not self._run_the_rest(message.extended):
+                        return
+                    continue
+                on_event(message)
+        finally:
+            with self._send_lock:
+                self._in_run = False
+
+    def _run_the_rest(self, taken: int) -> bool:
+        """The run ended having taken ``taken`` of the trials `extend` added: start the others (an
+        extension that reached the study process as its run was ending) unless a pause or abort was asked."""
+        with self._send_lock:
+            rest, self._added = self._added - taken, 0
+            if rest <= 0 or self._halted:
+                return False
+            self._post(RunTrials(rest))
+            return True
+
+    def extend(self, n_trials: int) -> bool:
+        """Add ``n_trials`` to the run in progress: False if no run is in progress here."""
+        with self._send_lock:
+            if not self._in_run:
+                return False
+            self._added += n_trials
+            self._post(AddTrials(n_trials))
+            return True
 
     def request_pause(self) -> None:
         """No new trial starts; the running ones finish."""
-        self._send("pause")
+        self._send("pause", halt=True)
 
     def abort(self) -> None:
         """End the running trials now (recorded as failed, stopped by the user)."""
-        self._send("abort")
+        self._send("abort", halt=True)
 
     def close(self) -> None:
         """Stop the process and its trial workers (a running trial is aborted first)."""
@@ -113,10 +153,15 @@ class StudyProcess:
     def alive(self) -> bool:
         return self.process.is_alive()
 
-    def _send(self, message: object) -> None:
+    def _send(self, message: object, halt: bool = False) -> None:
+        with self._send_lock:  # the UI's thread and the run's thread both send
+            self._halted = self._halted or halt
+            self._post(message)
+
+    def _post(self, message: object) -> None:
+        """Send, holding the send lock."""
         try:
-            with self._send_lock:  # the UI's thread and the run's thread both send
-                self._conn.send(message)
+            self._conn.send(message)
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass  # the process is gone; the run's receive reports it
 
@@ -158,6 +203,8 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
             elif message == "abort":
                 started.loop.stop_requested.set()
                 started.executor.abort("stopped by the user")
+            elif isinstance(message, AddTrials):
+                started.loop.extend(message.n_trials)  # refused once the run ends: RunEnded.extended tells
             else:
                 runs.put(message)
                 if message is None:
@@ -173,7 +220,7 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
             except Exception as err:
                 send(RunEnded(_error_line(err, validated.target.url), traceback.format_exc()))
             else:
-                send(RunEnded())
+                send(RunEnded(extended=started.loop.extended))
     finally:
         started.close()
 

@@ -73,8 +73,13 @@ class TrialLoop:
         self.budgets = budgets or Budgets()
         # Set from any thread (the UI, a signal handler): no new trial starts once it is set.
         self.stop_requested = threading.Event()
-        self._claim_lock = threading.Lock()
+        # Guards the run's count: how many trials are left to start, how many run, whether it takes more.
+        self._claims = threading.Condition()
         self._to_start = 0
+        self._running = 0
+        self._open = False
+        self.extended = 0
+        """Trials `extend` added to the run in progress (or the last run)."""
         self.left_running: list[tuple[int, str]] = []
         """Trials the storage would not let this run mark FAIL as it ended (number, the storage's words)."""
 
@@ -84,7 +89,27 @@ class TrialLoop:
         With several executors, that many trials run at once, each on its own thread; an error in one
         job stops the others from starting new trials and is raised here once all have ended.
         """
-        self._to_start = n_trials
+        with self._claims:
+            self._to_start, self._running, self._open, self.extended = n_trials, 0, True, 0
+        try:
+            self._run_jobs()
+        finally:
+            with self._claims:
+                self._open = False
+
+    def extend(self, n_trials: int) -> bool:
+        """Add ``n_trials`` to the run in progress, from any thread: True if the run takes them (it ends
+        once they too have run); False if no run is in progress or it is ending (the count was reached
+        with no trial running, or a stop was requested), so that the caller starts another run instead."""
+        with self._claims:
+            if not self._open or self.stop_requested.is_set():
+                return False
+            self._to_start += n_trials
+            self.extended += n_trials
+            self._claims.notify_all()
+            return True
+
+    def _run_jobs(self) -> None:
         if len(self.executors) == 1:
             self._job(self.executors[0])
             return
@@ -113,26 +138,54 @@ class TrialLoop:
             self.stop_requested.set()
             errors.append(err)
 
-    def _claim(self) -> bool:
-        with self._claim_lock:
-            if self._to_start <= 0 or self.stop_requested.is_set():
-                return False
-            self._to_start -= 1
-            return True
+    def _claim(self, release: bool) -> bool:
+        """Take the next trial to start (after ending this job's last one, if ``release``).
+
+        A job with nothing left to start waits while another job's trial runs, since `extend` may still
+        add trials; the run ends once none is left to start and none runs (or a stop is requested).
+        """
+        with self._claims:
+            if release:
+                self._running -= 1
+                self._claims.notify_all()
+            while not self.stop_requested.is_set():
+                if self._to_start > 0:
+                    self._to_start -= 1
+                    self._running += 1
+                    return True
+                if self._running == 0:
+                    self._open = False  # no trial runs that could be followed by more: the run is over
+                    self._claims.notify_all()
+                    return False
+                self._claims.wait()
+            return False
+
+    def _release(self) -> None:
+        with self._claims:
+            self._running -= 1
+            self._claims.notify_all()
 
     def _job(self, executor: TrialExecutor) -> None:
         from tinynas_tui.search.heartbeat import fail_stale_trials
         from tinynas_tui.search.study import grid_remaining, stored_sampler
 
         grid = stored_sampler(self.study) == "grid"
-        while self._claim():
-            for number in fail_stale_trials(self.study):
-                self.on_event(TrialStale(number))
-            if grid and grid_remaining(self.study) == 0:
-                return  # every distinct model has run
-            frozen = self._run_one(executor)
-            if frozen is not None:
-                self.on_recorded(frozen)
+        claimed = False
+        try:
+            while claimed := self._claim(release=claimed):
+                for number in fail_stale_trials(self.study):
+                    self.on_event(TrialStale(number))
+                if grid and grid_remaining(self.study) == 0:
+                    return  # every distinct model has run
+                frozen = self._run_one(executor)
+                if frozen is not None:
+                    self.on_recorded(frozen)
+        except BaseException:
+            self.stop_requested.set()  # an error ends the run: no job starts another trial
+            raise
+        finally:
+            if claimed:
+                self._release()
 
     def _run_one(self, executor: TrialExecutor) -> Any:
         """Ask, run, tell; the trial as stored, or None when its result was lost."""

@@ -78,6 +78,10 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         Binding("f2,b", "toggle_sidebar", "Panel", id="view.sidebar",
                 tooltip="Show or hide the search space and weights"),
         Binding("ctrl+t", "focus_table", "Table", show=False, id="view.table", tooltip="Focus the trial table"),
+        Binding("f1,question_mark", "show_help_panel", "Help", show=False, id="view.help",
+                tooltip="Show every key and what it does (Escape closes it)"),
+        Binding("escape", "hide_help_panel", "Close help", show=False, id="view.help_close",
+                tooltip="Close the keys panel"),
     ]
 
     def __init__(self, engine: Engine, trials: int = 5, paused: bool = False,
@@ -96,6 +100,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         self.quitting = False
         self._pause_requested = False
         self._stop_requested = False
+        self._more_pending = False  # trials added as the run ended, too late for it: run them next
         self._clock = TrialClock()
         self._ranked_at = self.book.complete_changes
         self._reading: set[int] = set()  # trials whose full record is being read
@@ -141,10 +146,12 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
 
     @work(thread=True, group="study", exclusive=True, exit_on_error=False)
     def _run_study(self, n_trials: int) -> None:
+        failed = True
         try:
             self.engine.run(n_trials, lambda event: self.post_message(TrialEventArrived(event)))
+            failed = False
         finally:
-            self.post_message(StudyRunEnded())
+            self.post_message(StudyRunEnded(failed))
 
     @work(thread=True, group="poll", exclusive=True, exit_on_error=False)
     def _poll(self) -> None:
@@ -242,6 +249,16 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
 
     def action_focus_weights(self) -> None:
         self._show_sidebar_tab("tab-weights")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_help_panel":  # Escape is free for the focused widget unless the panel is shown
+            return bool(self.screen.query("HelpPanel"))
+        return super().check_action(action, parameters)
+
+    @property
+    def table(self) -> TrialTable:
+        """The trial table (on the main screen, whichever screen is on top)."""
+        return self._table
 
     def action_focus_table(self) -> None:
         self._table.focus()

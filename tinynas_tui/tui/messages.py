@@ -60,7 +60,12 @@ class TrialRead(Message):
 
 
 class StudyRunEnded(Message):
-    """The study thread returned: the target was reached, or a pause or stop took effect."""
+    """The study thread returned: the target was reached, or a pause or stop took effect, or (``failed``)
+    the run raised (the error dialog follows)."""
+
+    def __init__(self, failed: bool = False) -> None:
+        super().__init__()
+        self.failed = failed
 
 
 class ExportPlanned(Message):

@@ -24,18 +24,22 @@ class StudyControls:
     quitting: bool
     _pause_requested: bool
     _stop_requested: bool
+    _more_pending: bool
 
     def on_study_run_ended(self, message: StudyRunEnded) -> None:
         if self.quitting:
             self._close_and_exit()
             return
+        more = self._more_pending and not (message.failed or self._pause_requested or self._stop_requested)
         if self._stop_requested:
             self._set_state(RunState.STOPPED)
         elif self._pause_requested:
             self._set_state(RunState.PAUSED)
         else:
             self._set_state(RunState.FINISHED if self._finished() >= self.target else RunState.PAUSED)
-        self._pause_requested = self._stop_requested = False
+        self._pause_requested = self._stop_requested = self._more_pending = False
+        if more:
+            self.action_start()
 
     def action_start(self) -> None:
         if self.state not in IDLE:
@@ -44,7 +48,7 @@ class StudyControls:
         if remaining <= 0:
             self.notify("The target is reached; press + (F7) for more trials.")
             return
-        self._pause_requested = self._stop_requested = False
+        self._pause_requested = self._stop_requested = self._more_pending = False
         self._set_state(RunState.RUNNING)
         self._run_study(remaining)
 
@@ -72,8 +76,10 @@ class StudyControls:
         self._update_status()
         if self.state in IDLE:
             self.action_start()
-        else:
-            self.notify(f"Target raised to {self.target} trials.")
+            return
+        if self.state == RunState.RUNNING and not self.engine.extend(MORE_TRIALS):
+            self._more_pending = True  # the run is ending as this arrives: the next one runs them
+        self.notify(f"Target raised to {self.target} trials.")
 
     async def action_quit(self) -> None:
         if self.state not in ACTIVE:

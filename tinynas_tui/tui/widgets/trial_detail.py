@@ -57,8 +57,8 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
 def describe_head(record: TrialRecord, ranking: Ranking) -> Text:
     """The first line: trial, state and stage, rank and score (what changes while a trial runs)."""
     head = Text.assemble((f"Trial {record.number}", "bold"), "  ", (record.state, "italic"))
-    if record.stage:
-        head.append(f" · {inert(record.stage)}")
+    if record.activity:
+        head.append(f" · {inert(record.activity)}")
     if record.number in ranking.ranks:
         head.append(f"    rank {ranking.ranks[record.number]}    score {ranking.scores[record.number]:.2f}")
         if record.number in ranking.front:

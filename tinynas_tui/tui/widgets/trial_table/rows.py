@@ -128,7 +128,7 @@ class TrialRows:
         return [
             ("✓" if number in self.marked else " ", MARK_STYLE, False),
             (str(number), "", True),
-            (r.state if r.state != "running" else f"▶ {inert(r.stage or 'starting')}", STATE_STYLES.get(r.state, ""),
+            (r.state if r.state != "running" else f"▶ {inert(r.activity or '')}", STATE_STYLES.get(r.state, ""),
              False),
             _num(r.accuracy, ".4f"),
             _num(r.size_kb, ".1f"),

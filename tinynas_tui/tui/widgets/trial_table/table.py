@@ -30,6 +30,10 @@ from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, SORTABLE, TrialRow
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
 
 
+MOVE = Binding.Group("move the cursor")
+"""The cursor moves (arrows, pages, ends): keys every user knows, left out of the command palette."""
+
+
 class TrialTable(ScrollView, can_focus=True):
     """One row per trial under a fixed header; a row cursor, marks for export, sorting by column."""
 
@@ -66,12 +70,12 @@ class TrialTable(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark", id="table.mark", tooltip="Mark the trial for export"),
         Binding("s", "cycle_sort", "Sort", id="table.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="table.reverse", tooltip="Reverse the sort order"),
-        Binding("up", "cursor(-1)", "Up", show=False, id="table.up", tooltip="Previous trial"),
-        Binding("down", "cursor(1)", "Down", show=False, id="table.down", tooltip="Next trial"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up", tooltip="One page up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down", tooltip="One page down"),
-        Binding("home", "ends(-1)", "First", show=False, id="table.first", tooltip="First trial"),
-        Binding("end", "ends(1)", "Last", show=False, id="table.last", tooltip="Last trial"),
+        Binding("up", "cursor(-1)", "Up", show=False, group=MOVE, id="table.up", tooltip="Previous trial"),
+        Binding("down", "cursor(1)", "Down", show=False, group=MOVE, id="table.down", tooltip="Next trial"),
+        Binding("pageup", "page(-1)", "Page up", show=False, group=MOVE, id="table.page_up", tooltip="One page up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, group=MOVE, id="table.page_down", tooltip="One page down"),
+        Binding("home", "ends(-1)", "First", show=False, group=MOVE, id="table.first", tooltip="First trial"),
+        Binding("end", "ends(1)", "Last", show=False, group=MOVE, id="table.last", tooltip="Last trial"),
     ]
 
     class Highlighted(Message):
