@@ -72,6 +72,8 @@ class FakeEngine:
         self.trial_reads: list[int] = []
         self.runs: list[int] = []
         self.export_requests: list[tuple] = []
+        self.export_bases: list[tuple] = []
+        """(weights, budgets) of each export planned."""
         self.closed = False
         self.study_name = "mnist-5k-single-conv-quick"
         self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
@@ -133,8 +135,9 @@ class FakeEngine:
         self.next_number = 0
         return self.info(), []
 
-    def plan_export(self, numbers, folder, formats, weights):
+    def plan_export(self, numbers, folder, formats, weights, budgets):
         self.export_requests.append((tuple(numbers), folder, tuple(formats)))
+        self.export_bases.append((weights, budgets))
         records = {r.number: r for r in self.initial}
         files, skipped = {}, []
         for n in numbers:
