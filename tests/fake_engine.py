@@ -76,6 +76,8 @@ class FakeEngine:
         self._left = 0  # trials left to start in the run in progress
         self._in_run = False
         self.export_requests: list[tuple] = []
+        self.export_bases: list[tuple] = []
+        """(weights, budgets) of each export planned."""
         self.closed = False
         self.study_name = "mnist-5k-single-conv-quick"
         self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
@@ -160,8 +162,9 @@ class FakeEngine:
         self.next_number = 0
         return self.info(), []
 
-    def plan_export(self, numbers, folder, formats, weights):
+    def plan_export(self, numbers, folder, formats, weights, budgets):
         self.export_requests.append((tuple(numbers), folder, tuple(formats)))
+        self.export_bases.append((weights, budgets))
         records = {r.number: r for r in self.initial}
         files, skipped = {}, []
         for n in numbers:

@@ -167,6 +167,7 @@ def test_export_by_trial_numbers_writes_every_format(demo, capsys):
                               "artifact_id": trial.user_attrs["artifacts"]["model.tflite"],
                               "bytes": len(models[1]), "sha256": hashlib.sha256(models[1]).hexdigest()}
     assert info["pipeline"] == PIPELINE and info["dataset"] == DATASET and info["budgets"] == BUDGETS
+    assert info["study_budgets"] == BUDGETS  # the CLI ranks by the study's own budgets
     assert info["space"] == SINGLE_CONV.to_dict() and info["sampler"] == "tpe"
     assert set(info["package_versions"]) == {"tinynas-tui", "tensorflow", "tf-keras",
                                              "tensorflow-model-optimization", "optuna", "ai-edge-litert",
@@ -190,7 +191,8 @@ def test_export_by_trial_numbers_writes_every_format(demo, capsys):
     assert report.startswith("# Export of study `demo`")
     assert "- **Storage:** `sqlite:///tinynas-runs/tinynas.db`" in report
     assert "`mnist-5k`" in report and "`single-conv`" in report and "`quick`" in report
-    assert "`100,0.01,0.1`" in report and "max_flash_kb 256" in report
+    assert "`100,0.01,0.1`" in report and "- **Budgets:** max_flash_kb 256\n" in report
+    assert "Study's budgets" not in report  # in force and stored are the same: one line
     row = r"^\| 1 \| 0\.9500 \| 0\.9600 \| [\d.]+ \| 2\.00 \| 40\.0 \| 2,000 \| 1,000 \| [\d.]+ \| 1 \| ★ \|"
     assert re.search(row, report, re.M)
     assert re.search(r"^\| 0 \| 0\.9000 \|", report, re.M)
@@ -395,6 +397,36 @@ def test_plan_then_write(demo):
     with pytest.raises(UsageError, match="use --force"):
         write_export(again)
     assert write_export(again, force=True) == [out / "demo-trial-0.tflite"]
+
+
+def test_budgets_other_than_the_studys_decide_the_rank_and_both_are_stated(demo):
+    """An export from the UI passes the budgets its table ranks by: a trial over them is not within
+    budgets, and params.json and the report say which budgets are in force and which the study stores."""
+    from tinynas_tui.core.budgets import Budgets
+
+    study, store, models, tmp = demo
+    over, fits = 1, 0  # sizes 2.26 and 0.76 KB; both fit the study's 256 KB
+    ui_budgets, weights = Budgets(max_flash_kb=2.0), Weights(100, 0.1, 0.1)
+    plan = plan_export(study, store, [over, fits], tmp / "out", ("json", "md"), weights, budgets=ui_budgets)
+    written = {p.name: p for p in write_export(plan)}
+    info = {n: json.loads(written[f"demo-trial-{n}-params.json"].read_text()) for n in (over, fits)}
+    assert info[over]["within_budgets"] is False and info[fits]["within_budgets"] is True
+    assert info[over]["budgets"] == {"max_flash_kb": 2.0} and info[over]["study_budgets"] == BUDGETS
+    assert info[over]["weights"] == "100,0.1,0.1"
+    assert info[fits]["rank"] < info[over]["rank"]  # over a budget: ranked after every trial that fits
+    report = written["demo-report.md"].read_text()
+    assert "- **Budgets:** max_flash_kb 2 (in force for this export" in report
+    assert "- **Study's budgets:** max_flash_kb 256 (stored with the study" in report
+    assert "`100,0.1,0.1`" in report and "trials over a budget rank after all that fit" in report
+
+    # No budgets in force, though the study has some: said as such, not as the study's.
+    plan = plan_export(study, store, [over], tmp / "none", "json,md", weights, budgets=Budgets())
+    written = {p.name: p for p in write_export(plan)}
+    info = json.loads(written[f"demo-trial-{over}-params.json"].read_text())
+    assert info["budgets"] == {} and info["within_budgets"] is True and info["study_budgets"] == BUDGETS
+    report = written["demo-report.md"].read_text()
+    assert "- **Budgets:** none (in force for this export" in report
+    assert "trials over a budget rank after all that fit" not in report
 
 
 def test_formats_and_selection_rules(demo):

@@ -335,6 +335,33 @@ async def test_export_modal_exports_the_marked_trials(tmp_path):
         assert (tmp_path / "out" / "trial-0.c").read_text() == "changed by hand"
 
 
+async def test_export_plans_with_the_weights_and_budgets_the_table_shows(tmp_path):
+    from tinynas_tui.core.budgets import Budgets
+    from tinynas_tui.tui.screens.export_screen import ExportScreen
+
+    engine = FakeEngine(seeded())
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        app.action_focus_weights()
+        await pilot.pause()
+        app.query_one("#w-size").value = "0.1"
+        app.query_one("#b-flash").value = "100"
+        await until(pilot, lambda: app.budgets == Budgets(max_flash_kb=100), "budget applied")
+        over = next(r.number for r in seeded() if r.values and r.size_kb > 100)
+        assert cell(app, over, "rank").endswith("✗")
+        app.query_one(TrialTable).focus()
+        app.query_one(TrialTable).move_to(over)
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.query("#export-folder"),
+                    "export dialog")
+        app.screen.query_one("#export-folder").value = str(tmp_path / "out")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: engine.export_bases, "export planned")
+        assert engine.export_requests[0][0] == (over,)
+        assert engine.export_bases == [(Weights(100, 0.1, 0.1), Budgets(max_flash_kb=100))]
+
+
 async def test_export_without_marks_takes_the_highlighted_trial():
     engine = FakeEngine(seeded())
     app = create_app(engine, paused=True)

@@ -51,7 +51,8 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
                  definition: dict[str, Any], tflite_id: str, data: bytes, tflite_file: str | None) -> str:
     attrs = stored_figures.of_trial(trial)
     metrics = {k: v for k, v in attrs.items() if k != figures.ARTIFACTS}
-    budgets = Budgets.from_dict(definition.get("budgets"))
+    stored = definition.get("budgets") or {}
+    budgets = Budgets.from_dict(stored)
     n = trial.number
     info = {
         "study": study_name,
@@ -65,7 +66,7 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "within_budgets": n in ranking.feasible,
         "weights": weights.as_text(),
         "metrics": metrics,
-        "constraints": constraints.named(trial.system_attrs, budgets),
+        "constraints": constraints.named(trial.system_attrs, budgets),  # stored in the study's budgets' order
         "tflite": {
             "file": tflite_file,
             "artifact_id": tflite_id,
@@ -76,7 +77,10 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "pipeline": definition.get("pipeline") or {},
         "dataset": definition.get("dataset") or {},
         "space": definition.get("space") or {},
-        "budgets": definition.get("budgets") or {},
+        # In force: what the rank and within_budgets used (the UI's, on an export from the UI); the
+        # study's own are what its trials ran under (their constraints and pre-flight skips).
+        "budgets": ranking.budgets.to_dict() if ranking.budgets is not None else stored,
+        "study_budgets": stored,
         "latency": _latency(definition, attrs),
         "sampler": definition.get("sampler"),
         "started": trial.datetime_start.isoformat() if trial.datetime_start else None,

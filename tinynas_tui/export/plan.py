@@ -180,7 +180,9 @@ def plan_export(
         out_dir: The output folder; it may not exist yet.
         formats: Formats from `FORMATS` (a sequence, or comma-separated text); None means all.
         weights: Weights of the score and rank in the CSV, report and params.json (default `Weights()`).
-        budgets: Budgets of the rank (default: those stored with the study).
+        budgets: The budgets in force: they decide the rank and ``within_budgets`` (default: those stored
+            with the study). The UI passes its own; when they differ from the study's, params.json and
+            the report state both (``budgets`` in force, ``study_budgets`` stored).
         storage_url: The storage URL for the report (masked); by default read from the study.
 
     Raises:
@@ -197,6 +199,7 @@ def plan_export(
     weights = weights or Weights()
     ctx = _Study(
         study=study, store=artifact_store, trials=trials, book=book, weights=weights,
+        # The definition keeps the study's stored budgets (its trials' constraints were recorded under them).
         ranking=book.rank(weights, budgets if budgets is not None else study_budgets(study_attrs)),
         definition={**stored_definition(study), "budgets": study_attrs.get("budgets") or {},
                     "latency": study_attrs.get("latency") or {}, "sampler": stored_sampler(study)},

@@ -129,7 +129,7 @@ class ReportContext:
         study_name: The study's name as stored.
         storage: The storage URL with any password masked (or "" when unknown).
         definition: The study's stored ``space``, ``pipeline``, ``dataset``, ``budgets`` and ``sampler``.
-        weights: The weights the score and rank used.
+        weights: The weights the score and rank used (the budgets they used are ``ranking.budgets``).
         exported: The exported trials, in export order.
         complete: Every complete trial of the study (for the plot).
         ranking: Scores, ranks and front of the complete trials.
@@ -202,6 +202,28 @@ def describe_latency(latency: dict[str, Any]) -> str:
             "fitted to published measurements; `tinynas-tui estimate` gives the per-operator detail)")
 
 
+def describe_budgets(budgets: dict[str, Any]) -> str:
+    return _md(", ".join(f"{k} {v:g}" for k, v in budgets.items())) if budgets else "none"
+
+
+def budget_lines(in_force: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+    """The budgets the rank used; when they are not the study's own (an export from the UI with other
+    budgets set), which is which."""
+    if _same_budgets(in_force, stored):
+        return [f"- **Budgets:** {describe_budgets(in_force)}"]
+    return [f"- **Budgets:** {describe_budgets(in_force)} (in force for this export: they decide the rank "
+            "and which trials fit; they are not the study's own)",
+            f"- **Study's budgets:** {describe_budgets(stored)} (stored with the study: its trials' "
+            "constraints and pre-flight skips used these)"]
+
+
+def _same_budgets(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    try:
+        return {k: float(v) for k, v in a.items()} == {k: float(v) for k, v in b.items()}
+    except (TypeError, ValueError):
+        return a == b
+
+
 def weights_formula(weights: Weights) -> str:
     return (f"score = accuracy × {weights.accuracy:g} − size_kb × {weights.size_kb:g} − "
             f"latency_ms × {weights.latency_ms:g}")
@@ -216,7 +238,8 @@ def _fmt(value: Any, spec: str) -> str:
 def markdown_report(ctx: ReportContext) -> str:
     """The report: the study's definition, a table of the exported trials, the skipped ones, the plot."""
     d = ctx.definition
-    budgets = d.get("budgets") or {}
+    stored = d.get("budgets") or {}
+    budgets = ctx.ranking.budgets.to_dict() if ctx.ranking.budgets is not None else stored
     lines = [
         f"# Export of study {_code(ctx.study_name)}",
         "",
@@ -225,7 +248,7 @@ def markdown_report(ctx: ReportContext) -> str:
         f"- **Space:** {describe_space(d.get('space') or {})}",
         f"- **Pipeline:** {describe_pipeline(d.get('pipeline') or {})}",
         f"- **Sampler:** {_code(d.get('sampler') or 'tpe')}",
-        "- **Budgets:** " + (_md(", ".join(f"{k} {v:g}" for k, v in budgets.items())) if budgets else "none"),
+        *budget_lines(budgets, stored),
         f"- **Latency:** {describe_latency(d.get('latency') or {})}",
         f"- **Weights:** `{ctx.weights.as_text()}` ({weights_formula(ctx.weights)})"
         + ("; trials over a budget rank after all that fit" if budgets else ""),

@@ -193,15 +193,17 @@ class OptunaEngine:
         self._attach(opened)
         return self.info(), self._read_all()
 
-    def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any) -> Any:
-        """What exporting these trials would write, skip and overwrite (nothing is written yet)."""
+    def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any,
+                    budgets: Any) -> Any:
+        """What exporting these trials would write, skip and overwrite (nothing is written yet), ranked
+        with the UI's weights and budgets (the files say so where those are not the study's)."""
         from pathlib import Path
 
         from tinynas_tui.export.plan import plan_export
 
         run = self._require()
         return plan_export(run.study, run.artifact_store, list(numbers), Path(folder), formats, weights,
-                           budgets=run.budgets, storage_url=run.validated.target.url)
+                           budgets=budgets, storage_url=run.validated.target.url)
 
     def write_export(self, plan: Any, force: bool) -> list[Any]:
         from tinynas_tui.export.write import write_export

@@ -15,7 +15,6 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tinynas_tui import PROG
@@ -41,6 +40,7 @@ from tinynas_tui.tui.opening import StudyOpening
 from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
+from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
 from tinynas_tui.tui.widgets.side_panel import SidePanel
@@ -122,7 +122,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
                 yield self._spark
                 yield self._detail
         yield LogPane(id="log")
-        yield Footer(compact=True)
+        yield AppFooter(compact=True)  # every hint whole at 80 columns
 
     def on_mount(self) -> None:
         self._table.focus()

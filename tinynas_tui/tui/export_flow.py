@@ -1,6 +1,6 @@
 """The export flow of the app: the dialog, a plan in a thread, a question before overwriting, the write.
 
-A mixin of `TinyNasApp` (it uses the app's engine, weights, table and screens).
+A mixin of `TinyNasApp` (it uses the app's engine, weights, budgets, table and screens).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ class ExportFlow:
 
     engine: Any
     weights: Any
+    budgets: Any
     _table: Any
 
     @work(thread=True, group="export", exclusive=True, exit_on_error=False)
     def _plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...]) -> None:
         try:
-            plan = self.engine.plan_export(numbers, folder, formats, self.weights)
+            # The weights and budgets the table ranks by now: the export states what the table showed.
+            plan = self.engine.plan_export(numbers, folder, formats, self.weights, self.budgets)
         except Exception as err:  # a bad folder or format: say so, keep going
             self.post_message(ExportFailed(str(err)))
             return
