@@ -173,7 +173,7 @@ async def test_marking_trials():
     async with app.run_test() as pilot:
         await until(pilot, lambda: app.state == "paused", "opened")
         table = app.query_one(TrialTable)
-        await pilot.press("space", "down", "down", "space")
+        await pilot.press("home", "space", "down", "down", "space")  # home: from the first trial
         assert table.marked == {0, 2}
         assert cell(app, 0, "mark") == "✓" and cell(app, 1, "mark") == " "
         await pilot.press("up", "up", "space")
@@ -304,7 +304,7 @@ async def test_export_modal_exports_the_marked_trials(tmp_path):
     app = create_app(engine, paused=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.state == "paused", "opened")
-        await pilot.press("space", "down", "down", "space", "down", "down", "space")  # trials 0, 2, 4
+        await pilot.press("home", "space", "down", "down", "space", "down", "down", "space")  # trials 0, 2, 4
         await pilot.press("f9")
         from tinynas_tui.tui.screens.export_screen import ExportScreen
 
@@ -390,11 +390,13 @@ async def test_trials_read_in_summary_are_read_in_full_when_shown():
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.state == "paused", "opened")
         assert cell(app, 2, "acc") == f"{full[2].accuracy:.4f}"  # the table needs no more than the summary
-        await until(pilot, lambda: not app.book.get(0).partial, "the highlighted trial read in full")
+        shown = app.query_one(TrialTable).highlighted_number  # the newest: follow mode is on
+        assert shown == 4
+        await until(pilot, lambda: not app.book.get(shown).partial, "the highlighted trial read in full")
         await until(pilot, lambda: "num_filters" in app.query_one("#detail").plain_text(), "its parameters shown")
         app.query_one(TrialTable).move_to(3)
         await until(pilot, lambda: not app.book.get(3).partial, "trial 3 read in full")
-        assert engine.trial_reads == [0, 3] and app.book.get(1).partial  # only trials shown are read
+        assert engine.trial_reads == [shown, 3] and app.book.get(1).partial  # only trials shown are read
         assert app.book.get(3) == full[3]
 
 

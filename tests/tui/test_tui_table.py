@@ -68,7 +68,7 @@ class TableApp(App[None]):
         self.highlights: list[int | None] = []
 
     def compose(self) -> ComposeResult:
-        yield TrialTable()
+        yield TrialTable(follow=False)  # the cursor stays where the test puts it
 
     def on_mount(self) -> None:
         table = self.query_one(TrialTable)

@@ -108,6 +108,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         self._side = SidePanel(self.weights, self.budgets, id="sidebar")
         self._status = StatusBar(beside=self._side, id="status")
         self._table = TrialTable(id="trials")
+        self._status.following = self._table.following
         self._spark = ScoreSpark(id="spark")
         self._detail = TrialDetail(id="detail")
 
@@ -216,6 +217,9 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
 
     def on_trial_table_highlighted(self, event: TrialTable.Highlighted) -> None:
         self._show_detail()
+
+    def on_trial_table_follow_changed(self, event: TrialTable.FollowChanged) -> None:
+        self._status.following = event.following
 
     def on_weights_panel_changed(self, message: Any) -> None:
         self.weights, self.budgets = message.weights, message.budgets

@@ -51,6 +51,8 @@ class StatusBar(Widget):
     target = reactive(0, repaint=False)
     eta = reactive[float | None](None, repaint=False)
     """Seconds left; repainted only when the shown text changes (the app sets it on every trial event)."""
+    following = reactive(False, repaint=False)
+    """The trial table follows the running trial (shown after the progress)."""
     dataset = reactive("", repaint=False)
     sampler = reactive("", repaint=False)
     storage = reactive("", repaint=False)
@@ -76,7 +78,7 @@ class StatusBar(Widget):
             self.refresh()
 
     def on_mount(self) -> None:
-        for name in ("state", "done", "target", "dataset", "sampler", "board", "storage"):
+        for name in ("state", "done", "target", "following", "dataset", "sampler", "board", "storage"):
             self.watch(self, name, self._refresh_progress, init=False)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
@@ -104,6 +106,8 @@ class StatusBar(Widget):
         ]
         if self.state in STOPPABLE:
             parts.append(f"  ETA {format_eta(self.eta)}")
+        if self.following:
+            parts.append(("  ↓following", "$accent"))
         details = " · ".join(inert(part) for part in (self.dataset, self.sampler, self.storage, self.board) if part)
         if details:
             parts.append((f"  │ {details}", "dim"))

@@ -70,6 +70,9 @@ class TrialTable(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark", id="table.mark", tooltip="Mark the trial for export"),
         Binding("s", "cycle_sort", "Sort", id="table.sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="table.reverse", tooltip="Reverse the sort order"),
+        Binding("f", "toggle_follow", "Follow", show=False, id="table.follow",
+                tooltip="Keep the running (or newest) trial highlighted as trials start; moving the cursor stops it"),
+        Binding("g", "best", "Best", show=False, id="table.best", tooltip="Go to the best-ranked trial"),
         Binding("up", "cursor(-1)", "Up", show=False, group=MOVE, id="table.up", tooltip="Previous trial"),
         Binding("down", "cursor(1)", "Down", show=False, group=MOVE, id="table.down", tooltip="Next trial"),
         Binding("pageup", "page(-1)", "Page up", show=False, group=MOVE, id="table.page_up", tooltip="One page up"),
@@ -85,6 +88,13 @@ class TrialTable(ScrollView, can_focus=True):
             super().__init__()
             self.number = number
 
+    class FollowChanged(Message):
+        """Follow mode was turned on or off."""
+
+        def __init__(self, following: bool) -> None:
+            super().__init__()
+            self.following = following
+
     class MarksChanged(Message):
         """The set of marked trials changed."""
 
@@ -92,9 +102,14 @@ class TrialTable(ScrollView, can_focus=True):
             super().__init__()
             self.marked = marked
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, follow: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rows = TrialRows()
+        self._following = follow
+        # The trials running now and the newest trial: where follow mode keeps the cursor, known without
+        # a walk over every row on each event.
+        self._running_trials: set[int] = set()
+        self._newest: int | None = None
         self._cursor_number: int | None = None
         self._cursor_index = 0
         self._announced: int | None = None
@@ -107,11 +122,27 @@ class TrialTable(ScrollView, can_focus=True):
     # -- updates -------------------------------------------------------------------------------
 
     def update_rows(self, records: Iterable[TrialRecord], ranking: Ranking) -> None:
-        """Add or update these trials' rows and show ``ranking``; other rows keep their order."""
+        """Add or update these trials' rows and show ``ranking``; other rows keep their order.
+
+        In follow mode the cursor goes to the newest running trial (or the newest trial).
+        """
+        records = list(records)
+        for record in records:
+            if record.state == "running":
+                self._running_trials.add(record.number)
+            else:
+                self._running_trials.discard(record.number)
+            if self._newest is None or record.number > self._newest:
+                self._newest = record.number
         moves = self.rows.moves
         changed = self.rows.update(records, ranking)
         self.lines.drop(changed)
-        if changed is None or moves != self.rows.moves:
+        followed = self._follow_target()
+        if followed is not None and followed != self._cursor_number:
+            self._cursor_number = followed
+            self._after_change()
+            self._scroll_to_cursor()
+        elif changed is None or moves != self.rows.moves:
             self._after_change()
         else:
             self._repaint_changed()  # same rows in the same order: no cursor or size to update
@@ -128,6 +159,8 @@ class TrialTable(ScrollView, can_focus=True):
         self.rows.clear()
         self.lines.drop()
         self._cursor_number = None
+        self._running_trials.clear()
+        self._newest = None
         self._after_change()
 
     def _after_change(self) -> None:
@@ -161,6 +194,39 @@ class TrialTable(ScrollView, can_focus=True):
         if number != self._announced:
             self._announced = number
             self.post_message(self.Highlighted(number))
+
+    # -- follow mode -------------------------------------------------------------------------------
+
+    @property
+    def following(self) -> bool:
+        """True while the cursor follows the running (or newest) trial."""
+        return self._following
+
+    def _follow_target(self) -> int | None:
+        """The trial follow mode puts the cursor on (None: follow mode is off, or no rows)."""
+        if not self._following:
+            return None
+        return max(self._running_trials) if self._running_trials else self._newest
+
+    def set_following(self, on: bool) -> None:
+        """Turn follow mode on (the cursor goes to the running or newest trial now) or off."""
+        if on == self._following:
+            return
+        self._following = on
+        self.post_message(self.FollowChanged(on))
+        target = self._follow_target()
+        if target is not None and target in self.rows.records:
+            self._put_cursor(self.rows.order.index(target))
+
+    def action_toggle_follow(self) -> None:
+        self.set_following(not self._following)
+
+    def action_best(self) -> None:
+        best = self.rows.ranking.best
+        if best is None:
+            self.notify("No trial is ranked yet", timeout=2)
+            return
+        self.move_to(best)
 
     # -- the DataTable-like queries the app and tests use ------------------------------------------
 
@@ -199,7 +265,14 @@ class TrialTable(ScrollView, can_focus=True):
     # -- cursor ------------------------------------------------------------------------------------
 
     def move_cursor(self, row: int) -> None:
-        """Put the cursor on the row at display position ``row`` (clamped) and keep it in view."""
+        """Put the cursor on the row at display position ``row`` (clamped) and keep it in view.
+
+        The user moved it: follow mode ends.
+        """
+        self.set_following(False)
+        self._put_cursor(row)
+
+    def _put_cursor(self, row: int) -> None:
         order = self.rows.order
         if not order:
             return
