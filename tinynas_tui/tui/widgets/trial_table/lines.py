@@ -14,7 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, TrialRows
+from tinynas_tui.tui.widgets.trial_table.rows import ASCENDING, COLUMNS, DESCENDING, TrialRows
 
 WIDTHS = [width + 2 for _, _, width in COLUMNS]  # one cell of padding each side
 TOTAL_WIDTH = sum(WIDTHS)
@@ -74,14 +74,24 @@ class TrialLines:
         cached = self.strips.get(slot)
         if cached is not None and cached[0] == key:
             return cached[1]
-        strip = self._header_strip(base) if key[0] == "header" else self._row_strip(key, base)
+        strip = self._header_strip(key, base) if key[0] == "header" else self._row_strip(key, base)
         self.strips[slot] = (key, strip)
         return strip
 
-    def _header_strip(self, base: Style) -> Strip:
+    def header_text(self, sort_column: str, sort_reverse: bool) -> str:
+        """The header line: each column's header, the sorted one ending in ▲ (ascending) or ▼."""
+        arrow = DESCENDING if sort_reverse else ASCENDING
+        cells = []
+        for key, _, width in COLUMNS:
+            header = self.headers[key]
+            if key == sort_column:  # the arrow replaces the header's last character if it does not fit
+                header = header + arrow if len(header) < width else header[: width - 1] + arrow
+            cells.append(" " + header[:width].ljust(width) + " ")
+        return "".join(cells)
+
+    def _header_strip(self, key: tuple, base: Style) -> Strip:
         style = base + self._components["trial-table--header"]
-        text = "".join(" " + self.headers[key][:width].ljust(width) + " " for key, _, width in COLUMNS)
-        return Strip([Segment(text, style)], TOTAL_WIDTH)
+        return Strip([Segment(self.header_text(key[2], key[3]), style)], TOTAL_WIDTH)
 
     def _row_strip(self, key: tuple, base: Style) -> Strip:
         _, cells, cursor, parity = key

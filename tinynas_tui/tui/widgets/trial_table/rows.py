@@ -30,6 +30,28 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("macs", "MACs", 7),
 )
 SORTABLE = tuple(key for key, _, _ in COLUMNS)
+# What each column's ascending (▲) and descending (▼) orders put first, in words: "score (reversed)"
+# left the user to work out that a reversed score is best first.
+ORDER_WORDS: dict[str, tuple[str, str]] = {
+    "mark": ("unmarked first", "marked first"),
+    "number": ("oldest first", "newest first"),
+    "state": ("a to z", "z to a"),
+    "acc": ("lowest first", "highest first"),
+    "size": ("smallest first", "largest first"),
+    "latency": ("fastest first", "slowest first"),
+    "score": ("worst first", "best first"),
+    "rank": ("best first", "worst first"),
+    "pareto": ("front last", "front first"),
+    "float_acc": ("lowest first", "highest first"),
+    "arena": ("smallest first", "largest first"),
+    "macs": ("fewest first", "most first"),
+}
+ASCENDING, DESCENDING = "▲", "▼"
+
+
+def order_words(column: str, reverse: bool) -> str:
+    """The order a sort shows, in words (``score``, reversed: "best first")."""
+    return ORDER_WORDS[column][reverse]
 # Rich style names: ANSI colours follow the terminal's own palette.
 STATE_STYLES = {"running": "bold cyan", "complete": "green", "pruned": "yellow", "failed": "red", "waiting": "dim"}
 MARK_STYLE = "bold cyan"

@@ -25,7 +25,14 @@ from textual.strip import Strip
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
-from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, SORTABLE, TrialRows, human_count, latency_header
+from tinynas_tui.tui.widgets.trial_table.rows import (
+    COLUMNS,
+    SORTABLE,
+    TrialRows,
+    human_count,
+    latency_header,
+    order_words,
+)
 
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
 
@@ -333,7 +340,7 @@ class TrialTable(ScrollView, can_focus=True):
         """Sort by a column's values (missing values last), keeping the cursor on its trial."""
         self.rows.sort(column, reverse)
         self._after_sort()
-        self.notify(f"sorted by {self.lines.headers[column]}" + (" (reversed)" if reverse else ""), timeout=2)
+        self.notify(f"{self.lines.headers[column]}: {order_words(column, reverse)}", timeout=2)
 
     def _after_sort(self) -> None:
         self._after_change()
