@@ -2,7 +2,8 @@
 
 Both are plain functions of trial records (`tinynas_tui.core.trial_book.TrialRecord`) and their ranking,
 so they can be tested without a study. The plot is plain text (no terminal styling): accuracy against
-size of every complete trial, the Pareto front marked ``●``, other trials ``·``, exported trials ``◉``.
+size of every complete trial, the front of accuracy vs size marked ``●``, the rest of the 3-objective
+Pareto front ``○``, other trials ``·``, exported trials ``◉``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from typing import Any, Sequence
 from tinynas_tui.core import figures
 from tinynas_tui.core.boards import HOST_LATENCY, LatencyBoard
 from tinynas_tui.core.inert_text import inert, inert_lines
-from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
+from tinynas_tui.core.plot_scale import PlotPoint, plot_frame, plot_points
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.scoring import Weights
 
-GLYPH_POINT, GLYPH_FRONT, GLYPH_EXPORTED = "·", "●", "◉"
+GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_EXPORTED = "·", "●", "○", "◉"
 PLOT_WIDTH, PLOT_HEIGHT = 72, 18
 
 CSV_COLUMNS = (
@@ -92,8 +93,8 @@ def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequ
 
 def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int = PLOT_WIDTH,
               height: int = PLOT_HEIGHT) -> str:
-    """Accuracy (y) against ``x`` as plain text lines; an exported point is drawn over a front point,
-    which is drawn over any other point in the same cell."""
+    """Accuracy (y) against ``x`` as plain text lines; in one cell an exported point is drawn over a point
+    on the front of these axes, which is drawn over one only on the 3-objective front, then any other."""
     if not points:
         return "(no complete trials to plot)"
     frame = plot_frame([p.accuracy for p in points], [p.x for p in points], width, height, 5, y_minimum=2)
@@ -101,8 +102,8 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
 
     grid = [[(" ", 0)] * plot_width for _ in range(height)]
     for p in points:
-        glyph, priority = ((GLYPH_EXPORTED, 3) if p.marked else (GLYPH_FRONT, 2) if p.on_front
-                           else (GLYPH_POINT, 1))
+        glyph, priority = ((GLYPH_EXPORTED, 4) if p.marked else (GLYPH_FRONT, 3) if p.on_axes_front
+                           else (GLYPH_FULL_FRONT, 2) if p.on_front else (GLYPH_POINT, 1))
         row, col = row_of(p.accuracy), col_of(p.x)
         if 0 <= row < height and 0 <= col < plot_width and grid[row][col][1] < priority:
             grid[row][col] = (glyph, priority)
@@ -288,8 +289,8 @@ def markdown_report(ctx: ReportContext) -> str:
         lines += ["", "Also written: " + ", ".join(_code(n) for n in ctx.set_files) + "."]
 
     front_ids = [r.number for r in ctx.complete if r.number in ctx.ranking.front]
-    points = [PlotPoint(r.number, r.accuracy, r.size_kb, r.number in ctx.ranking.front,
-                        any(e.number == r.number for e in ctx.exported)) for r in ctx.complete]
+    points = plot_points(((r.number, r.accuracy, r.size_kb) for r in ctx.complete), ctx.ranking.front,
+                         {r.number for r in ctx.exported})
     lines += [
         "",
         "## Accuracy vs size, every complete trial",
@@ -298,8 +299,10 @@ def markdown_report(ctx: ReportContext) -> str:
         text_plot(points),
         "```",
         "",
-        f"Legend: `{GLYPH_FRONT}` on the Pareto front (accuracy ↑, size ↓, latency ↓), `{GLYPH_POINT}` other "
-        f"complete trial, `{GLYPH_EXPORTED}` exported trial (drawn over the others).",
+        f"Legend: `{GLYPH_FRONT}` on the front of accuracy vs size (no trial is more accurate and smaller), "
+        f"`{GLYPH_FULL_FRONT}` on the Pareto front of all three objectives (accuracy ↑, size ↓, latency ↓) only: "
+        f"dominated on this plot, faster than those that dominate it, `{GLYPH_POINT}` other complete trial, "
+        f"`{GLYPH_EXPORTED}` exported trial (drawn over the others).",
         "",
         "- Pareto front: " + (", ".join(f"#{n}" for n in front_ids) or "none"),
         "- Exported: " + (", ".join(f"#{r.number}" for r in ctx.exported) or "none"),
