@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import random
+
+from tinynas_tui.core import figures
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.export.report import (
-    GLYPH_EXPORTED, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_POINT, ReportContext, markdown_report,
+    GLYPH_EXPORTED, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_POINT, ReportContext, csv_text, markdown_report,
 )
 
 # number: (accuracy, size KB, latency ms). 2 is the fastest, so on the 3-objective front, but 1 is more
@@ -41,3 +46,33 @@ def test_the_plot_marks_the_front_of_accuracy_vs_size_and_the_full_front_apart()
 def test_an_exported_point_is_drawn_over_its_front_mark():
     plot = plot_of(report(exported=(2,)))
     assert plot.count(GLYPH_EXPORTED) == 1 and plot.count(GLYPH_FULL_FRONT) == 0 and plot.count(GLYPH_FRONT) == 2
+
+
+def csv_rows(records) -> list[dict[str, str]]:
+    book = TrialBook()
+    book.merge(records)
+    return list(csv.DictReader(io.StringIO(csv_text(records, book.rank(Weights())))))
+
+
+def test_csv_floats_are_rounded_to_seven_significant_digits():
+    record = TrialRecord(0, "complete", {"lr": 0.0012345678901}, (0.935, 584.9765625, 79.18369774999998),
+                         {figures.ARENA_BYTES: 49_357, figures.FLOAT_ACCURACY: 0.9412})
+    row = csv_rows([record])[0]
+    assert row["latency_ms"] == "79.1837" and row["accuracy"] == "0.935" and row["float_accuracy"] == "0.9412"
+    assert row["size_kb"] == "584.9766" and row["arena_kb"] == "48.2002"
+    assert row["lr"] == "0.0012345678901"  # a parameter in full: the value the trial trained with
+    assert row["score"] == format(Weights().score(0.935, 584.9765625, 79.18369774999998), ".7g")
+
+
+def test_csv_sizes_give_back_their_bytes_and_accuracies_their_counts():
+    rng = random.Random(0)
+    sizes = [rng.randrange(1, 1024 * 1024) for _ in range(300)] + [1024 * 1024 - 1]
+    samples = 1_000_000
+    correct = [rng.randrange(samples + 1) for _ in sizes]
+    records = [TrialRecord(n, "complete", {}, (c / samples, b / 1024, 1.0), {figures.GZIP_BYTES: b})
+               for n, (b, c) in enumerate(zip(sizes, correct))]
+    rows = {int(r["number"]): r for r in csv_rows(records)}
+    assert [round(float(rows[n]["size_kb"]) * 1024) for n in range(len(sizes))] == sizes
+    assert [round(float(rows[n]["gzip_kb"]) * 1024) for n in range(len(sizes))] == sizes
+    assert [round(float(rows[n]["accuracy"]) * samples) for n in range(len(sizes))] == correct
+    assert max(len(r["size_kb"]) for r in rows.values()) <= 9
