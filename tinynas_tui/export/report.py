@@ -329,7 +329,8 @@ def markdown_report(ctx: ReportContext) -> str:
         text_plot(points),
         "```",
         "",
-        f"Legend: `{GLYPH_FRONT}` on the front of accuracy vs size (no trial is more accurate and smaller), "
+        f"Legend: `{GLYPH_FRONT}` on the front of accuracy vs size (no trial is as accurate and as small "
+        f"and better on one), "
         f"`{GLYPH_FULL_FRONT}` on the Pareto front of all three objectives (accuracy ↑, size ↓, latency ↓) only: "
         f"dominated on this plot, faster than those that dominate it, `{GLYPH_POINT}` other complete trial, "
         f"`{GLYPH_EXPORTED}` exported trial (drawn over the others).",
