@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pareto import dominates
 
-from tinynas_tui.core.scoring import Weights, front_numbers
+from tinynas_tui.core.plot_scale import plot_points
+from tinynas_tui.core.scoring import Weights, front_numbers, front_numbers_2d
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.errors import UsageError
 
@@ -101,3 +102,25 @@ def test_the_dominance_rule_is_the_brute_force_one():
     values = [(a, s, lat) for a, s, lat in itertools.product((0.8, 0.9), (1, 2), (1, 2))]
     for a, b in itertools.product(values, values):
         assert project_dominates(a, b) == dominates(a, b), (a, b)
+
+
+def test_the_front_of_two_axes_drops_a_point_that_only_wins_on_the_third():
+    # 2 is the fastest: on the 3-objective front, but 1 is more accurate and smaller.
+    trials = [(0, (0.95, 30.0, 4.0)), (1, (0.90, 10.0, 3.0)), (2, (0.85, 12.0, 1.0)), (3, (0.80, 40.0, 5.0))]
+    assert pareto_front(trials) == [0, 1, 2]
+    assert sorted(front_numbers_2d((-a, s, n) for n, (a, s, _) in trials)) == [0, 1]
+    assert sorted(front_numbers_2d((-a, lat, n) for n, (a, _, lat) in trials)) == [0, 1, 2]
+    points = {p.number: p for p in plot_points(((n, a, s) for n, (a, s, _) in trials), {0, 1, 2}, {3})}
+    assert [(p.on_axes_front, p.on_front, p.marked) for p in points.values()] == [
+        (True, True, False), (True, True, False), (False, True, False), (False, False, True)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_front_of_two_axes_matches_pairwise_dominance(seed):
+    import random
+
+    rng = random.Random(seed)
+    # Few distinct values: ties on accuracy and on cost are common.
+    trials = [(n, (rng.choice([0.7, 0.8, 0.9]), float(rng.randint(1, 6)))) for n in range(40)]
+    brute = sorted(n for n, v in trials if not any(dominates((*o, 0), (*v, 0)) for _, o in trials))
+    assert sorted(front_numbers_2d((-a, c, n) for n, (a, c) in trials)) == brute

@@ -181,17 +181,17 @@ def test_export_by_trial_numbers_writes_every_format(demo, capsys):
     assert [r["number"] for r in rows] == ["1", "0"]  # the order asked for
     r1 = rows[0]
     assert r1["state"] == "complete" and float(r1["accuracy"]) == 0.95 and float(r1["float_accuracy"]) == 0.96
-    assert float(r1["size_kb"]) == len(models[1]) / 1024 and float(r1["arena_kb"]) == 40.0
+    assert round(float(r1["size_kb"]) * 1024) == len(models[1]) and float(r1["arena_kb"]) == 40.0
     assert r1["macs"] == "2000" and r1["params"] == "1000" and r1["on_pareto"] == "true"
     assert float(r1["score"]) == pytest.approx(Weights().score(0.95, len(models[1]) / 1024, 2.0))
-    assert r1["rank"] == "1" and float(r1["gzip_kb"]) == len(models[1]) // 2 / 1024 and r1["sparsity"] == "0.25"
+    assert r1["rank"] == "1" and round(float(r1["gzip_kb"]) * 1024) == len(models[1]) // 2 and r1["sparsity"] == "0.25"
     assert {k: r1[k] for k in SINGLE_CONV.names} == {k: str(v) for k, v in study.trials[1].params.items()}
 
     report = (tmp / "out" / "demo-report.md").read_text()
     assert report.startswith("# Export of study `demo`")
     assert "- **Storage:** `sqlite:///tinynas-runs/tinynas.db`" in report
     assert "`mnist-5k`" in report and "`single-conv`" in report and "`quick`" in report
-    assert "`100,0.01,0.1`" in report and "- **Budgets:** max_flash_kb 256\n" in report
+    assert "`100,0.01,0.1`" in report and "- **Budgets:** flash ≤ 256 KiB\n" in report
     assert "Study's budgets" not in report  # in force and stored are the same: one line
     row = r"^\| 1 \| 0\.9500 \| 0\.9600 \| [\d.]+ \| 2\.00 \| 40\.0 \| 2,000 \| 1,000 \| [\d.]+ \| 1 \| ★ \|"
     assert re.search(row, report, re.M)
@@ -199,7 +199,7 @@ def test_export_by_trial_numbers_writes_every_format(demo, capsys):
     plot = report.split("```text\n", 1)[1].split("```", 1)[0]
     # Every complete trial with a value is plotted: 0 and 1 exported, 4 and 5 not, none of those on the front.
     assert plot.count(GLYPH_EXPORTED) == 2 and plot.count(GLYPH_POINT) == 2 and plot.count(GLYPH_FRONT) == 0
-    assert "accuracy ↑" in plot and "size KB →" in plot
+    assert "accuracy ↑" in plot and "size KiB →" in plot
     assert "Legend:" in report and "- Pareto front: #0, #1" in report
 
 
@@ -415,9 +415,12 @@ def test_budgets_other_than_the_studys_decide_the_rank_and_both_are_stated(demo)
     assert info[over]["weights"] == "100,0.1,0.1"
     assert info[fits]["rank"] < info[over]["rank"]  # over a budget: ranked after every trial that fits
     report = written["demo-report.md"].read_text()
-    assert "- **Budgets:** max_flash_kb 2 (in force for this export" in report
-    assert "- **Study's budgets:** max_flash_kb 256 (stored with the study" in report
+    assert "- **Budgets:** flash ≤ 2 KiB (in force for this export" in report
+    assert "- **Study's budgets:** flash ≤ 256 KiB (stored with the study" in report
     assert "`100,0.1,0.1`" in report and "trials over a budget rank after all that fit" in report
+    sizes = {n: len(models[n]) / 1024 for n in (over, fits)}
+    assert f"- trial {over}: flash {sizes[over]:.1f} KiB, over the 2 KiB budget\n" in report
+    assert f"- trial {fits}: flash {sizes[fits]:.1f} KiB, within 2 KiB\n" in report
 
     # No budgets in force, though the study has some: said as such, not as the study's.
     plan = plan_export(study, store, [over], tmp / "none", "json,md", weights, budgets=Budgets())

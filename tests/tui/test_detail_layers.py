@@ -22,7 +22,7 @@ LAYERS = [
     {"name": "dense", "type": "Dense", "output_shape": [None, 64], "params": 173120},
     {"name": "dense_1", "type": "Dense", "output_shape": [None, 10], "params": 650},
 ]
-ROWS = [r"conv2d\s+Conv2D\s+26×26×16\s+160", r"flatten\s+Flatten\s+2704\s+0", r"dense\s+Dense\s+64\s+173120"]
+ROWS = [r"conv2d\s+Conv2D\s+26×26×16\s+160", r"flatten\s+Flatten\s+2704\s+0", r"dense\s+Dense\s+64\s+173,120"]
 
 
 def _text(record: TrialRecord) -> str:

@@ -91,7 +91,8 @@ async def test_budgets_rank_violators_last_and_show_in_detail():
         assert cell(app, over, "rank").endswith("✗")
         app.query_one(TrialTable).move_to(over)
         await pilot.pause()
-        assert "✗ over" in app.query_one("#detail").plain_text()
+        over_size = next(r.size_kb for r in seeded() if r.number == over)
+        assert f"{over_size:.1f} KiB, over the {smallest:g} KiB budget" in app.query_one("#detail").plain_text()
 
 
 async def test_pause_takes_effect_after_the_current_trial():

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
-from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_HIGHLIGHT, ParetoPlot
+from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, ParetoPlot
 
 SENTINEL = object()
 
@@ -131,7 +131,8 @@ async def test_caption_describes_the_highlighted_trial():
     app = ParetoHost(highlighted=1)
     async with app.run_test(size=(100, 30)):
         caption = str(app.screen.query_one("#pareto-caption", Static).visual)
-        assert caption == "#1  acc 0.9350  size 12.1 KB  latency 1.98 ms  arena 9.0 KB  ★ on the front"
+        assert caption == ("#1  acc 0.9350  size 12.1 KB  latency 1.98 ms  arena 9.0 KB  "
+                           "★ on the front (3 objectives) and on acc vs size")
     app = ParetoHost(highlighted=4)
     async with app.run_test(size=(100, 30)):
         caption = str(app.screen.query_one("#pareto-caption", Static).visual)
@@ -155,6 +156,45 @@ async def test_enter_dismisses_with_the_highlight_and_escape_with_none(keys, exp
         assert screen.highlighted == (expected if expected is not None else 1)
 
 
+def brute_axes_front(key: str) -> set[int]:
+    """The front of accuracy vs one cost by pairwise comparison: none at least as accurate and as cheap,
+    better on one."""
+    complete = [r for r in RECORDS if r.values]
+
+    def beats(a, b):
+        ax, bx = getattr(a, key), getattr(b, key)
+        return a.accuracy >= b.accuracy and ax <= bx and (a.accuracy > b.accuracy or ax < bx)
+
+    return {r.number for r in complete if not any(beats(o, r) for o in complete)}
+
+
+@pytest.mark.parametrize(("axis_keys", "key", "only_full"), [([], "size_kb", 5), (["a"], "latency_ms", 2)])
+@pytest.mark.asyncio
+async def test_plot_marks_the_front_of_the_axes_shown_and_the_full_front_apart(axis_keys, key, only_full):
+    # Trial 5 (the fastest) is on the 3-objective front but dominated on accuracy vs size by trial 2
+    # (more accurate, smaller); trial 2 is dominated on accuracy vs latency by trial 1.
+    app = ParetoHost(highlighted=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*axis_keys)
+        screen = app.screen
+        points = {p.number: p for p in screen.query_one(ParetoPlot).points}
+        axes_front = {n for n, p in points.items() if p.on_axes_front}
+        assert axes_front == brute_axes_front(key) and only_full in FRONT - axes_front
+        assert {n for n, p in points.items() if p.on_front} == FRONT
+        plot = screen.query_one(ParetoPlot)
+        text = plot.render().plain.split("\n")
+        col, row = plot.cell_of(only_full)
+        assert text[row][col] == GLYPH_FULL_FRONT
+        for n in axes_front:
+            col, row = plot.cell_of(n)
+            assert text[row][col] == GLYPH_FRONT
+        assert "3-objective front only" in str(screen.query_one("#pareto-dialog").border_subtitle)
+        screen.highlighted = only_full
+        await pilot.pause()
+        caption = str(screen.query_one("#pareto-caption", Static).visual)
+        assert f"#{only_full} " in caption and "★ on the front (3 objectives), dominated on acc vs" in caption
+
+
 @pytest.mark.parametrize("size", [(40, 10), (80, 24), (150, 40)])
 @pytest.mark.asyncio
 async def test_plot_fits_and_draws_one_highlight_and_every_front_cell(size):
@@ -164,7 +204,7 @@ async def test_plot_fits_and_draws_one_highlight_and_every_front_cell(size):
         text = plot.render().plain
         assert text.count(GLYPH_HIGHLIGHT) == 1
         highlight_cell = plot.cell_of(1)
-        front_cells = {plot.cell_of(n) for n in FRONT} - {highlight_cell}
+        front_cells = {plot.cell_of(p.number) for p in plot.points if p.on_axes_front} - {highlight_cell}
         assert text.count(GLYPH_FRONT) == len(front_cells) >= 1
         lines = text.split("\n")
         assert len(lines) == plot.size.height

@@ -22,10 +22,36 @@ UNKNOWN_VIOLATION = 1e9
 
 # (how a message names it, its Optuna constraint, its limit on `Budgets`, the record's figure it limits)
 _LIMITED = (
-    ("flash KB", "flash_kb", "max_flash_kb", "size_kb"),
-    ("RAM KB", "ram_kb", "max_ram_kb", "arena_kb"),
-    ("latency ms", "latency_ms", "max_latency_ms", "latency_ms"),
+    ("flash", "flash_kb", "max_flash_kb", "size_kb"),
+    ("RAM", "ram_kb", "max_ram_kb", "arena_kb"),
+    ("latency", "latency_ms", "max_latency_ms", "latency_ms"),
 )
+
+# The unit and decimals a figure under a budget is shown in. The ``_kb`` figures are bytes / 1024: KiB.
+_SHOWN = {"flash": ("KiB", 1), "RAM": ("KiB", 1), "latency": ("ms", 2)}
+
+
+def check_text(name: str, limit: float, value: float | None) -> str:
+    """One budget check in words: ``585.0 KiB, over the 100 KiB budget`` or ``48.2 KiB, within 100 KiB``.
+
+    Args:
+        name: The budget as `Budgets.checks` names it (``flash``, ``RAM``, ``latency``).
+        limit: The budget.
+        value: The trial's figure, None when it was not measured.
+    """
+    unit, decimals = _SHOWN[name]
+    budget = f"{limit:g} {unit}"
+    if value is None:
+        return f"not measured (budget {budget})"
+    if not math.isfinite(value):
+        return f"not measurable: counted over the {budget} budget"
+    shown = f"{value:.{decimals}f} {unit}"
+    return f"{shown}, within {budget}" if within(value, limit) else f"{shown}, over the {budget} budget"
+
+
+def limit_text(name: str, limit: float) -> str:
+    """A budget in words, e.g. ``flash ≤ 256 KiB``."""
+    return f"{name} ≤ {limit:g} {_SHOWN[name][0]}"
 
 
 def within(value: float | None, limit: float | None) -> bool | None:
@@ -102,6 +128,16 @@ class Budgets:
             return (f"estimated at {latency_ms:.1f} ms on {board or 'the board'}; the latency budget is "
                     f"{self.max_latency_ms:g} ms")
         return None
+
+    def limits(self) -> list[tuple[str, str, float]]:
+        """(name, option, limit) of each budget that is set, e.g. ``("flash", "max_flash_kb", 256.0)``."""
+        return [(name, limit_name, getattr(self, limit_name)) for name, _, limit_name, _ in _LIMITED
+                if getattr(self, limit_name) is not None]
+
+    def check_texts(self, record: Any) -> list[tuple[str, str]]:
+        """(name, `check_text`) for each budget that is set, in words for the detail view and the report."""
+        return [(name, check_text(name, limit, value)) for name, limit, value, _ in self.checks(record)
+                if limit is not None]
 
     def checks(self, record: Any) -> list[tuple[str, float | None, float | None, bool | None]]:
         """(name, limit, value, holds) for each budget of a trial record; holds is None when either is unknown."""

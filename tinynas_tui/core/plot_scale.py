@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Collection, Iterable
+
+from tinynas_tui.core.scoring import front_numbers_2d
 
 
 @dataclass(frozen=True)
@@ -16,9 +19,28 @@ class PlotPoint:
     number: int
     accuracy: float
     x: float
+    on_axes_front: bool
+    """Not dominated on the two axes shown (accuracy up, x down): the front the plot's staircase joins."""
     on_front: bool
+    """On the study's Pareto front of all three objectives (accuracy, size, latency)."""
     marked: bool = False
     """Drawn over every other point (the report marks the exported trials)."""
+
+
+def plot_points(trials: Iterable[tuple[int, float, float]], front: Collection[int],
+                marked: Collection[int] = ()) -> list[PlotPoint]:
+    """The points of ``(number, accuracy, x)`` trials, with the front of these two axes worked out.
+
+    Args:
+        trials: One ``(number, accuracy, x)`` per complete trial.
+        front: Numbers on the study's 3-objective Pareto front (a point off it can still be on the
+            front of the two axes shown, and a point on it can be dominated on them).
+        marked: Numbers drawn over the others.
+    """
+    trials = list(trials)
+    axes_front = set(front_numbers_2d((-accuracy, x, number) for number, accuracy, x in trials))
+    return [PlotPoint(number, accuracy, x, number in axes_front, number in front, number in marked)
+            for number, accuracy, x in trials]
 
 
 def padded_range(values: list[float], fraction: float = 0.06) -> tuple[float, float]:

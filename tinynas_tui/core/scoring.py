@@ -111,6 +111,15 @@ def front_numbers(points: Iterable[tuple[float, float, float, int]]) -> list[int
     return front
 
 
+def front_numbers_2d(points: Iterable[tuple[float, float, int]]) -> list[int]:
+    """Numbers of the points not dominated on two objectives, given as ``(-accuracy, cost, number)``.
+
+    The front of a plot of accuracy against one cost (size or latency): the same sweep as
+    `front_numbers`, with the third objective equal for every point, so it decides nothing.
+    """
+    return front_numbers((neg_accuracy, cost, 0.0, number) for neg_accuracy, cost, number in points)
+
+
 def _stair_insert(sizes: list[float], latencies: list[float], size: float, latency: float) -> None:
     """Add a point to a (size, latency) staircase, dropping the points it makes redundant."""
     pos = bisect.bisect_right(sizes, size)

@@ -2,7 +2,8 @@
 
 Both are plain functions of trial records (`tinynas_tui.core.trial_book.TrialRecord`) and their ranking,
 so they can be tested without a study. The plot is plain text (no terminal styling): accuracy against
-size of every complete trial, the Pareto front marked ``●``, other trials ``·``, exported trials ``◉``.
+size of every complete trial, the front of accuracy vs size marked ``●``, the rest of the 3-objective
+Pareto front ``○``, other trials ``·``, exported trials ``◉``.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from typing import Any, Sequence
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.boards import HOST_LATENCY, LatencyBoard
+from tinynas_tui.core.budgets import Budgets, limit_text
 from tinynas_tui.core.inert_text import inert, inert_lines
-from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
+from tinynas_tui.core.plot_scale import PlotPoint, plot_frame, plot_points
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.scoring import Weights
 
-GLYPH_POINT, GLYPH_FRONT, GLYPH_EXPORTED = "·", "●", "◉"
+GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_EXPORTED = "·", "●", "○", "◉"
 PLOT_WIDTH, PLOT_HEIGHT = 72, 18
 
 CSV_COLUMNS = (
@@ -35,17 +37,26 @@ def _kb(value: Any) -> float | None:
     return None if value is None else value / 1024.0
 
 
+CSV_DIGITS = 7
+"""Significant digits of a float in the CSV. Enough that a size in KiB below 1 MiB gives back its exact
+byte count (``round(kib * 1024)``) and an accuracy on up to a million samples its count of correct
+ones; ``79.18369774999998`` is written ``79.1837``."""
+
 # A cell a spreadsheet would read as a formula (CSV injection): shown as text with a leading quote.
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_value(value: Any, exact: bool = False) -> Any:
+    """A cell; a float to `CSV_DIGITS` significant digits unless ``exact`` (a parameter: the value the
+    trial trained with, to run it again)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return repr(value) if exact else format(value, f".{CSV_DIGITS}g")
     if isinstance(value, str):
         text = inert(value)
         return "'" + text if text.startswith(_FORMULA_START) else text
@@ -66,8 +77,8 @@ def param_columns(records: Sequence[TrialRecord], param_order: Sequence[str]) ->
 def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequence[str] = ()) -> str:
     """One row per record (in the given order): the fixed `CSV_COLUMNS`, then one column per parameter.
 
-    Floats are written in full precision; a figure that was not measured is an empty cell; booleans are
-    ``true``/``false``.
+    Figures that are floats are written to `CSV_DIGITS` significant digits, parameters in full; a figure that was not measured is an empty
+    cell; booleans are ``true``/``false``.
     """
     params = param_columns(records, param_order)
     out = io.StringIO()
@@ -82,18 +93,18 @@ def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequ
             a.get(figures.TFLITE_SPARSITY), a.get(figures.LATENCY_BOARD), a.get(figures.LATENCY_CYCLES),
             a.get(figures.HOST_LATENCY_MS),
         ]
-        row += [r.params.get(name) for _, name in params]
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([_csv_value(v) for v in row] + [_csv_value(r.params.get(name), exact=True)
+                                                         for _, name in params])
     return out.getvalue()
 
 
 # -- the text plot ---------------------------------------------------------------------------------
 
 
-def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int = PLOT_WIDTH,
+def text_plot(points: Sequence[PlotPoint], x_label: str = "size KiB", width: int = PLOT_WIDTH,
               height: int = PLOT_HEIGHT) -> str:
-    """Accuracy (y) against ``x`` as plain text lines; an exported point is drawn over a front point,
-    which is drawn over any other point in the same cell."""
+    """Accuracy (y) against ``x`` as plain text lines; in one cell an exported point is drawn over a point
+    on the front of these axes, which is drawn over one only on the 3-objective front, then any other."""
     if not points:
         return "(no complete trials to plot)"
     frame = plot_frame([p.accuracy for p in points], [p.x for p in points], width, height, 5, y_minimum=2)
@@ -101,8 +112,8 @@ def text_plot(points: Sequence[PlotPoint], x_label: str = "size KB", width: int 
 
     grid = [[(" ", 0)] * plot_width for _ in range(height)]
     for p in points:
-        glyph, priority = ((GLYPH_EXPORTED, 3) if p.marked else (GLYPH_FRONT, 2) if p.on_front
-                           else (GLYPH_POINT, 1))
+        glyph, priority = ((GLYPH_EXPORTED, 4) if p.marked else (GLYPH_FRONT, 3) if p.on_axes_front
+                           else (GLYPH_FULL_FRONT, 2) if p.on_front else (GLYPH_POINT, 1))
         row, col = row_of(p.accuracy), col_of(p.x)
         if 0 <= row < height and 0 <= col < plot_width and grid[row][col][1] < priority:
             grid[row][col] = (glyph, priority)
@@ -203,7 +214,13 @@ def describe_latency(latency: dict[str, Any]) -> str:
 
 
 def describe_budgets(budgets: dict[str, Any]) -> str:
-    return _md(", ".join(f"{k} {v:g}" for k, v in budgets.items())) if budgets else "none"
+    """Budgets in words: ``flash ≤ 256 KiB, latency ≤ 10 ms`` (params.json keeps the stored names)."""
+    if not budgets:
+        return "none"
+    try:
+        return _md(", ".join(limit_text(name, limit) for name, _, limit in Budgets.from_dict(budgets).limits()))
+    except Exception:  # budgets this version cannot read are still worth showing as stored
+        return _md(", ".join(f"{k} {v}" for k, v in budgets.items()))
 
 
 def budget_lines(in_force: dict[str, Any], stored: dict[str, Any]) -> list[str]:
@@ -215,6 +232,14 @@ def budget_lines(in_force: dict[str, Any], stored: dict[str, Any]) -> list[str]:
             "and which trials fit; they are not the study's own)",
             f"- **Study's budgets:** {describe_budgets(stored)} (stored with the study: its trials' "
             "constraints and pre-flight skips used these)"]
+
+
+def _readable(budgets: dict[str, Any]) -> bool:
+    try:
+        Budgets.from_dict(budgets)
+    except Exception:
+        return False
+    return True
 
 
 def _same_budgets(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -260,7 +285,7 @@ def markdown_report(ctx: ReportContext) -> str:
     ]
     if ctx.exported:
         lines += [
-            "| trial | accuracy | float acc. | size KB | latency ms | arena KB | MACs | params | score | rank "
+            "| trial | accuracy | float acc. | size KiB | latency ms | arena KiB | MACs | params | score | rank "
             "| Pareto | files |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | --- |",
         ]
@@ -279,6 +304,12 @@ def markdown_report(ctx: ReportContext) -> str:
         for r in ctx.exported:
             text = ", ".join(f"{k}={_fmt_param(v)}" for k, v in r.params.items())
             lines.append(f"- trial {r.number}: {_md(text) or '(none)'}")
+        if budgets:
+            lines += ["", "Budgets:", ""]
+            checked = ctx.ranking.budgets or (Budgets.from_dict(budgets) if _readable(budgets) else Budgets())
+            for r in ctx.exported:
+                words = "; ".join(f"{name} {text}" for name, text in checked.check_texts(r))
+                lines.append(f"- trial {r.number}: {_md(words) or '(not checked)'}")
     else:
         lines.append("No trial was exported.")
     if ctx.skipped:
@@ -288,8 +319,8 @@ def markdown_report(ctx: ReportContext) -> str:
         lines += ["", "Also written: " + ", ".join(_code(n) for n in ctx.set_files) + "."]
 
     front_ids = [r.number for r in ctx.complete if r.number in ctx.ranking.front]
-    points = [PlotPoint(r.number, r.accuracy, r.size_kb, r.number in ctx.ranking.front,
-                        any(e.number == r.number for e in ctx.exported)) for r in ctx.complete]
+    points = plot_points(((r.number, r.accuracy, r.size_kb) for r in ctx.complete), ctx.ranking.front,
+                         {r.number for r in ctx.exported})
     lines += [
         "",
         "## Accuracy vs size, every complete trial",
@@ -298,8 +329,11 @@ def markdown_report(ctx: ReportContext) -> str:
         text_plot(points),
         "```",
         "",
-        f"Legend: `{GLYPH_FRONT}` on the Pareto front (accuracy ↑, size ↓, latency ↓), `{GLYPH_POINT}` other "
-        f"complete trial, `{GLYPH_EXPORTED}` exported trial (drawn over the others).",
+        f"Legend: `{GLYPH_FRONT}` on the front of accuracy vs size (no trial is as accurate and as small "
+        f"and better on one), "
+        f"`{GLYPH_FULL_FRONT}` on the Pareto front of all three objectives (accuracy ↑, size ↓, latency ↓) only: "
+        f"dominated on this plot, faster than those that dominate it, `{GLYPH_POINT}` other complete trial, "
+        f"`{GLYPH_EXPORTED}` exported trial (drawn over the others).",
         "",
         "- Pareto front: " + (", ".join(f"#{n}" for n in front_ids) or "none"),
         "- Exported: " + (", ".join(f"#{r.number}" for r in ctx.exported) or "none"),

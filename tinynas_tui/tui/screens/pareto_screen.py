@@ -1,5 +1,9 @@
 """A modal view of the Pareto front: accuracy against size or latency, walked point by point.
 
+The plot marks two fronts: that of the two axes shown (the staircase), and the rest of the study's
+3-objective front (trials dominated on these axes that win on the cost not shown). The arrows walk the
+3-objective front, the trials a user chooses from.
+
 Dismisses with the highlighted trial number on enter (so the trials table can jump to it), or None.
 """
 
@@ -12,12 +16,17 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from tinynas_tui.core.plot_scale import PlotPoint
+from tinynas_tui.core.plot_scale import PlotPoint, plot_points
 from tinynas_tui.core.trial_book import TrialRecord
-from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, ParetoPlot
+from tinynas_tui.tui.widgets.pareto_plot import (
+    GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, ParetoPlot,
+)
 
 AXES = {"size": ("size KB", "size_kb"), "latency": ("latency ms", "latency_ms")}
 """x axis name -> (label, TrialRecord attribute)."""
+
+LEGEND = (f"[$text-success]{GLYPH_FRONT}[/] front of these axes  [$text-primary]{GLYPH_FULL_FRONT}[/] "
+          f"3-objective front only  {GLYPH_POINT} other  [reverse $text-accent]{GLYPH_HIGHLIGHT}[/] highlighted")
 
 WALK_FRONT = Binding.Group("walk front")
 
@@ -98,8 +107,7 @@ class ParetoScreen(ModalScreen[int | None]):
 
     def on_mount(self) -> None:
         dialog = self.query_one("#pareto-dialog")
-        dialog.border_subtitle = (f"[$text-success]{GLYPH_FRONT}[/] on the front  {GLYPH_POINT} other  "
-                                  f"[reverse $text-accent]{GLYPH_HIGHLIGHT}[/] highlighted")
+        dialog.border_subtitle = LEGEND
         self._update_view()
 
     def x_of(self, record: TrialRecord) -> float:
@@ -111,6 +119,10 @@ class ParetoScreen(ModalScreen[int | None]):
         front = [self.by_number[n] for n in self.front]
         return [r.number for r in sorted(front, key=lambda r: (self.x_of(r), -r.accuracy, r.number))]
 
+    def points(self) -> list[PlotPoint]:
+        """The plotted points on the current x axis, each with the fronts it is on."""
+        return plot_points(((r.number, r.accuracy, self.x_of(r)) for r in self.records), self.front)
+
     def caption(self) -> str:
         """Content markup describing the highlighted trial."""
         if not self.records:
@@ -121,18 +133,15 @@ class ParetoScreen(ModalScreen[int | None]):
                 return f"[b]#{self.highlighted}[/]  [$text-muted]has no results yet — ←/→ walk the front[/]"
             return "[$text-muted]no trial highlighted — ←/→ walk the front[/]"
         arena = "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"
-        where = ("[$text-success]★ on the front[/]" if record.number in self.front
-                 else "[$text-muted]not on the front[/]")
+        point = next(p for p in self.points() if p.number == record.number)
+        where = _where(point, "acc vs " + self.axis)
         return (f"[b]#{record.number}[/]  acc {record.accuracy:.4f}  size {record.size_kb:.1f} KB  "
                 f"latency {record.latency_ms:.2f} ms  arena {arena}  {where}")
 
     def _update_view(self) -> None:
         label = AXES[self.axis][0] if self.axis == "size" else self.latency_label
         self.query_one("#pareto-dialog").border_title = f"Pareto front — accuracy vs {self.axis}"
-        points = [
-            PlotPoint(r.number, r.accuracy, self.x_of(r), r.number in self.front) for r in self.records
-        ]
-        self.query_one(ParetoPlot).set_points(points, self.highlighted, label)
+        self.query_one(ParetoPlot).set_points(self.points(), self.highlighted, label)
         self.query_one("#pareto-caption", Static).update(self.caption())
 
     def watch_axis(self) -> None:
@@ -172,3 +181,14 @@ class ParetoScreen(ModalScreen[int | None]):
 
     def on_pareto_plot_point_selected(self, message: ParetoPlot.PointSelected) -> None:
         self.highlighted = message.number
+
+
+def _where(point: PlotPoint, axes: str) -> str:
+    """Content markup saying which fronts `point` is on (`axes` names the two shown, e.g. "acc vs size")."""
+    if point.on_front and point.on_axes_front:
+        return f"[$text-success]★ on the front (3 objectives) and on {axes}[/]"
+    if point.on_front:
+        return f"[$text-primary]★ on the front (3 objectives), dominated on {axes}[/]"
+    if point.on_axes_front:
+        return f"[$text-success]on the front of {axes}[/] [$text-muted](not of all 3 objectives)[/]"
+    return "[$text-muted]not on the front[/]"

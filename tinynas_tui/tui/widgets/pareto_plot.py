@@ -1,7 +1,9 @@
-"""A terminal scatter plot of accuracy against one cost (size or latency), with the Pareto front marked.
+"""A terminal scatter plot of accuracy against one cost (size or latency), with its fronts marked.
 
-Every complete trial is a dim ``·``; trials on the Pareto front are a bright ``●`` joined by a staircase
-in x order; the highlighted trial is an accent ``◉`` drawn on top. The plot fits whatever size it gets.
+Every complete trial is a dim ``·``; trials on the front of the two axes shown (none more accurate and
+cheaper on x) are a bright ``●`` joined by a staircase in x order; trials on the study's 3-objective
+Pareto front but dominated on these two axes (they win on the cost not shown) are a ``○``; the
+highlighted trial is an accent ``◉`` drawn on top. The plot fits whatever size it gets.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from textual.widget import Widget
 
 from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
 
-GLYPH_POINT, GLYPH_FRONT, GLYPH_HIGHLIGHT = "·", "●", "◉"
+GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT = "·", "●", "○", "◉"
 EMPTY_TEXT = "no complete trials yet"
 Y_LABEL = "accuracy"
 
 
 class ParetoPlot(Widget):
-    """Scatter plot of accuracy (y) against size or latency (x) that marks the Pareto front.
+    """Scatter plot of accuracy (y) against size or latency (x) that marks the front of these axes and
+    the rest of the 3-objective Pareto front.
 
     Call `set_points` with the data; clicking near a point posts `ParetoPlot.PointSelected`.
     """
@@ -33,6 +36,7 @@ class ParetoPlot(Widget):
         & > .pareto-plot--point { color: $foreground-muted; }
         & > .pareto-plot--front { color: $text-success; text-style: bold; }
         & > .pareto-plot--front-line { color: $text-success 60%; }
+        & > .pareto-plot--full-front { color: $text-primary; text-style: bold; }
         & > .pareto-plot--highlight { color: $text-accent; text-style: bold reverse; }
         & > .pareto-plot--empty { color: $text-muted; text-style: italic; }
     }
@@ -43,6 +47,7 @@ class ParetoPlot(Widget):
         "pareto-plot--point",
         "pareto-plot--front",
         "pareto-plot--front-line",
+        "pareto-plot--full-front",
         "pareto-plot--highlight",
         "pareto-plot--empty",
     }
@@ -117,14 +122,15 @@ class ParetoPlot(Widget):
                            5 if plot_height >= 12 else 4 if plot_height >= 7 else 3)
         margin, plot_width, row_of, col_of = frame.margin, frame.plot_width, frame.row_of, frame.col_of
 
-        # Cell grid of (glyph, style, priority): the staircase under points, the highlight on top.
+        # Cell grid of (glyph, style, priority): the staircase under points, the front of these axes over
+        # the rest of the full front, the highlight on top.
         grid: list[list[tuple[str, str, int]]] = [[(" ", "", 0)] * plot_width for _ in range(plot_height)]
 
         def put(row: int, col: int, glyph: str, style: str, priority: int) -> None:
             if 0 <= row < plot_height and 0 <= col < plot_width and grid[row][col][2] <= priority:
                 grid[row][col] = (glyph, style, priority)
 
-        front = sorted((p for p in self.points if p.on_front), key=lambda p: (p.x, -p.accuracy, p.number))
+        front = sorted((p for p in self.points if p.on_axes_front), key=lambda p: (p.x, -p.accuracy, p.number))
         for start, end in zip(front, front[1:]):
             r1, c1 = row_of(start.accuracy), col_of(start.x)
             r2, c2 = row_of(end.accuracy), col_of(end.x)
@@ -139,9 +145,11 @@ class ParetoPlot(Widget):
         for point in self.points:
             row, col = row_of(point.accuracy), col_of(point.x)
             if point.number == self.highlighted:
-                put(row, col, GLYPH_HIGHLIGHT, "highlight", 4)
+                put(row, col, GLYPH_HIGHLIGHT, "highlight", 5)
+            elif point.on_axes_front:
+                put(row, col, GLYPH_FRONT, "front", 4)
             elif point.on_front:
-                put(row, col, GLYPH_FRONT, "front", 3)
+                put(row, col, GLYPH_FULL_FRONT, "full-front", 3)
             else:
                 put(row, col, GLYPH_POINT, "point", 2)
             self._cells.setdefault(point.number, (margin + col, row + (1 if titles else 0)))

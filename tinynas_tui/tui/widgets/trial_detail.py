@@ -1,4 +1,7 @@
-"""The detail view of one trial: parameters, every metric, stage timings, layers, budgets, failure."""
+"""The detail view of one trial: parameters, every metric, stage timings, layers, budgets, failure.
+
+Sizes are bytes / 1024, shown as KiB; counts (MACs, parameters, cycles) in full with thousands separators.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,6 @@ from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
-from tinynas_tui.tui.widgets.trial_table.rows import human_count
 
 
 def _fmt(value: Any) -> str:
@@ -30,6 +32,31 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def count_text(value: Any) -> str:
+    """A count in full with thousands separators (``1,234,567``); ``—`` when unknown."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—" if value is None else _fmt(value)
+    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+
+def kib_text(n_bytes: Any) -> str:
+    """Bytes as KiB with one decimal (``48.2 KiB``)."""
+    return f"{n_bytes / 1024:.1f} KiB"
+
+
+def quantization_text(attrs: dict[str, Any]) -> str:
+    """How the TFLite model is quantized, in words short enough for the metrics column: ``int8
+    throughout`` (int8 in and out, no float tensor left), ``dynamic, 12 float tensors``."""
+    mode, fully = attrs.get(figures.QUANTIZATION), attrs.get(figures.FULLY_INT8)
+    floats = attrs.get(figures.FLOAT_TENSORS)
+    if fully is True:
+        return f"{inert(mode or 'int8')} throughout"
+    words = [inert(mode)] if mode is not None else []
+    if fully is False:
+        words.append(f"{floats} float tensor{'' if floats == 1 else 's'}" if floats else "float in/out")
+    return ", ".join(words) or "—"
 
 
 def _plain(value: Any) -> Text:
@@ -86,23 +113,23 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         metrics = [
             ("accuracy int8", f"{record.accuracy:.4f}"),
             ("accuracy float", _fmt(a.get(figures.FLOAT_ACCURACY))),
-            ("size", f"{record.size_kb:.1f} KB"),
+            ("size", f"{record.size_kb:.1f} KiB"),
             *_latency_rows(record),
-            ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"),
-            ("MACs", human_count(a.get(figures.MACS))),
-            ("parameters", _fmt(a.get(figures.PARAMS))),
-            ("int8", f"{_fmt(a.get(figures.QUANTIZATION))}, fully: {_fmt(a.get(figures.FULLY_INT8))}"),
+            ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KiB"),
+            ("MACs", count_text(a.get(figures.MACS))),
+            ("parameters", count_text(a.get(figures.PARAMS))),
+            ("quantization", quantization_text(a)),
         ]
         if a.get(figures.ARENA_ERROR):
             metrics.append(("arena error", a[figures.ARENA_ERROR]))
         if a.get(figures.GZIP_BYTES) is not None:
-            metrics.append(("gzip size", f"{a[figures.GZIP_BYTES] / 1024:.1f} KB"))
+            metrics.append(("gzip size", kib_text(a[figures.GZIP_BYTES])))
         if a.get(figures.TFLITE_SPARSITY) is not None:
             metrics.append(("weight sparsity", f"{a[figures.TFLITE_SPARSITY]:.1%} (int8 model)"))
         sections.append(_grid(metrics, "metrics"))
     stages = [
-        ("pre-flight weights", a.get(figures.EST_WEIGHT_BYTES) and f"≥ {a[figures.EST_WEIGHT_BYTES] / 1024:.1f} KB"),
-        ("pre-flight RAM", a.get(figures.EST_ACTIVATION_BYTES) and f"≥ {a[figures.EST_ACTIVATION_BYTES] / 1024:.1f} KB"),
+        ("pre-flight weights", a.get(figures.EST_WEIGHT_BYTES) and f"≥ {kib_text(a[figures.EST_WEIGHT_BYTES])}"),
+        ("pre-flight RAM", a.get(figures.EST_ACTIVATION_BYTES) and f"≥ {kib_text(a[figures.EST_ACTIVATION_BYTES])}"),
         ("quick filter acc", a.get(figures.QUICK_EVAL_ACCURACY) is not None and f"{a[figures.QUICK_EVAL_ACCURACY]:.4f}"),
         ("teacher acc", a.get(figures.TEACHER_ACCURACY) is not None
          and f"{a[figures.TEACHER_ACCURACY]:.4f}" + (" (cached)" if a.get(figures.TEACHER_CACHED) else "")),
@@ -114,13 +141,11 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         sections.append(_grid([(k, v) for k, v in stages if v], "pipeline"))
     top_ops = a.get(figures.LATENCY_TOP_OPS) or []
     if top_ops:
-        sections.append(_grid([(str(o.get("op", "?")), f"{human_count(o.get('cycles'))} cycles, "
+        sections.append(_grid([(str(o.get("op", "?")), f"{count_text(o.get('cycles'))} cycles, "
                                 f"{float(o.get('share', 0)):.0%}") for o in top_ops], "costliest operators"))
-    checks = [(name, limit, value, holds) for name, limit, value, holds in budgets.checks(record) if limit is not None]
+    checks = budgets.check_texts(record)
     if checks:
-        rows = [(name, f"{_fmt(value)} ≤ {limit:g} " + ("✓" if holds else "✗ over" if holds is False else "?"))
-                for name, limit, value, holds in checks]
-        sections.append(_grid(rows, "budgets"))
+        sections.append(_grid(checks, "budgets"))
     timings = a.get(figures.TIMINGS) or {}
     if timings:
         total = sum(timings.values())
@@ -136,8 +161,8 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
             table.add_column(col, justify="right" if col == "params" else "left")
         for layer in layers:
             shape = "×".join(str(d) for d in layer.get("output_shape", [])[1:])
-            table.add_row(*(_plain(cell) for cell in (layer.get("name", ""), layer.get("type", ""), shape,
-                                                       layer.get("params", ""))))
+            params = "" if layer.get("params") is None else count_text(layer["params"])
+            table.add_row(*(_plain(cell) for cell in (layer.get("name", ""), layer.get("type", ""), shape, params)))
         sections.append(table)
     parts.append(Columns(sections, padding=(1, 3)))
     return Group(*parts)
@@ -151,7 +176,7 @@ def _latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
         return [("latency", f"{record.latency_ms:.3f} ms (host CPU)")]
     rows = [("latency", f"{record.latency_ms:.2f} ms on {board} (estimated)")]
     if a.get(figures.LATENCY_CYCLES) is not None:
-        rows.append(("cycles", f"{a[figures.LATENCY_CYCLES]:,}"))
+        rows.append(("cycles", count_text(a[figures.LATENCY_CYCLES])))
     if a.get(figures.LATENCY_UNMODELLED):
         rows.append(("not costed", ", ".join(map(str, a[figures.LATENCY_UNMODELLED]))))
     if a.get(figures.HOST_LATENCY_MS) is not None:
