@@ -59,6 +59,6 @@ async def test_an_export_from_the_ui_uses_the_uis_budgets(tmp_path, monkeypatch)
     assert info["budgets"] == {"max_flash_kb": 100} and info["study_budgets"] == {}
     assert info["weights"] == "100,0.1,0.1"
     text = report.read_text()
-    assert "- **Budgets:** max_flash_kb 100 (in force for this export" in text
+    assert "- **Budgets:** flash ≤ 100 KiB (in force for this export" in text
     assert "- **Study's budgets:** none (stored with the study" in text
     assert "- **Weights:** `100,0.1,0.1`" in text
