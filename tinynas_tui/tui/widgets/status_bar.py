@@ -106,9 +106,10 @@ class StatusBar(Widget):
         ]
         if self.state in STOPPABLE:
             parts.append(f"  ETA {format_eta(self.eta)}")
-        if self.following:
-            parts.append(("  ↓following", "$accent"))
         details = " · ".join(inert(part) for part in (self.dataset, self.sampler, self.storage, self.board) if part)
         if details:
             parts.append((f"  │ {details}", "dim"))
+        if self.following:
+            # Last: the first thing a narrow screen cuts (the storage URL, its password masked, stays).
+            parts.append(("  ↓following", "$accent"))
         return Content.assemble(*parts)
