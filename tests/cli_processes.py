@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -91,3 +92,12 @@ def heartbeat_age_s(db_path, trial_number: int) -> float:
         return 0.0
     beat = datetime.fromisoformat(row[0]).replace(tzinfo=timezone.utc)
     return (datetime.now(timezone.utc) - beat).total_seconds()
+
+
+def can_mount() -> bool:
+    """Whether this machine lets a test mount in a private namespace (``unshare -m``, as root)."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
+                           capture_output=True, check=False)
+    return probe.returncode == 0

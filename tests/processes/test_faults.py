@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import signal
 import struct
 import subprocess
@@ -20,6 +19,7 @@ from cli_processes import (
     FAST_HEARTBEAT,
     TINY,
     alive,
+    can_mount,
     faults_env,
     heartbeat_age_s,
     load_study,
@@ -156,14 +156,6 @@ def test_a_locked_sqlite_database_is_waited_out_with_backoff(tmp_path):
     assert [t.state.name for t in load_study(tmp_path).trials] == ["COMPLETE", "COMPLETE"]
 
 
-def _can_mount() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
-                           capture_output=True, check=False)
-    return probe.returncode == 0
-
-
 @pytest.mark.parametrize("case, mount_options, fill, words", [
     ("read-only", "ro,size=64m", "", "cannot write to {runs}: Read-only file system"),
     ("read-only parent", "ro,size=64m", "", "cannot create runs folder {runs}/runs: Read-only file system"),
@@ -172,7 +164,7 @@ def _can_mount() -> bool:
     ("nearly full", "size=20m", "", "only 20.0 MB free in {runs}; a study needs at least 50 MB"),
 ])
 def test_unwritable_or_full_runs_folder_is_refused_at_start(tmp_path, case, mount_options, fill, words):
-    if not _can_mount():
+    if not can_mount():
         pytest.skip("needs a private mount namespace (root): a real read-only or full file system")
     mnt = tmp_path / "mnt"
     mnt.mkdir()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import threading
 import time
 
 import pytest
-from cli_processes import TINY, faults_env, load_study, start_cli, wait_for, worker_log_has
+from cli_processes import TINY, can_mount, faults_env, load_study, start_cli, wait_for, worker_log_has
 
 LINE_PREFIX = "Trial {:2d}: acc="
 
@@ -101,14 +100,6 @@ def test_sigterm_while_a_locked_storage_is_waited_for_ends_the_run_at_once(tmp_p
     assert [t.state.name for t in load_study(tmp_path).trials] == ["COMPLETE", "RUNNING"]  # as the line says
 
 
-def _can_mount() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
-                           capture_output=True, check=False)
-    return probe.returncode == 0
-
-
 # Run inside a private mount namespace: the database on a small tmpfs that is filled up while trial 1 runs.
 FULL_DISK_DRIVER = r"""
 import json, os, sqlite3, subprocess, sys, time
@@ -144,7 +135,7 @@ print(json.dumps({"code": app.returncode, "out": out, "err": err, "states": stat
 
 @pytest.mark.tf
 def test_a_disk_that_fills_up_mid_run_ends_it_in_one_line(tmp_path):
-    if not _can_mount():
+    if not can_mount():
         pytest.skip("needs a private mount namespace (root): a real file system that fills up")
     mnt, runs = tmp_path / "mnt", tmp_path / "runs"
     mnt.mkdir()

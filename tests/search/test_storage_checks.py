@@ -13,6 +13,8 @@ import sys
 import optuna
 import pytest
 
+from cli_processes import can_mount
+
 from tinynas_tui.cli import main
 from tinynas_tui.search.storage import open_storage, resolve_storage
 
@@ -214,16 +216,8 @@ def test_a_read_only_database_file_is_refused_at_start(tmp_path, capsys, monkeyp
         db.chmod(0o644)
 
 
-def _can_mount() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
-                           capture_output=True, check=False)
-    return probe.returncode == 0
-
-
 def test_a_read_only_bind_mount_of_the_database_file_is_refused_at_start(tmp_path):
-    if not _can_mount():
+    if not can_mount():
         pytest.skip("needs a private mount namespace (root): a real read-only mount of the file")
     db = optuna_db(tmp_path)
     before = fingerprint(db)
