@@ -12,8 +12,12 @@ from typing import Sequence
 
 from tinynas_tui.core.inert_text import InertStream
 
-COMMANDS = ("export", "worker", "estimate")
-"""Subcommands; anything else is the search itself (the UI, or ``--headless``)."""
+COMMANDS = {
+    "export": "write trials' .tflite, C array, .keras and a report for deployment",
+    "worker": "run trials of an existing study on this machine (e.g. a shared PostgreSQL study)",
+    "estimate": "estimate a .tflite model's latency on a board, operator by operator",
+}
+"""Subcommands and what each does; anything else is the search itself (the UI, or ``--headless``)."""
 
 
 # The exit code of a program whose reader went away (128 + SIGPIPE), as a shell reports one it killed.

@@ -15,14 +15,25 @@ from tinynas_tui.cli.common import (
     positive_int,
     report_usage_error,
 )
+from tinynas_tui.cli import COMMANDS
 from tinynas_tui.core.boards import CORES, DEFAULT_TARGET, TARGETS
 from tinynas_tui.errors import UsageError
+
+
+def _commands_epilog() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {PROG} {name:<{width}}  {summary}" for name, summary in COMMANDS.items()]
+    return "commands:\n" + "\n".join(lines) + f"\n\nSee {PROG} COMMAND --help for a command's options."
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineErrorParser(
         prog=PROG,
-        description="Neural architecture search for TinyML image classifiers (Optuna, int8 TFLite).",
+        usage=f"%(prog)s [options]\n       %(prog)s {{{','.join(COMMANDS)}}} [options]",
+        description="Neural architecture search for TinyML image classifiers (Optuna, int8 TFLite).\n"
+                    "Without a command: the terminal UI (or, with --headless, one line per trial).",
+        epilog=_commands_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     p.add_argument("--headless", action="store_true", help="run without the UI, printing one line per trial")
