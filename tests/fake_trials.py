@@ -43,7 +43,8 @@ def run_trial(request, state, emit):
     metrics = {
         "worker_pid": state["pid"],
         "worker_rss_mb": float(params.get("rss", 100)),
-        "env": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "TF_CPP_MIN_LOG_LEVEL")},
+        "env": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "TF_CPP_MIN_LOG_LEVEL",
+                                                       "TF_FORCE_GPU_ALLOW_GROWTH")},
     }
     artifacts = {"model.tflite": path}
     if params.get("long"):

@@ -114,11 +114,12 @@ def test_close_leaves_no_process(tmp_path):
 
 
 @pytest.mark.parametrize("cpu, verbose, expected", [
-    (True, False, {"CUDA_VISIBLE_DEVICES": "-1", "TF_CPP_MIN_LOG_LEVEL": "3"}),
-    (False, True, {"CUDA_VISIBLE_DEVICES": None, "TF_CPP_MIN_LOG_LEVEL": "0"}),
+    (True, False, {"CUDA_VISIBLE_DEVICES": "-1", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}),
+    (False, True, {"CUDA_VISIBLE_DEVICES": None, "TF_CPP_MIN_LOG_LEVEL": "0", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}),
 ])
 def test_cpu_and_verbose_reach_the_worker_environment(tmp_path, monkeypatch, cpu, verbose, expected):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
     config = WorkerConfig(entry="fake_trials", scratch_dir=str(tmp_path), cpu_only=cpu, verbose=verbose,
                           log_path=None if verbose else str(tmp_path / "w.log"))
     with ProcessTrialExecutor(config) as ex:

@@ -129,6 +129,8 @@ def test_grid_sampler_with_a_board_target(tmp_path):
         layers = stored_figures.of_trial(t)[figures.LAYERS]
         assert [row["type"] for row in layers][:2] == ["Conv2D", "MaxPooling2D"]
         assert t.user_attrs[figures.LAYERS] == stored_figures.layers_line(layers)
+        if t.state.name == "COMPLETE":  # where it trained: this machine has no GPU
+            assert t.user_attrs[figures.TRAINED_ON] == "CPU"
 
 
 def test_two_jobs_run_two_trials_at_once(tmp_path):

@@ -58,6 +58,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def gpu_list(text: str) -> tuple[int, ...]:
+    """An argparse type: GPU ordinals, comma-separated (``0,1``), else ``expected ..., got '...'``."""
+    parts = [part.strip() for part in text.split(",")]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected GPU numbers separated by commas (e.g. 0,1), got {text!r}")
+    return tuple(int(part) for part in parts)
+
+
 def add_weights_option(p: argparse.ArgumentParser, help_text: str | None = None) -> None:
     default = DEFAULT_WEIGHTS.as_text()
     p.add_argument("--weights", default=default, metavar="ACC,SIZE,LATENCY",
@@ -91,5 +99,8 @@ def add_trial_worker_options(p: argparse.ArgumentParser) -> None:
                    help=f"start a fresh worker after a trial that left it above MB (default {DEFAULT_WORKER_MAX_RSS_MB:g})")
     g.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                    help="trials to run at once, each in its own worker process (default 1)")
+    g.add_argument("--gpus", type=gpu_list, default=(), metavar="LIST",
+                   help="GPU ordinals to deal the --jobs workers over, e.g. 0,1 (each worker sees only its "
+                        "own; more jobs than GPUs share them; default: every worker sees every GPU)")
     g.add_argument("--threads", type=positive_int, metavar="N",
                    help="TensorFlow threads in each worker (default: the cores divided among the jobs)")

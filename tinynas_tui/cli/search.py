@@ -107,6 +107,7 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         max_latency_ms=args.max_latency_ms,
         verbose=args.verbose,
         cpu=args.cpu,
+        gpus=args.gpus,
         threads=args.threads,
         trial_timeout=args.trial_timeout,
         recycle_every=args.recycle_every,

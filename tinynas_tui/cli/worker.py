@@ -46,7 +46,7 @@ def run_worker(argv: Sequence[str] | None = None) -> int:
     args = build_worker_parser().parse_args(argv)
     options = RunOptions(
         storage=args.storage, study=args.study, runs_dir=args.runs_dir, weights=args.weights,
-        verbose=args.verbose, cpu=args.cpu, threads=args.threads, trial_timeout=args.trial_timeout,
+        verbose=args.verbose, cpu=args.cpu, gpus=args.gpus, threads=args.threads, trial_timeout=args.trial_timeout,
         recycle_every=args.recycle_every, worker_max_rss_mb=args.worker_max_rss_mb,
         trial_memory_mb=args.trial_memory_mb, jobs=args.jobs, heartbeat_interval=args.heartbeat,
         heartbeat_grace=args.heartbeat_grace,

@@ -55,6 +55,7 @@ TEACHER_SECONDS = "teacher_seconds"
 KERAS_SPARSITY = "keras_sparsity"  # share of zero weights after pruning, before conversion
 WORKER_RSS_MB = "worker_rss_mb"  # the trial worker's resident memory after the trial
 WORKER_HOST = "worker_host"  # host:pid of the process that ran the trial loop
+TRAINED_ON = "trained_on"  # the device the trial worker trained on, e.g. "GPU 1 (NVIDIA H200)" or "CPU"
 ARTIFACTS = "artifacts"  # artifact name -> id in the artifact store
 FAIL_STAGE = "fail_stage"
 FAIL_REASON = "fail_reason"

@@ -22,6 +22,15 @@ def threads_per_worker(jobs: int, threads: int | None, cores: int | None = None)
     return max(1, (cores or os.cpu_count() or 1) // jobs)
 
 
+def gpus_per_worker(jobs: int, gpus: tuple[int, ...]) -> list[str | None]:
+    """The GPU each of ``jobs`` workers sees (its ``CUDA_VISIBLE_DEVICES``), dealt round-robin over
+    ``gpus`` (``--gpus 0,1``), so more jobs than GPUs put several workers on one; no ``gpus``: each
+    sees what the parent sees (None)."""
+    if not gpus:
+        return [None] * jobs
+    return [str(gpus[i % len(gpus)]) for i in range(jobs)]
+
+
 class ExecutorGroup:
     """``members`` run trials at the same time; aborting, resuming and closing apply to all of them."""
 

@@ -32,6 +32,8 @@ class WorkerConfig:
         log_path: File that receives the worker's stdout/stderr; None shows them (``--verbose``).
         verbose: Let TensorFlow and the converter log.
         cpu_only: Hide every GPU from TensorFlow.
+        visible_gpus: The GPUs this worker may use, as ``CUDA_VISIBLE_DEVICES`` takes them (e.g. "1");
+            None: whatever the parent process sees (``--gpus`` not given).
         threads: TensorFlow intra-op threads (None: TensorFlow's default).
         budgets: The study's hardware budgets as a dict (for the pre-flight check).
         latency: The board the latency objective is estimated for (`LatencyBoard.to_dict`); empty: the
@@ -46,6 +48,7 @@ class WorkerConfig:
     log_path: str | None = None
     verbose: bool = False
     cpu_only: bool = False
+    visible_gpus: str | None = None
     threads: int | None = None
     budgets: dict[str, Any] = field(default_factory=dict)
     latency: dict[str, Any] = field(default_factory=dict)

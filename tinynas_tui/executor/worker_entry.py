@@ -77,3 +77,8 @@ def _configure_environment(config: WorkerConfig) -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     if config.cpu_only:
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    elif config.visible_gpus is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = config.visible_gpus
+    # Before TensorFlow starts: by default each process maps almost all of a GPU's memory, so a second
+    # worker on that GPU would be starved. A user's own setting wins.
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")

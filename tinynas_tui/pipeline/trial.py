@@ -41,6 +41,8 @@ class WorkerState:
     load_seconds: float
     latency: LatencyBoard | None = None
     """The board the latency objective is estimated for; None: the host CPU's measurement."""
+    device: str = "CPU"
+    """Where this worker trains (`devices.configure_gpus`)."""
     # Loaded once per worker when distillation first needs them.
     teacher: Any = None
     teacher_info: dict[str, Any] = field(default_factory=dict)
@@ -51,16 +53,18 @@ def prepare(config: WorkerConfig) -> WorkerState:
     """Import TensorFlow and load the dataset once for all the trials of this worker."""
     import tensorflow as tf
 
+    from tinynas_tui.pipeline.devices import configure_gpus
     from tinynas_tui.pipeline.threads import configure_threads
 
     configure_threads(config.threads)
+    device = configure_gpus()
     if not config.verbose:
         tf.get_logger().setLevel("ERROR")
     started = time.perf_counter()
     data = load_dataset(DatasetSpec.from_dict(config.dataset))
     os.makedirs(config.scratch_dir, exist_ok=True)
     return WorkerState(config, PipelineConfig.from_dict(config.pipeline), Budgets.from_dict(config.budgets), data,
-                       time.perf_counter() - started, LatencyBoard.from_dict(config.latency))
+                       time.perf_counter() - started, LatencyBoard.from_dict(config.latency), device)
 
 
 class _Trial:
@@ -346,6 +350,7 @@ def _save(trial: _Trial, model: Any, tflite: bytes) -> dict[str, str]:
         model.save(stem + suffix)
         artifacts["model" + suffix] = stem + suffix
     trial.metrics[figures.WORKER_RSS_MB] = _rss_mb()
+    trial.metrics[figures.TRAINED_ON] = trial.state.device
     return artifacts
 
 

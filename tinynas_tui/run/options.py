@@ -56,6 +56,8 @@ class RunOptions:
     max_latency_ms: float | None = None
     verbose: bool = False
     cpu: bool = False
+    gpus: tuple[int, ...] = ()
+    """``--gpus``: GPU ordinals the ``--jobs`` workers are dealt over; empty: each sees every GPU."""
     threads: int | None = None
     trial_timeout: float | None = None
     recycle_every: int = DEFAULT_RECYCLE_EVERY
@@ -102,6 +104,8 @@ def validate(options: RunOptions) -> ValidatedRun:
         value = getattr(options, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    if options.gpus and options.cpu:
+        raise UsageError("--gpus and --cpu contradict each other: --cpu hides every GPU")
     dataset = None
     if options.dataset is not None or options.train_samples is not None or options.test_samples is not None:
         dataset = parse_dataset_spec(options.dataset or DEFAULT_DATASET, options.train_samples, options.test_samples,

@@ -7,7 +7,7 @@ The UI process itself only opens (`open_run`): its trials run in the study proce
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from tinynas_tui import PROG, paths
@@ -178,7 +178,7 @@ def make_executor(run: OpenRun, entry: str | None = None, *, to_log_file: bool =
     """
     # Here, not at the top: the UI imports this module (through its engine) before its first frame, and
     # the executor brings multiprocessing along (~15 ms).
-    from tinynas_tui.executor.group import ExecutorGroup, threads_per_worker
+    from tinynas_tui.executor.group import ExecutorGroup, gpus_per_worker, threads_per_worker
     from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 
     o = run.validated.options
@@ -201,13 +201,13 @@ def make_executor(run: OpenRun, entry: str | None = None, *, to_log_file: bool =
     )
     return ExecutorGroup([
         ProcessTrialExecutor(
-            config,
+            replace(config, visible_gpus=gpus),
             trial_timeout=o.trial_timeout,
             recycle_every=o.recycle_every,
             max_rss_mb=o.worker_max_rss_mb,
             memory_limit_mb=o.trial_memory_mb,
         )
-        for _ in range(o.jobs)
+        for gpus in gpus_per_worker(o.jobs, o.gpus)
     ])
 
 
