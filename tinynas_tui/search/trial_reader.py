@@ -128,12 +128,15 @@ def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
     for row in trials:
         tid, number, state_name = row[0], row[1], row[2]
         state = figures.FROM_OPTUNA[state_name]
-        seconds = None
-        if not summary and row[3] and row[4]:
-            seconds = (_datetime(row[4]) - _datetime(row[3])).total_seconds()
+        seconds = started_at = None
+        if not summary and row[3]:
+            started = _datetime(row[3])
+            started_at = started.timestamp()
+            if row[4]:
+                seconds = (_datetime(row[4]) - started).total_seconds()
         trial_values = tuple(values_by.get(tid, no_values)) if state == figures.COMPLETE else ()
         records.append(TrialRecord(number, state, params_by.get(tid, {}), trial_values or None,
-                                   attrs_by.get(tid, {}), None, seconds, summary))
+                                   attrs_by.get(tid, {}), None, seconds, summary, started_at))
         trial_ids[number] = tid
         if state_name in UNFINISHED:
             unfinished.add(tid)
