@@ -55,7 +55,8 @@ def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
     Args:
         storage: An Optuna RDB storage (see `can_read`).
         study_id: The study's id in the storage.
-        summary: Read only `SUMMARY_ATTRS`, no parameters and no times; records are marked ``partial``
+        summary: Read only `SUMMARY_ATTRS` (and the times: a running trial's elapsed and expected time
+            need them), no parameters; records are marked ``partial``
             and `read_trial` gives the rest. A 50,000-trial study reads in ~1 s instead of ~7 s.
     """
     from optuna.distributions import json_to_distribution
@@ -71,7 +72,7 @@ def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
     def raw(column: Any) -> Any:  # skip SQLAlchemy's per-row conversion (enums, SQLite datetimes)
         return type_coerce(column, String)
 
-    times = () if summary else (raw(trials_t.c.datetime_start), raw(trials_t.c.datetime_complete))
+    times = (raw(trials_t.c.datetime_start), raw(trials_t.c.datetime_complete))
     with storage.engine.connect() as conn:
         trials = _rows(conn, select(trials_t.c.trial_id, trials_t.c.number, raw(trials_t.c.state), *times)
                        .where(trials_t.c.study_id == study_id).order_by(trials_t.c.number))
@@ -129,7 +130,7 @@ def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
         tid, number, state_name = row[0], row[1], row[2]
         state = figures.FROM_OPTUNA[state_name]
         seconds = started_at = None
-        if not summary and row[3]:
+        if row[3]:
             started = _datetime(row[3])
             started_at = started.timestamp()
             if row[4]:

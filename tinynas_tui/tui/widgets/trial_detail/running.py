@@ -53,7 +53,7 @@ def time_text(record: TrialRecord, typical: tuple[float, int] | None, now: float
         line.append(f" · ≈ {format_eta(median)} expected (median of {count} trial{'' if count == 1 else 's'})")
     live = record.live
     left = live.stage_left(now) if live is not None else None
-    if left is not None and live is not None and live.stage:
+    if left is not None and live is not None and live.stage and format_eta(left) != "0:00":
         line.append(f" · {inert(live.stage)} ≈ {format_eta(left)} left")
     elif typical is None:
         line.append(" · no expected time yet (no complete trial)")
