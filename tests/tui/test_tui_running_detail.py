@@ -114,3 +114,4 @@ async def test_a_trial_another_process_runs_shows_its_start_and_says_why_no_prog
         assert "Run by another process (on box:4242)" in " ".join(text.split())
         assert "only for trials this UI runs" in " ".join(text.split())
         assert re.search(rf"dense_units\s+{params_for(9)['dense_units']}", text)
+

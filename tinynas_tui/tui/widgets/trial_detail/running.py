@@ -61,9 +61,13 @@ def time_text(record: TrialRecord, typical: tuple[float, int] | None, now: float
 
 
 def running_key(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...], rows: int) -> tuple:
-    """What `describe_running` depends on: equal keys describe equal bodies (compare with ==)."""
-    return (record.state, record.params, record.live, record.attrs.get(figures.WORKER_HOST), budgets, param_order,
-            rows)
+    """What `describe_running` depends on: equal keys describe equal bodies (compare with ==).
+
+    Not the stage nor when it began (the head and time lines show those): a new stage lays no section
+    out again unless it has no epoch yet."""
+    live = record.live
+    shown = None if live is None else (live.epochs[-rows:], live.preflight, None if live.epochs else live.stage)
+    return (record.state, record.params, shown, record.attrs.get(figures.WORKER_HOST), budgets, param_order, rows)
 
 
 def describe_running(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...],
