@@ -60,7 +60,7 @@ async def test_a_running_trial_shows_epochs_times_and_preflight_then_the_finishe
             logs = epoch_logs(RUNNING, epoch)
             row = next(line for line in visible if line.lstrip().startswith(f"{epoch}/3 "))
             assert [f"{logs[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy")] == row.split()[1:5]
-        assert re.search(r"epoch\s+loss\s+accuracy\s+val_loss\s+val_accuracy", "\n".join(visible))
+        assert re.search(r"epoch\s+loss\s+acc\s+val_loss\s+val_acc\b", "\n".join(visible))
         text = shown_text(detail)
         pre = preflight_for(RUNNING)
         assert re.search(rf"parameters\s+{count_text(pre['params'])}", text)
