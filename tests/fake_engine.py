@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinynas_tui.core.pipeline_config import PipelineConfig
-from tinynas_tui.core.events import EpochEnded, StageStarted, TrialFailed, TrialFinished, TrialStarted
+from tinynas_tui.core.events import (
+    EpochEnded,
+    PreflightMeasured,
+    StageStarted,
+    TrialFailed,
+    TrialFinished,
+    TrialStarted,
+)
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.core.boards import latency_board
@@ -39,6 +46,19 @@ def metrics_for(number: int) -> tuple[tuple[float, float, float], dict]:
     return (acc, size, latency), attrs
 
 
+def preflight_for(number: int) -> dict:
+    """The pre-flight figures of a fake trial: its final parameters and MACs, lower-bound bytes."""
+    _, attrs = metrics_for(number)
+    return {"params": attrs["params"], "macs": attrs["macs"], "est_weight_bytes": attrs["params"] + 40,
+            "est_activation_bytes": 5_000 + 100 * number, "est_size_bytes": attrs["params"] + 4136}
+
+
+def epoch_logs(number: int, epoch: int) -> dict:
+    """A fake epoch's Keras logs: loss falls and accuracy rises with each epoch."""
+    return {"loss": round(1.0 / (epoch + 1) + number / 100, 4), "accuracy": round(0.5 + 0.1 * epoch, 4),
+            "val_loss": round(1.1 / (epoch + 1), 4), "val_accuracy": round(0.45 + 0.1 * epoch, 4)}
+
+
 def complete_record(number: int) -> TrialRecord:
     values, attrs = metrics_for(number)
     return TrialRecord(number, "complete", params_for(number), values, attrs, seconds=4.0)
@@ -57,8 +77,9 @@ class FakePlan:
 
 
 class FakeEngine:
-    def __init__(self, records=(), gated=False, fail_open=None, fail_run=None, log_path=None):
+    def __init__(self, records=(), gated=False, fail_open=None, fail_run=None, log_path=None, epochs=1):
         self.initial = list(records)
+        self.epochs = epochs  # each trial reports this many train epochs before it waits (gated) or ends
         self.gated = gated
         self.gate = threading.Semaphore(0)
         self.pause = threading.Event()
@@ -117,8 +138,11 @@ class FakeEngine:
                 number = self.next_number
                 self.next_number += 1
                 on_event(TrialStarted(number, params_for(number)))
+                on_event(StageStarted(number, "preflight"))
+                on_event(PreflightMeasured(number, preflight_for(number)))
                 on_event(StageStarted(number, "train"))
-                on_event(EpochEnded(number, "train", 1, 1, {"loss": 0.5}))
+                for epoch in range(1, self.epochs + 1):
+                    on_event(EpochEnded(number, "train", epoch, self.epochs, epoch_logs(number, epoch)))
                 while self.gated and not self.aborted.is_set() and not self.gate.acquire(timeout=0.01):
                     pass
                 if self.aborted.is_set():

@@ -14,7 +14,7 @@ import time
 from fault_injection import inject
 
 from tinynas_tui.executor.protocol import TrialError
-from tinynas_tui.core.events import StageFinished, StageStarted, TrialFinished
+from tinynas_tui.core.events import PreflightMeasured, StageFinished, StageStarted, TrialFinished
 
 
 def prepare(config):
@@ -29,6 +29,7 @@ def prepare(config):
 def run_trial(request, state, emit):
     params = request.params
     inject(state["faults"].get(request.number), request.number)
+    emit(PreflightMeasured(request.number, {"params": 1000 + request.number, "macs": 5000}))
     emit(StageStarted(request.number, "train"))
     time.sleep(float(params.get("sleep", 0)))
     if params.get("fail"):

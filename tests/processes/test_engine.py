@@ -101,8 +101,8 @@ def test_bulk_read_gives_the_records_optuna_gives(tmp_path):
     assert full.records == expected
     summary = read_study(storage, study._study_id, summary=True)
     assert summary.records == [
-        replace(r, params={}, attrs={k: v for k, v in r.attrs.items() if k in SUMMARY_ATTRS}, seconds=None,
-                partial=True) for r in expected]
+        replace(r, params={}, attrs={k: v for k, v in r.attrs.items() if k in SUMMARY_ATTRS}, partial=True)
+        for r in expected]
     running = {t._trial_id for t in study.get_trials() if not t.state.is_finished()}
     assert summary.unfinished_ids == running and summary.max_trial_id == max(t._trial_id for t in study.get_trials())
 

@@ -87,3 +87,37 @@ def test_export_modal(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=export)
+
+
+def test_running_trial_detail_at_80x24(snap_compare, monkeypatch):
+    """A trial the app runs, held running after 3 epochs, its elapsed time fixed at 1:23."""
+    from tinynas_tui.tui.widgets.trial_detail import view as detail_view
+
+    class Clock:  # the detail's clock: real time until the trial runs, then its start + 83 s
+        now = None
+
+        @classmethod
+        def time(cls):
+            import time
+
+            return time.time() if cls.now is None else cls.now
+
+    monkeypatch.setattr(detail_view, "time", Clock)
+    engine = FakeEngine([complete_record(i) for i in range(9)] + [failed_record(9)], gated=True, epochs=3)
+    app = create_app(engine, trials=1)
+
+    async def running(pilot):
+        for _ in range(2000):
+            record = pilot.app.book.get(10)
+            if record is not None and record.live is not None and len(record.live.epochs) == 3:
+                break
+            await pilot.pause(0.01)
+        Clock.now = pilot.app.book.get(10).started_at + 83
+        detail = pilot.app.query_one("#detail")
+        for _ in range(2000):  # the detail is rendered in a worker thread, its time line by a 1 s timer
+            pilot.app.query_one("#trials").move_to(10)
+            if detail.up_to_date and detail._time_row is not None and "1:23" in detail._lines[detail._time_row].text:
+                break
+            await pilot.pause(0.01)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=running)

@@ -38,6 +38,16 @@ class EpochEnded:
 
 
 @dataclass(frozen=True)
+class PreflightMeasured:
+    """The built, untrained model's pre-flight figures (`tinynas_tui.core.figures` names: parameters,
+    MACs, estimated int8 weight, activation and model bytes, a board latency estimate), sent before
+    the budgets are checked and training starts."""
+
+    number: int
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class TrialFinished:
     """A trial completed: its objectives and every other figure it measured."""
 

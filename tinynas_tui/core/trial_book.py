@@ -7,13 +7,16 @@ Textual), so it is cheap to test and to recompute when the user changes a weight
 
 from __future__ import annotations
 
+import statistics
+import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import (
     EpochEnded,
+    PreflightMeasured,
     StageStarted,
     TrialFailed,
     TrialFinished,
@@ -21,6 +24,7 @@ from tinynas_tui.core.events import (
     TrialStarted,
 )
 from tinynas_tui.core.figures import FINISHED, FROM_OPTUNA, STATES
+from tinynas_tui.core.live_trial import LiveTrial
 from tinynas_tui.core.scoring import Weights, dominates, front_numbers
 
 
@@ -37,6 +41,10 @@ class TrialRecord:
     seconds: float | None = None
     partial: bool = False
     """Only the attributes the table and ranking use were read (no parameters); the engine has the rest."""
+    started_at: float | None = None
+    """When the trial started (``time.time()`` seconds): from storage, or when this process heard it start."""
+    live: LiveTrial | None = None
+    """What this process heard while the trial runs (its epochs, pre-flight figures); None otherwise."""
 
     @property
     def accuracy(self) -> float | None:
@@ -87,7 +95,9 @@ class TrialRecord:
         if trial.datetime_start and trial.datetime_complete:
             seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
         values = tuple(trial.values) if state == "complete" and trial.values else None
-        return cls(trial.number, state, dict(trial.params), values, stored_figures.of_trial(trial), None, seconds)
+        started = trial.datetime_start.timestamp() if trial.datetime_start else None
+        return cls(trial.number, state, dict(trial.params), values, stored_figures.of_trial(trial), None, seconds,
+                   started_at=started)
 
 
 @dataclass(frozen=True)
@@ -156,8 +166,10 @@ class TrialBook:
     arrive, so a finished trial costs O(front) rather than a pass over the whole study.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.records: dict[int, TrialRecord] = {}
+        self._clock = clock  # when live events happen (trial start, stage start, epoch end)
+        self._typical: tuple[int, tuple[float, int] | None] = (-1, None)  # (complete_changes, typical_seconds)
         self._counts: dict[str, int] = dict.fromkeys(STATES, 0)
         self._complete: dict[int, TrialRecord] = {}
         self._front: set[int] | None = set()  # None: recompute on demand
@@ -227,7 +239,7 @@ class TrialBook:
             if old is not None and rec.partial and not old.partial and rec.state == old.state:
                 continue  # a summary never replaces the full record
             if old is not None and rec.state == "running" and old.state == "running":
-                rec = replace(rec, stage=old.stage)
+                rec = replace(rec, stage=old.stage, live=old.live, started_at=rec.started_at or old.started_at)
             if old != rec:
                 self._put(rec)
                 changed.append(rec.number)
@@ -237,30 +249,53 @@ class TrialBook:
     def apply(self, event: object) -> int | None:
         """Fold a live event into the book; return the trial number it changed, if any."""
         self._added = 0
+        now = self._clock()
         if isinstance(event, TrialStarted):
-            self._put(TrialRecord(event.number, "running", dict(event.params), stage="starting"))
+            self._put(TrialRecord(event.number, "running", dict(event.params), stage="starting", started_at=now,
+                                  live=LiveTrial()))
             return event.number
         number = getattr(event, "number", None)
         old = self.records.get(number) if number is not None else None
         if old is None:
             return None
+        live = old.live or LiveTrial()
         if isinstance(event, StageStarted):
-            self._put(replace(old, stage=event.stage))
+            self._put(replace(old, stage=event.stage, live=live.stage_began(event.stage, now)))
         elif isinstance(event, EpochEnded):
-            self._put(replace(old, stage=f"{event.stage} {event.epoch}/{event.epochs}"))
-        elif isinstance(event, TrialFinished):
-            attrs = {**old.attrs, **event.metrics}
-            values = (event.accuracy, event.size_kb, event.latency_ms)
-            self._put(replace(old, state="complete", values=values, attrs=attrs, stage=None))
-        elif isinstance(event, TrialFailed):
-            attrs = {**old.attrs, figures.FAIL_STAGE: event.stage, figures.FAIL_REASON: event.reason}
-            self._put(replace(old, state="failed", attrs=attrs, stage=None))
-        elif isinstance(event, TrialPruned):
-            attrs = {**old.attrs, **event.metrics, figures.PRUNE_STAGE: event.stage, figures.PRUNE_REASON: event.reason}
-            self._put(replace(old, state="pruned", attrs=attrs, stage=None))
+            self._put(replace(old, stage=f"{event.stage} {event.epoch}/{event.epochs}",
+                              live=live.epoch_ended(event, now)))
+        elif isinstance(event, PreflightMeasured):
+            if old.state != "running":
+                return None
+            self._put(replace(old, live=live.measured(event.figures)))
+        elif isinstance(event, (TrialFinished, TrialFailed, TrialPruned)):
+            self._put(self._ended(old, event, now))
         else:
             return None
         return number
+
+    @staticmethod
+    def _ended(old: TrialRecord, event: TrialFinished | TrialFailed | TrialPruned, now: float) -> TrialRecord:
+        seconds = old.seconds if old.started_at is None else max(0.0, now - old.started_at)
+        ended = replace(old, stage=None, live=None, seconds=seconds)
+        if isinstance(event, TrialFinished):
+            values = (event.accuracy, event.size_kb, event.latency_ms)
+            return replace(ended, state="complete", values=values, attrs={**old.attrs, **event.metrics})
+        if isinstance(event, TrialFailed):
+            attrs = {**old.attrs, figures.FAIL_STAGE: event.stage, figures.FAIL_REASON: event.reason}
+            return replace(ended, state="failed", attrs=attrs)
+        attrs = {**old.attrs, **event.metrics, figures.PRUNE_STAGE: event.stage, figures.PRUNE_REASON: event.reason}
+        return replace(ended, state="pruned", attrs=attrs)
+
+    def typical_seconds(self) -> tuple[float, int] | None:
+        """(median duration, how many trials it is of) of the complete trials whose duration is known;
+        None when none is. Computed again only when the complete trials change."""
+        changes, typical = self._typical
+        if changes != self.complete_changes:
+            durations = [r.seconds for r in self._complete.values() if r.seconds is not None]
+            typical = (statistics.median(durations), len(durations)) if durations else None
+            self._typical = (self.complete_changes, typical)
+        return typical
 
     def _sorted_complete(self) -> dict[int, TrialRecord]:
         if not self._complete_sorted:

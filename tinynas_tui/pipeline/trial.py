@@ -22,7 +22,7 @@ from tinynas_tui.core import figures
 from tinynas_tui.core.boards import LatencyBoard
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.dataset_spec import DatasetSpec
-from tinynas_tui.core.events import EpochEnded, StageFinished, StageStarted, TrialFinished
+from tinynas_tui.core.events import EpochEnded, PreflightMeasured, StageFinished, StageStarted, TrialFinished
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
 from tinynas_tui.pipeline.datasets import Dataset, load_dataset
@@ -143,6 +143,7 @@ def _build(trial: _Trial) -> Any:
 
             estimates[figures.EST_LATENCY_MS] = estimate_ops(keras_ops(model), board.core, board.clock_mhz).latency_ms
         trial.metrics.update(estimates)
+        trial.emit(PreflightMeasured(trial.number, dict(estimates)))  # shown while it trains, not only after
         why = trial.state.budgets.preflight(estimates[figures.EST_WEIGHT_BYTES],
                                             estimates[figures.EST_ACTIVATION_BYTES],
                                             estimates.get(figures.EST_LATENCY_MS), board.summary if board else "")

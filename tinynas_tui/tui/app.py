@@ -310,7 +310,8 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
             self._reading.add(number)
             self._read_trial(number)  # a bulk-read trial: its parameters and other figures, in a thread
         order = self.info.space.names if self.info else ()
-        self._detail.show(record, self.ranking, self.budgets, order)
+        typical = self.book.typical_seconds() if record is not None and record.state == "running" else None
+        self._detail.show(record, self.ranking, self.budgets, order, typical)
 
     def _set_state(self, state: RunState) -> None:
         self.state = state

@@ -1,29 +1,22 @@
-"""The detail view of one trial: parameters, every metric, stage timings, layers, budgets, failure.
+"""The detail of one trial as Rich renderables: parameters, every metric, stage timings, layers, budgets,
+failure (a finished trial; a running one's sections are in `running`).
 
 Sizes are bytes / 1024, shown as KiB; counts (MACs, parameters, cycles) in full with thousands separators.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from rich.columns import Columns
-from rich.console import Console, Group
-from rich.style import Style
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import events, work
-from textual.geometry import Region, Size
-from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
-from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
 
 
 def _fmt(value: Any) -> str:
@@ -76,6 +69,12 @@ def _grid(rows: list[tuple[str, str]], title: str) -> Table:
     return grid
 
 
+def param_rows(record: TrialRecord, param_order: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, value) of the trial's parameters, in the search space's order, then any others."""
+    names = [n for n in param_order if n in record.params] + [n for n in record.params if n not in param_order]
+    return [(n, _fmt(record.params[n])) for n in names]
+
+
 def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...]) -> Group:
     """The renderable for one trial; sections sit side by side when the width allows."""
     return Group(describe_head(record, ranking), describe_body(record, budgets, param_order))
@@ -107,8 +106,7 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     if record.reason:
         parts.append(Text(f"why: {inert(record.reason)}", style="bold red"))
     sections: list[Any] = []
-    names = [n for n in param_order if n in record.params] + [n for n in record.params if n not in param_order]
-    sections.append(_grid([(n, _fmt(record.params[n])) for n in names], "parameters"))
+    sections.append(_grid(param_rows(record, param_order), "parameters"))
     if record.values:
         metrics = [
             ("accuracy int8", f"{record.accuracy:.4f}"),
@@ -183,139 +181,3 @@ def _latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
         runtime = "LiteRT builtin kernels: XNNPACK could not run it" if a.get(figures.HOST_LATENCY_NOTE) else "LiteRT"
         rows.append(("host latency", f"{a[figures.HOST_LATENCY_MS]:.3f} ms ({runtime})"))
     return rows
-
-
-PLACEHOLDER = "Highlight a trial to see its details."
-
-
-class TrialDetail(ScrollView):
-    """Everything known about the highlighted trial.
-
-    A Line-API view. The description is rendered to lines in a worker thread (Rich lays out its
-    columns and tables in ~10 ms, too long for the event loop while a study runs); several changes
-    before the lines arrive cost one rendering. Repaints and scrolling only copy lines, only lines that
-    differ from those shown are repainted, and a change in the number of lines lays nothing out.
-    """
-
-    DEFAULT_CSS = """
-    TrialDetail { height: 1fr; padding: 0 1; overflow-x: hidden; overflow-y: scroll;  /* a scrollbar that came and went would lay out the screen */ }
-    """
-
-    class Rendered(Message):
-        """Lines rendered by the worker for ``key`` (renderable, width, style)."""
-
-        def __init__(self, key: tuple, lines: list[Strip]) -> None:
-            super().__init__()
-            self.key = key
-            self.lines = lines
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.renderable: Any = PLACEHOLDER
-        self._shown: tuple = ()
-        self._lines: list[Strip] = []
-        self._wanted: tuple = ()  # (renderable, width, style) last sent to the worker
-        self._have: tuple = ()  # what self._lines are of
-        self._pending = False
-        self._body: tuple = ((), None)  # (body_key, its renderable): kept while only the head changes
-        self._body_lines: tuple = (None, 0, None, [])  # (body renderable, width, style, strips)
-        self._pass: tuple[int, int, Style] | None = None  # (top line, width, base style) in render_lines
-
-    @property
-    def up_to_date(self) -> bool:
-        """True once the lines on screen are those of the current description."""
-        return not self._pending and self._have == self._wanted
-
-    def show(self, record: TrialRecord | None, ranking: Ranking, budgets: Budgets,
-             param_order: tuple[str, ...]) -> None:
-        """Describe ``record`` (None: the placeholder); nothing happens if what it shows is unchanged."""
-        n = record.number if record is not None else None
-        key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order)
-        if key == self._shown:
-            return
-        self._shown = key
-        if record is None:
-            self.renderable = PLACEHOLDER
-        else:
-            # While a trial runs only its head line changes: the body (and, in the worker, its lines:
-            # Rich's layout of the sections is most of the ~10 ms a rendering holds the GIL) is reused.
-            body = body_key(record, budgets, param_order)
-            if body != self._body[0]:
-                self._body = (body, describe_body(record, budgets, param_order))
-            self.renderable = Group(describe_head(record, ranking), self._body[1])
-        if not self._pending:
-            self._pending = True
-            self.call_later(self._request)
-
-    def _request(self) -> None:
-        self._pending = False
-        width = self.scrollable_content_region.width
-        key = (self.renderable, width, self.rich_style)
-        if width <= 0 or key == self._wanted:
-            return
-        self._wanted = key
-        if isinstance(self.renderable, str):  # the placeholder: no layout to compute, draw it now
-            console = Console(width=width, file=io.StringIO(), force_terminal=True, legacy_windows=False)
-            lines = console.render_lines(self.renderable, console.options.update_width(width), style=key[2])
-            self.on_trial_detail_rendered(self.Rendered(key, [Strip(line) for line in lines]))
-            return
-        self._render_lines(key)
-
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _render_lines(self, key: tuple) -> None:
-        renderable, width, style = key
-        head, body = renderable.renderables
-        console = Console(width=width, file=io.StringIO(), force_terminal=True, legacy_windows=False)
-        options = console.options.update_width(width)
-        lines = [Strip(line) for line in console.render_lines(head, options, style=style, pad=False)]
-        cached_body, cached_width, cached_style, body_lines = self._body_lines
-        if (cached_body, cached_width, cached_style) != (body, width, style):
-            body_lines = [Strip(line) for line in console.render_lines(body, options, style=style, pad=False)]
-            self._body_lines = (body, width, style, body_lines)  # one tuple: another thread sees all or none
-        self.post_message(self.Rendered(key, lines + body_lines))
-
-    def on_trial_detail_rendered(self, message: Rendered) -> None:
-        message.stop()
-        if message.key != self._wanted:
-            return  # a newer rendering is on its way
-        same_look = message.key[1:] == self._have[1:]  # same width and style: lines compare as drawn
-        before, self._have, self._lines = self._lines, message.key, message.lines
-        set_virtual_size(self, Size(message.key[1], len(self._lines)))
-        if not same_look:
-            self.refresh()
-            return
-        # A running trial's description changes a line or two at a time (its stage, a timing): repaint
-        # only the lines on screen that differ (16 lines cost 3-8 ms of the loop on a busy machine).
-        top, lines = round(self.scroll_y), self._lines
-        refresh_stale_lines(self, lambda y: _line(before, top + y) != _line(lines, top + y))
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._request()
-
-    def _pass_values(self) -> tuple[int, int, Style]:
-        return round(self.scroll_y), self.scrollable_content_region.width, self.rich_style
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # `rich_style` walks the ancestors' styles (~25 µs): once per pass, not once per line.
-        self._pass = self._pass_values()
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass = None
-
-    def render_line(self, y: int) -> Strip:
-        top, width, base = self._pass or self._pass_values()
-        index = top + y
-        if index >= len(self._lines):
-            return Strip.blank(width, base)
-        return self._lines[index].crop_extend(0, width, base)
-
-    def plain_text(self, width: int = 120) -> str:
-        """What the view shows, as plain text (for tests and logs)."""
-        console = Console(width=width, file=io.StringIO(), color_system=None)
-        console.print(self.renderable)
-        return console.file.getvalue()
-
-
-def _line(lines: list[Strip], index: int) -> Strip | None:
-    return lines[index] if index < len(lines) else None
