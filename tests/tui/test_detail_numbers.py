@@ -63,3 +63,11 @@ def test_an_unknown_or_unmeasurable_figure_is_said_so():
     assert check_text("RAM", 64, None) == "not measured (budget 64 KiB)"
     assert check_text("flash", 100, math.nan) == "not measurable: counted over the 100 KiB budget"
     assert check_text("flash", 100, 100.0) == "100.0 KiB, within 100 KiB"
+
+
+def test_the_detail_says_where_the_trial_trained_and_which_process_ran_it():
+    attrs = {**ATTRS, figures.TIMINGS: {"train": 1.5}, figures.TRAINED_ON: "GPU 1 (NVIDIA H200)",
+             figures.WORKER_HOST: "box:4242"}
+    text = text_of(TrialRecord(3, "complete", {}, (0.9, 20.0, 12.5), attrs))
+    assert re.search(r"trained on\s+GPU 1 \(NVIDIA H200\)", text) and re.search(r"run by\s+box:4242", text)
+    assert "trained on" not in text_of(TrialRecord(3, "complete", {}, (0.9, 20.0, 12.5), ATTRS))

@@ -147,8 +147,10 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     timings = a.get(figures.TIMINGS) or {}
     if timings:
         total = sum(timings.values())
-        sections.append(_grid([(k, f"{v:.2f} s") for k, v in timings.items()] + [("total", f"{total:.2f} s")],
-                              "stage timings"))
+        where = [(label, str(a[name])) for label, name in (("trained on", figures.TRAINED_ON),
+                                                          ("run by", figures.WORKER_HOST)) if a.get(name)]
+        sections.append(_grid([(k, f"{v:.2f} s") for k, v in timings.items()] + [("total", f"{total:.2f} s")]
+                              + where, "stage timings"))
     layers = a.get(figures.LAYERS) or []
     if isinstance(layers, str):  # only the one-line summary was read (`stored_figures.layers_line`)
         sections.append(_grid([("", layers)], "layers"))
