@@ -53,6 +53,8 @@ async def test_two_marked_trials_side_by_side_with_what_differs(size):
         await until(pilot, lambda: isinstance(app.screen, CompareScreen), "the compare view")
         screen = compare_screen(app)
         assert [r.number for r in screen.records] == [1, 4]
+        await pilot.pause()
+        assert "kernel_size" in app.export_screenshot()  # drawn on screen, not only describable
         text = screen.plain_text(width=size[0] - 4)
         one, four = complete_record(1), complete_record(4)
         assert f"{one.accuracy:.4f}" in line_of(text, "accuracy int8")

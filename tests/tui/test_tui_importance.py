@@ -50,6 +50,7 @@ async def test_shows_computing_then_each_objective_ranked_with_its_trial_count(s
             name, share = entry.ranked[0]
             assert f"{share:.1%}" in text and name in text
         await pilot.pause()
+        assert "TFLite" in app.export_screenshot()  # drawn on screen
         for bars in app.screen.query(ObjectiveBars):  # drawn to its width: nothing wraps or is cut
             assert bars.size.width <= size[0]
             assert bars.size.height == 1 + len(bars.entry.ranked)

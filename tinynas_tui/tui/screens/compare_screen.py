@@ -143,8 +143,7 @@ class CompareScreen(ModalScreen[None]):
         return Group(*self._notes(), table)
 
     def _show(self) -> None:
-        if self.is_mounted:
-            self.query_one("#compare-body", Static).update(self.renderable())
+        self.query_one("#compare-body", Static).update(self.renderable())
 
     def plain_text(self, width: int = 120) -> str:
         """What the view shows, as plain text (for tests)."""
