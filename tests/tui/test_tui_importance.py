@@ -99,9 +99,18 @@ async def test_the_score_uses_the_weights_shown():
         assert len(app.screen_stack) == 2 and len(engine.importance_weights) == 1
 
 
-async def test_the_key_is_in_the_palette_and_the_help():
+async def test_the_keys_are_in_the_palette_and_the_help():
+    from textual.widgets import HelpPanel
+
     from tinynas_tui.tui.commands import palette_bindings
 
     app = create_app(FakeEngine(records(1)), paused=True)
     ids = {binding.id for binding, _ in palette_bindings(app)}
     assert {"view.importance", "view.compare"} <= ids
+    async with app.run_test(size=(160, 48)) as pilot:
+        await opened(pilot)
+        await pilot.press("f1")
+        await until(pilot, lambda: app.screen.query(HelpPanel), "the keys panel")
+        await pilot.pause()
+        shown = app.export_screenshot()
+        assert "Which&#160;parameters&#160;decide" in shown and "Compare&#160;the&#160;two&#160;marked" in shown

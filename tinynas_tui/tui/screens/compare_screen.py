@@ -80,7 +80,6 @@ class CompareScreen(ModalScreen[None]):
         a, b = self.records
         dialog = self.query_one("#compare-dialog")
         dialog.border_title = f"Trial {a.number} and trial {b.number}"
-        dialog.border_subtitle = "≠ differs · d only differences"
         for record in self.records:
             if record.partial:
                 self._read(record.number)
@@ -106,6 +105,9 @@ class CompareScreen(ModalScreen[None]):
 
     def watch_only_differences(self) -> None:
         self._show()
+
+    def _subtitle(self) -> str:
+        return "≠ differs · d: every row" if self.only_differences else "≠ differs · d: only differences"
 
     def action_toggle_differences(self) -> None:
         self.only_differences = not self.only_differences
@@ -143,6 +145,7 @@ class CompareScreen(ModalScreen[None]):
         return Group(*self._notes(), table)
 
     def _show(self) -> None:
+        self.query_one("#compare-dialog").border_subtitle = self._subtitle()
         self.query_one("#compare-body", Static).update(self.renderable())
 
     def plain_text(self, width: int = 120) -> str:
