@@ -94,6 +94,8 @@ async def test_the_score_uses_the_weights_shown():
         await pilot.press("i")
         await until(pilot, lambda: engine.importance_weights, "computed")
         assert engine.importance_weights == [Weights(1.0, 2.0, 3.0)]
+        await until(pilot, lambda: screen(app).report is not None, "the report")
+        assert "The score weighs ACC, SIZE, LATENCY by 1,2,3" in screen(app).plain_text()
         await pilot.press("i")  # over the view: no second view
         await pilot.pause()
         assert len(app.screen_stack) == 2 and len(engine.importance_weights) == 1
@@ -114,3 +116,15 @@ async def test_the_keys_are_in_the_palette_and_the_help():
         await pilot.pause()
         shown = app.export_screenshot()
         assert "Which&#160;parameters&#160;decide" in shown and "Compare&#160;the&#160;two&#160;marked" in shown
+
+
+async def test_not_before_the_study_is_open():
+    engine = FakeEngine(records(MIN_TRIALS), fail_open=RuntimeError("no such database"))
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state == "failed", "the open failed")
+        await pilot.press("escape")  # the error dialog
+        await until(pilot, lambda: len(app.screen_stack) == 1, "back on the main screen")
+        await pilot.press("i")
+        await until(pilot, lambda: any("not open yet" in n.message for n in app._notifications), "the toast")
+        assert not isinstance(app.screen, ImportanceScreen) and engine.importance_weights == []

@@ -17,8 +17,12 @@ class AnalysisViews:
     def action_importance(self: Any) -> None:
         from tinynas_tui.tui.screens.importance_screen import ImportanceScreen
 
-        if self._on_main_screen():
-            self.push_screen(ImportanceScreen(self.engine, self.weights))
+        if not self._on_main_screen():
+            return
+        if self.info is None:  # the engine has no study yet (opening, or it failed to open)
+            self.notify("The study is not open yet", title="Importance", severity="warning")
+            return
+        self.push_screen(ImportanceScreen(self.engine, self.weights))
 
     def action_compare(self: Any) -> None:
         from tinynas_tui.tui.screens.compare_rows import pick_pair

@@ -13,13 +13,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tinynas_tui.core.importance import STABLE_TRIALS, ImportanceReport, ObjectiveImportance
 from tinynas_tui.core.inert_text import inert
-from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.scoring import WEIGHT_NAMES, Weights
 from tinynas_tui.tui.messages import ImportanceComputed
 
 COMPUTING = "computing… (Optuna reads every complete trial)"
@@ -49,9 +49,11 @@ def objective_text(entry: ObjectiveImportance, width: int) -> Text:
     return text
 
 
-def report_caption(report: ImportanceReport) -> Text:
-    """Which evaluator, how many trials, and what the figures cannot say."""
+def report_caption(report: ImportanceReport, weights: Weights) -> Text:
+    """Which evaluator, how many trials, what the score is, and what the figures cannot say."""
     text = Text.assemble((inert(report.evaluator), "bold"), f", over {report.trials} complete trials.")
+    if report.objectives:
+        text.append(f" The score weighs {', '.join(WEIGHT_NAMES)} by {weights.as_text()} (budgets aside).")
     if report.objectives and report.trials < STABLE_TRIALS:
         text.append(f" Few trials: the best 10 % is {max(1, -(-report.trials // 10))}; "
                     f"from {STABLE_TRIALS} trials the ranking is steadier.", style="italic")
@@ -89,7 +91,7 @@ class ImportanceScreen(ModalScreen[None]):
         #importance-dialog {
             width: 96%; max-width: 150; height: 1fr; max-height: 46; margin: 1 0; padding: 0 1;
             border: round $accent; border-title-color: $text-accent; border-title-style: bold;
-            background: $surface; overflow-y: auto;
+            background: $surface;
         }
         &.-narrow #importance-dialog { width: 100%; margin: 0; }
         #importance-caption { height: auto; margin-bottom: 1; }
@@ -113,7 +115,7 @@ class ImportanceScreen(ModalScreen[None]):
         self.error: BaseException | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="importance-dialog"):
+        with VerticalScroll(id="importance-dialog"):
             yield Static(COMPUTING, id="importance-caption")
             yield Grid(id="importance-grid")
         yield Footer()
@@ -140,7 +142,7 @@ class ImportanceScreen(ModalScreen[None]):
             return
         report: ImportanceReport = message.report  # type: ignore[assignment]
         self.report = report
-        text = report_caption(report)
+        text = report_caption(report, self.weights)
         if report.note:
             text.append(f"\nNo importance: {inert(report.note)}.", style="bold")
         caption.update(text)
