@@ -10,6 +10,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinynas_tui.core.importance import (
+    MIN_TRIALS, OBJECTIVE_LABELS, ImportanceReport, ObjectiveImportance, too_few_note,
+)
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.events import (
     EpochEnded,
@@ -100,6 +103,10 @@ class FakeEngine:
         self.export_bases: list[tuple] = []
         """(weights, budgets) of each export planned."""
         self.closed = False
+        self.importance_gate: threading.Event | None = None
+        """Set to an unset Event to hold `importance` until the test sets it."""
+        self.importance_error: Exception | None = None
+        self.importance_weights: list = []
         self.study_name = "mnist-5k-single-conv-quick"
         self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
 
@@ -206,6 +213,28 @@ class FakeEngine:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         return list(plan.files)
+
+    def importance(self, weights):
+        """A report shaped as the real one: each parameter's share by how many values it took, in the
+        complete trials the engine opened with (too few: the real note)."""
+        self.importance_weights.append(weights)
+        if self.importance_gate is not None:
+            self.importance_gate.wait(timeout=20)
+        if self.importance_error is not None:
+            raise self.importance_error
+        complete = [r for r in self.initial if r.state == "complete"]
+        if len(complete) < MIN_TRIALS:
+            return ImportanceReport("fake evaluator", len(complete), note=too_few_note(len(complete)))
+        values = {}
+        for r in complete:
+            for name, value in r.params.items():
+                values.setdefault(name, set()).add(value)
+        varied = {n: len(v) for n, v in values.items() if len(v) > 1}
+        total = sum(varied.values())
+        ranked = tuple(sorted(((n, k / total) for n, k in varied.items()), key=lambda p: (-p[1], p[0])))
+        objectives = tuple(ObjectiveImportance(name, len(complete), ranked) for name in OBJECTIVE_LABELS)
+        return ImportanceReport("fake evaluator", len(complete), objectives,
+                                tuple(sorted(n for n in values if n not in varied)))
 
     def close(self):
         self.closed = True

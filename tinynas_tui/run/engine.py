@@ -210,6 +210,12 @@ class OptunaEngine:
 
         return write_export(plan, force=force)
 
+    def importance(self, weights: Any) -> Any:
+        """Parameter importance per objective and for the score under ``weights`` (`ImportanceReport`)."""
+        from tinynas_tui.search.importance import param_importances
+
+        return param_importances(self._require().study, weights)
+
     def close(self) -> None:
         if self._process is not None:
             self._process.close()

@@ -3,7 +3,7 @@
 The app never runs a trial itself: the engine's study process does, and a thread of the app waits on
 it and only posts the events it hands back (`TrialEventArrived`); opening, polling and reading trials
 happen in threads too (`StudyOpening`). The handlers here own all state: the trial book, the ranking,
-the run state. Study controls and the export flow are mixins beside this module.
+the run state. Study controls, the export flow and the analysis views are mixins beside this module.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tinynas_tui.core.events import (
 )
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.tui.analysis_views import AnalysisViews
 from tinynas_tui.tui.commands import StudyCommands
 from tinynas_tui.tui.engine_api import Engine, EngineInfo
 from tinynas_tui.tui.eta import TrialClock
@@ -49,7 +50,7 @@ from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
-class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
+class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -74,6 +75,10 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         Binding("f9,e", "export", "Export", id="trials.export",
                 tooltip="Export the marked trials (or the highlighted one)"),
         Binding("f4,v", "pareto", "Pareto", id="view.pareto", tooltip="Accuracy against size and latency"),
+        Binding("i", "importance", "Importance", show=False, id="view.importance",
+                tooltip="Which parameters decide accuracy, size, latency and the score"),
+        Binding("c", "compare", "Compare", show=False, id="view.compare",
+                tooltip="Compare the two marked trials (or the marked and the highlighted one) side by side"),
         Binding("f3,l", "toggle_log", "Log", id="view.log", tooltip="Show or hide the worker log"),
         Binding("f2,b", "toggle_sidebar", "Panel", id="view.sidebar",
                 tooltip="Show or hide the search space and weights"),

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from tinynas_tui.core.boards import LatencyBoard
+from tinynas_tui.core.importance import ImportanceReport
 from tinynas_tui.core.pipeline_config import PipelineConfig
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.trial_book import TrialRecord
 
@@ -48,4 +50,7 @@ class Engine(Protocol):
                     budgets: Any) -> Any:
         """What exporting would write, ranked with the app's weights and budgets (those the table shows)."""
     def write_export(self, plan: Any, force: bool) -> list[Any]: ...
+    def importance(self, weights: Weights) -> ImportanceReport:
+        """Parameter importance per objective (and the score under ``weights``) of the complete trials."""
+        ...
     def close(self) -> None: ...

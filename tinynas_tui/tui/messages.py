@@ -93,3 +93,12 @@ class ExportFailed(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class ImportanceComputed(Message):
+    """Parameter importance was computed (``report``), or computing it raised (``error``)."""
+
+    def __init__(self, report: object = None, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
