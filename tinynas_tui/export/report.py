@@ -254,7 +254,7 @@ def weights_formula(weights: Weights) -> str:
             f"latency_ms × {weights.latency_ms:g}")
 
 
-def _fmt(value: Any, spec: str) -> str:
+def value_text(value: Any, spec: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     return format(value, spec)
@@ -293,10 +293,10 @@ def markdown_report(ctx: ReportContext) -> str:
             a = r.attrs
             files = ", ".join(_code(name) for name in ctx.files.get(r.number, []))
             lines.append("| " + " | ".join([
-                str(r.number), _fmt(r.accuracy, ".4f"), _fmt(a.get(figures.FLOAT_ACCURACY), ".4f"),
-                _fmt(r.size_kb, ".1f"), _fmt(r.latency_ms, ".2f"), _fmt(_kb(a.get(figures.ARENA_BYTES)), ".1f"),
-                _fmt(a.get(figures.MACS), ","), _fmt(a.get(figures.PARAMS), ","),
-                _fmt(ctx.ranking.scores.get(r.number), ".2f"), _fmt(ctx.ranking.ranks.get(r.number), "d"),
+                str(r.number), value_text(r.accuracy, ".4f"), value_text(a.get(figures.FLOAT_ACCURACY), ".4f"),
+                value_text(r.size_kb, ".1f"), value_text(r.latency_ms, ".2f"), value_text(_kb(a.get(figures.ARENA_BYTES)), ".1f"),
+                value_text(a.get(figures.MACS), ","), value_text(a.get(figures.PARAMS), ","),
+                value_text(ctx.ranking.scores.get(r.number), ".2f"), value_text(ctx.ranking.ranks.get(r.number), "d"),
                 "★" if r.number in ctx.ranking.front else "", files.replace("|", "\\|"),
             ]) + " |")
         lines.append("")

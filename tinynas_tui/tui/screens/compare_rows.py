@@ -12,8 +12,7 @@ from typing import Any
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
-from tinynas_tui.tui.widgets.trial_detail import _fmt as value_text
-from tinynas_tui.tui.widgets.trial_detail import _latency_rows, count_text, quantization_text
+from tinynas_tui.tui.widgets.trial_detail import count_text, latency_rows, quantization_text, value_text
 
 Row = tuple[str, str, str]
 """(label, the first trial's text, the second's)."""
@@ -43,7 +42,7 @@ def _objectives(r: TrialRecord) -> list[tuple[str, str]]:
     if not r.values:
         return [("accuracy int8", NONE), ("size", NONE), ("latency", NONE)]
     return [("accuracy int8", f"{r.accuracy:.4f}"), ("size", f"{r.size_kb:.1f} KiB"),
-            ("latency", _latency_rows(r)[0][1])]
+            ("latency", latency_rows(r)[0][1])]
 
 
 def _figures(r: TrialRecord, ranking: Ranking, budgets: Budgets) -> list[tuple[str, str]]:

@@ -1,7 +1,14 @@
 """The detail view of one trial: `TrialDetail` (the widget, in `view`) over the finished trial's sections
 (`sections`) and the running trial's progress (`running`)."""
 
-from tinynas_tui.tui.widgets.trial_detail.sections import count_text, kib_text, quantization_text
+from tinynas_tui.tui.widgets.trial_detail.sections import (
+    count_text,
+    kib_text,
+    latency_rows,
+    quantization_text,
+    value_text,
+)
 from tinynas_tui.tui.widgets.trial_detail.view import PLACEHOLDER, TrialDetail, describe
 
-__all__ = ["PLACEHOLDER", "TrialDetail", "count_text", "describe", "kib_text", "quantization_text"]
+__all__ = ["PLACEHOLDER", "TrialDetail", "count_text", "describe", "kib_text", "latency_rows", "quantization_text",
+           "value_text"]

@@ -19,7 +19,7 @@ from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
 
-def _fmt(value: Any) -> str:
+def value_text(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -30,7 +30,7 @@ def _fmt(value: Any) -> str:
 def count_text(value: Any) -> str:
     """A count in full with thousands separators (``1,234,567``); ``—`` when unknown."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "—" if value is None else _fmt(value)
+        return "—" if value is None else value_text(value)
     return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
 
 
@@ -72,7 +72,7 @@ def _grid(rows: list[tuple[str, str]], title: str) -> Table:
 def param_rows(record: TrialRecord, param_order: tuple[str, ...]) -> list[tuple[str, str]]:
     """(name, value) of the trial's parameters, in the search space's order, then any others."""
     names = [n for n in param_order if n in record.params] + [n for n in record.params if n not in param_order]
-    return [(n, _fmt(record.params[n])) for n in names]
+    return [(n, value_text(record.params[n])) for n in names]
 
 
 def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...]) -> Group:
@@ -110,9 +110,9 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     if record.values:
         metrics = [
             ("accuracy int8", f"{record.accuracy:.4f}"),
-            ("accuracy float", _fmt(a.get(figures.FLOAT_ACCURACY))),
+            ("accuracy float", value_text(a.get(figures.FLOAT_ACCURACY))),
             ("size", f"{record.size_kb:.1f} KiB"),
-            *_latency_rows(record),
+            *latency_rows(record),
             ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KiB"),
             ("MACs", count_text(a.get(figures.MACS))),
             ("parameters", count_text(a.get(figures.PARAMS))),
@@ -168,7 +168,7 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     return Group(*parts)
 
 
-def _latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
+def latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
     """The latency objective (the board estimate, or the host's measurement) and what it rests on."""
     a = record.attrs
     board = a.get(figures.LATENCY_BOARD)
