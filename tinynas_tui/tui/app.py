@@ -40,6 +40,7 @@ from tinynas_tui.tui.opening import StudyOpening
 from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
+from tinynas_tui.tui.table_fit import fit_to_rows
 from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
@@ -297,6 +298,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         table = self._table
         records = [r for r in map(self.book.get, changed) if r is not None]
         table.update_rows(records, self.ranking)
+        fit_to_rows(table)  # the split follows the rows (a layout only while the table grows to its share)
         if stale or ranked:
             self._spark.show(self.book.complete(), self.ranking)
         if stale or ranked or table.highlighted_number in changed:
