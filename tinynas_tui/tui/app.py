@@ -41,6 +41,7 @@ from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
 from tinynas_tui.tui.table_fit import fit_to_rows
+from tinynas_tui.tui.toasts import FewToasts
 from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
@@ -50,7 +51,7 @@ from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
-class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
+class TinyNasApp(StudyOpening, StudyControls, ExportFlow, FewToasts, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -112,6 +113,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         self._status.following = self._table.following
         self._spark = ScoreSpark(id="spark")
         self._detail = TrialDetail(id="detail")
+        self.toast_free = self._detail  # toasts leave its first line in view
 
     # -- layout --------------------------------------------------------------------------------
 
