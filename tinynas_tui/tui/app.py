@@ -77,6 +77,8 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, FewToasts, App[None]):
                 tooltip="Export the marked trials (or the highlighted one)"),
         Binding("f4,v", "pareto", "Pareto", id="view.pareto", tooltip="Accuracy against size and latency"),
         Binding("f3,l", "toggle_log", "Log", id="view.log", tooltip="Show or hide the worker log"),
+        Binding("R", "raw_log", "Raw log", show=False, id="view.log_raw",
+                tooltip="Worker log: every line as written, or tagged with its trial and the chatter hidden"),
         Binding("f2,b", "toggle_sidebar", "Panel", id="view.sidebar",
                 tooltip="Show or hide the search space and weights"),
         Binding("ctrl+t", "focus_table", "Table", show=False, id="view.table", tooltip="Focus the trial table"),
@@ -247,6 +249,11 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, FewToasts, App[None]):
         pane = self.query_one(LogPane)
         pane.toggle_class("-visible")
         pane.flush_held()
+
+    def action_raw_log(self) -> None:
+        pane = self.query_one(LogPane)
+        pane.add_class("-visible")
+        pane.toggle_raw()
 
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("-sidebar-toggled")
