@@ -33,7 +33,9 @@ NOISE = re.compile("|".join((
     r"^To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.$",
     r"^Saved artifact at '",
 )))
-"""Lines of library chatter (collected from real trials' logs: tests/tui/fixtures/worker.log)."""
+"""Lines of library chatter. The absl prefixes, ``fully_quantize``, the XNNPACK delegate, the AVX2 notice and
+the tf_keras warning are those of a real trial's log (tests/tui/fixtures/worker.log); the rest are
+TensorFlow's other known formats (its older C++ prefix, Python absl logging, MLIR's summary of ops)."""
 
 
 def is_noise(line: str) -> bool:
