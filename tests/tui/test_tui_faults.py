@@ -24,9 +24,11 @@ class FaultyEngine(FakeEngine):
 @pytest.mark.asyncio
 async def test_faults_are_notified_and_the_study_goes_on():
     app = create_app(FaultyEngine(), trials=2)
+    messages: list[str] = []  # every notice given (the screen keeps only the newest two toasts)
+    show = app.notify
+    app.notify = lambda message, **kwargs: (messages.append(message), show(message, **kwargs))[1]
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.state == "finished", "the two trials")
-        messages = [n.message for n in app._notifications]
         assert "Storage busy (database is locked); retrying in 2.0 s" in messages
         assert any(m.startswith("Trial 7 stopped beating") for m in messages)
         assert any(m.startswith("Trial 3: result lost.") for m in messages)

@@ -4,10 +4,11 @@
     tinynas-tui export --pareto --out DIR        # every trial on the Pareto front
     tinynas-tui export --best 3 --out DIR        # the 3 best by weighted score (--weights)
 
-Prints one line per written file, one per skipped trial or file, and a summary. Exit codes: 0 when
-something was exported, 1 when every chosen trial had to be skipped (nothing written), 2 on bad input
-(one line on stderr: unknown trial or format, several studies and no --study, an existing file without
---force, ...). Reads the storage and the artifact store, and writes only inside --out. No TensorFlow.
+Prints one line per written file, one per skipped trial or file, and a summary. A format given by default
+(no ``--format``) that a trial cannot give, the ``.keras`` of a study that kept none, is one note in the
+summary, not a line per trial. Exit codes: 0 when something was exported, 1 when every chosen trial had
+to be skipped (nothing written), 2 on bad input (one line on stderr: unknown trial or format, several
+studies and no --study, an existing file without --force, ...). Reads the storage and the artifact store, and writes only inside --out. No TensorFlow.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def build_export_parser() -> argparse.ArgumentParser:
     which.add_argument("--best", type=positive_int, metavar="K",
                        help="the K best complete trials by weighted score (over-budget trials last)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
-    p.add_argument("--format", metavar="LIST", default=",".join(FORMATS),
-                   help=f"comma-separated formats among {', '.join(FORMATS)} (default: all)")
+    p.add_argument("--format", metavar="LIST",
+                   help=f"comma-separated formats among {', '.join(FORMATS)} (default: all, the .keras where "
+                        "the study kept it; named here, a trial without one is listed as skipped)")
     p.add_argument("--force", action="store_true", help="overwrite files that exist already")
     add_weights_option(p)
     g = p.add_argument_group("storage")
@@ -107,10 +109,12 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
 
     weights = Weights.parse(args.weights)
     formats = parse_formats(args.format)  # bad input is refused before the storage is opened
+    # Formats named by the user; a default one a trial cannot give is noted once, not per trial.
+    asked = () if args.format is None or args.format.strip().lower() == "all" else formats
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study, store, target = _open_study(args)
     numbers = select_trials(study, numbers=args.trial, pareto=args.pareto, best=args.best, weights=weights)
-    plan = plan_export(study, store, numbers, Path(args.out), formats, weights, storage_url=target.url)
+    plan = plan_export(study, store, numbers, Path(args.out), formats, weights, storage_url=target.url, asked=asked)
     if not plan.trials:
         for skipped in plan.skipped:
             print(f"skipped {skipped}", file=out)

@@ -12,3 +12,9 @@ DESCRIPTIONS: dict[str, str] = {
 }
 FORMATS = tuple(DESCRIPTIONS)
 """Every format, in writing order."""
+
+
+def producible_formats(keeps_keras: bool) -> tuple[str, ...]:
+    """The formats a study's trials can give: all of them, the ``.keras`` only if the study keeps it
+    (its pipeline's ``keep_keras``); an export offers these by default."""
+    return tuple(f for f in FORMATS if keeps_keras or f != "keras")

@@ -129,6 +129,14 @@ class PipelineConfig:
             raise UsageError(f"{source}: curriculum orders data by the teacher, so it needs distill = true")
         return self
 
+    def used_settings(self) -> tuple[str, ...]:
+        """The settings this pipeline's stages read (`STAGE_SETTINGS`), with the switches that turn a
+        stage on, in field order: a ``quick`` pipeline has no use for the pruning schedule."""
+        unused = {name for switch, names in STAGE_SETTINGS.items() if not getattr(self, switch) for name in names}
+        if self.distill:
+            unused.add("epochs")  # the teacher and the distilled student train instead
+        return tuple(f.name for f in fields(self) if f.name != "name" and f.name not in unused)
+
     @property
     def stages(self) -> tuple[str, ...]:
         """The stages a trial runs, in order."""
@@ -196,6 +204,15 @@ def _has_type(value: Any, kind: str) -> bool:
 def _type_name(kind: str) -> str:
     return {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "text"}.get(kind, kind)
 
+
+STAGE_SETTINGS: dict[str, tuple[str, ...]] = {
+    "quick_eval": ("quick_eval_epochs", "quick_eval_patience", "quick_eval_threshold", "quick_eval_validation"),
+    "distill": ("teacher_epochs", "teacher_batch_size", "distill_alpha", "distill_temperature", "distill_epochs",
+                "curriculum"),
+    "prune": ("prune_initial_sparsity", "prune_final_sparsity", "prune_epochs"),
+    "qat": ("qat_epochs",),
+}
+"""Switch -> the settings only its stage reads (`pipeline/trial.py`)."""
 
 PRESETS: dict[str, PipelineConfig] = {
     "quick": PipelineConfig(),

@@ -11,11 +11,13 @@ import faulthandler
 import importlib
 import os
 import signal
+import sys
 import time
 import traceback
 from typing import Any
 
 from tinynas_tui.core.events import TrialFailed, TrialPruned
+from tinynas_tui.core.log_marks import ended_mark, started_mark
 from tinynas_tui.executor.process_tools import redirect_output, watch_parent
 from tinynas_tui.executor.protocol import (
     PruneTrial,
@@ -51,10 +53,22 @@ def worker_main(conn: Any, config: WorkerConfig, parent_pid: int) -> None:
             return
         if request is None:
             return
-        conn.send(_run_one(entry, state, request, conn.send))
+        conn.send(_run_one(entry, state, request, conn.send, marks=bool(config.log_path)))
 
 
-def _run_one(entry: Any, state: Any, request: TrialRequest, emit: Any) -> Any:
+def _run_one(entry: Any, state: Any, request: TrialRequest, emit: Any, marks: bool = False) -> Any:
+    """Run one trial; with ``marks``, between the log lines that say which trial the output is of."""
+    if not marks:
+        return _run_trial(entry, state, request, emit)
+    print(started_mark(request.number), flush=True)
+    try:
+        return _run_trial(entry, state, request, emit)
+    finally:
+        sys.stderr.flush()  # the trial's tracebacks before its end mark
+        print(ended_mark(request.number), flush=True)
+
+
+def _run_trial(entry: Any, state: Any, request: TrialRequest, emit: Any) -> Any:
     try:
         return entry.run_trial(request, state, emit)
     except PruneTrial as err:

@@ -12,9 +12,9 @@ Per trial (``{study}-trial-{n}``): ``.tflite`` (the stored bytes, unchanged), ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.boards import HOST_LATENCY
@@ -27,6 +27,7 @@ from tinynas_tui.errors import UsageError
 from tinynas_tui.export.c_array import c_identifier, tflite_to_c
 from tinynas_tui.export.files import exists, inside, safe_name
 from tinynas_tui.export.params_json import params_json
+from tinynas_tui.export.planned import ExportPlan, PlannedFile, Skipped
 from tinynas_tui.export.report import ReportContext, csv_text, markdown_report
 from tinynas_tui.export.select import check_numbers, study_book, study_budgets
 from tinynas_tui.search.storage import mask_url
@@ -55,75 +56,6 @@ def parse_formats(text: str | Sequence[str] | None) -> tuple[str, ...]:
     if not parts:
         raise UsageError(f"no export format given: expected a comma-separated list of {', '.join(FORMATS)}")
     return tuple(f for f in FORMATS if f in parts)
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    """One file of an export: its name inside the output folder and how to make its bytes."""
-
-    name: str
-    format: str
-    trial: int | None
-    produce: Callable[[], bytes] = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A chosen trial that is not exported (``format`` None), or one file of a trial that is not."""
-
-    trial: int
-    reason: str
-    format: str | None = None
-
-    def __str__(self) -> str:
-        return f"trial {self.trial}: {inert(self.reason)}"
-
-
-@dataclass
-class ExportPlan:
-    """What an export would write, skip and overwrite; `write_export` writes it.
-
-    Attributes:
-        study_name: The study's name as stored.
-        out_dir: The output folder as given.
-        formats: The formats asked for.
-        trials: The trials that are exported (at least one file each), in order.
-        files: Name inside ``out_dir`` -> the planned file, in writing order.
-        skipped: Trials (and single files) not exported, each with the reason.
-        conflicts: Files that exist already (would be overwritten).
-    """
-
-    study_name: str
-    out_dir: Path
-    formats: tuple[str, ...]
-    trials: list[int] = field(default_factory=list)
-    files: dict[str, PlannedFile] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
-    conflicts: list[Path] = field(default_factory=list)
-
-    def path(self, name: str) -> Path:
-        return self.out_dir / name
-
-    @property
-    def paths(self) -> list[Path]:
-        return [self.path(name) for name in self.files]
-
-    def summary(self, written: Sequence[Path] | None = None) -> str:
-        """One line: ``exported 2 of 3 trials of study 'x' to out: 9 files, 1 skipped``."""
-        count = len(self.files) if written is None else len(written)
-        whole = len({s.trial for s in self.skipped if s.format is None})
-        parts = [s for s in self.skipped if s.format is not None]
-        chosen = len(self.trials) + whole
-        verb = "would export" if written is None else "exported"
-        notes = []
-        if whole:
-            notes.append(f"{whole} trial{'s' if whole != 1 else ''} skipped")
-        if parts:
-            notes.append(f"{len(parts)} file{'s' if len(parts) != 1 else ''} not available "
-                         f"({', '.join(sorted({'.' + s.format for s in parts if s.format}))})")
-        return (f"{verb} {len(self.trials)} of {chosen} trial{'s' if chosen != 1 else ''} of study "
-                f"{inert(repr(self.study_name))} to {self.out_dir}: {count} file{'s' if count != 1 else ''} written"
-                + (f"; {', '.join(notes)}" if notes else ""))
 
 
 def _why_not_exported(record: TrialRecord) -> str | None:
@@ -170,6 +102,7 @@ def plan_export(
     *,
     budgets: Budgets | None = None,
     storage_url: str | None = None,
+    asked: Collection[str] | None = None,
 ) -> ExportPlan:
     """What exporting trials ``numbers`` of ``study`` into ``out_dir`` would write; writes nothing.
 
@@ -184,6 +117,9 @@ def plan_export(
             with the study). The UI passes its own; when they differ from the study's, params.json and
             the report state both (``budgets`` in force, ``study_budgets`` stored).
         storage_url: The storage URL for the report (masked); by default read from the study.
+        asked: The formats named by the user; None: all of ``formats``. A trial without the ``.keras``
+            the study did not keep is skipped for that file only when ``keras`` was asked for by name;
+            otherwise the plan notes it once (`ExportPlan.not_kept`).
 
     Raises:
         UsageError: Unknown trial or format; ``out_dir`` is not a folder; a path would resolve outside it.
@@ -204,6 +140,7 @@ def plan_export(
         definition={**stored_definition(study), "budgets": study_attrs.get("budgets") or {},
                     "latency": study_attrs.get("latency") or {}, "sampler": stored_sampler(study)},
         safe=safe_name(study.study_name), formats=formats,
+        asked=formats if asked is None else parse_formats(asked) if asked else (),
     )
     plan = ExportPlan(study.study_name, out_dir, formats)
     planned: list[PlannedFile] = []
@@ -215,7 +152,7 @@ def plan_export(
         if data is None:
             plan.skipped.append(Skipped(n, why or "no model"))
             continue
-        trial_files = _trial_files(ctx, trial, tflite_id, data, plan.skipped)
+        trial_files = _trial_files(ctx, trial, tflite_id, data, plan)
         plan.trials.append(n)
         planned += trial_files
         files_of[n] = [f.name for f in trial_files]
@@ -243,6 +180,7 @@ class _Study:
     definition: dict[str, Any]
     safe: str
     formats: tuple[str, ...]
+    asked: tuple[str, ...]
 
 
 def _stored_model(ctx: _Study, trial: Any) -> tuple[str | None, bytes | None, str | None]:
@@ -262,8 +200,9 @@ def _stored_model(ctx: _Study, trial: Any) -> tuple[str | None, bytes | None, st
     return tflite_id, data, why
 
 
-def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, skipped: list[Skipped]) -> list[PlannedFile]:
-    """One exported trial's files, in the chosen formats; a format it cannot give is added to ``skipped``."""
+def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, plan: ExportPlan) -> list[PlannedFile]:
+    """One exported trial's files, in the chosen formats; a format it cannot give is added to the plan's
+    ``skipped`` (or, not kept and not asked for by name, to its ``not_kept``)."""
     n, formats = trial.number, ctx.formats
     record = ctx.book.get(n)
     base = f"{ctx.safe}-trial-{n}"
@@ -290,11 +229,13 @@ def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, skipped: 
         if keras is not None:
             suffix = ".keras" if kept == KERAS_ARTIFACT else ".h5"
             files.append(PlannedFile(f"{base}{suffix}", "keras", n, _constant(keras)))
+        elif not keras_id and "keras" not in ctx.asked:
+            plan.not_kept.setdefault("keras", []).append(n)
         else:
             reason = ("no .keras kept for this trial (run the study with keep_keras = true to keep them)"
                       if not keras_id
                       else f"its {KERAS_ARTIFACT} (artifact {keras_id}) is missing from {_store_where(ctx.store)}")
-            skipped.append(Skipped(n, reason, "keras"))
+            plan.skipped.append(Skipped(n, reason, "keras"))
     if "json" in formats:
         info = params_json(ctx.study.study_name, trial, record, ctx.ranking, ctx.weights, ctx.definition, tflite_id,
                            data, f"{base}.tflite" if "tflite" in formats else None)

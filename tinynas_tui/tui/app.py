@@ -41,6 +41,8 @@ from tinynas_tui.tui.opening import StudyOpening
 from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
+from tinynas_tui.tui.table_fit import fit_to_rows
+from tinynas_tui.tui.toasts import FewToasts
 from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
@@ -50,7 +52,7 @@ from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
-class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, App[None]):
+class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, FewToasts, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -80,6 +82,8 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, App[Non
         Binding("c", "compare", "Compare", show=False, id="view.compare",
                 tooltip="Compare the two marked trials (or the marked and the highlighted one) side by side"),
         Binding("f3,l", "toggle_log", "Log", id="view.log", tooltip="Show or hide the worker log"),
+        Binding("R", "raw_log", "Raw log", show=False, id="view.log_raw",
+                tooltip="Worker log: every line as written, or tagged with its trial and the chatter hidden"),
         Binding("f2,b", "toggle_sidebar", "Panel", id="view.sidebar",
                 tooltip="Show or hide the search space and weights"),
         Binding("ctrl+t", "focus_table", "Table", show=False, id="view.table", tooltip="Focus the trial table"),
@@ -116,6 +120,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, App[Non
         self._status.following = self._table.following
         self._spark = ScoreSpark(id="spark")
         self._detail = TrialDetail(id="detail")
+        self.toast_free = self._detail  # toasts leave its first line in view
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -250,6 +255,11 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, App[Non
         pane.toggle_class("-visible")
         pane.flush_held()
 
+    def action_raw_log(self) -> None:
+        pane = self.query_one(LogPane)
+        pane.add_class("-visible")
+        pane.toggle_raw()
+
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("-sidebar-toggled")
 
@@ -302,6 +312,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, App[Non
         table = self._table
         records = [r for r in map(self.book.get, changed) if r is not None]
         table.update_rows(records, self.ranking)
+        fit_to_rows(table)  # the split follows the rows (a layout only while the table grows to its share)
         if stale or ranked:
             self._spark.show(self.book.complete(), self.ranking)
         if stale or ranked or table.highlighted_number in changed:

@@ -17,6 +17,7 @@ class ExportFlow:
     """F9: export the marked trials (or the highlighted one)."""
 
     engine: Any
+    info: Any
     weights: Any
     budgets: Any
     _table: Any
@@ -66,6 +67,7 @@ class ExportFlow:
         self.notify(message.reason, title="Export failed", severity="error", timeout=8)
 
     def action_export(self) -> None:
+        from tinynas_tui.core.export_formats import producible_formats
         from tinynas_tui.tui.screens.export_screen import ExportScreen
 
         table = self._table
@@ -79,4 +81,5 @@ class ExportFlow:
             if request is not None:
                 self._plan_export(request.numbers, request.folder, request.formats)
 
-        self.push_screen(ExportScreen(numbers), chosen)
+        keeps_keras = self.info is None or self.info.pipeline.keep_keras
+        self.push_screen(ExportScreen(numbers, chosen=producible_formats(keeps_keras)), chosen)

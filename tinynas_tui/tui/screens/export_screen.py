@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
-from tinynas_tui.core.export_formats import DESCRIPTIONS
+from tinynas_tui.core.export_formats import DESCRIPTIONS, FORMATS
 
 DEFAULT_FOLDER = "tinynas-export"
 
@@ -25,7 +25,13 @@ class ExportRequest:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    """Asks where and in which formats to export the given trials."""
+    """Asks where and in which formats to export the given trials.
+
+    Args:
+        numbers: The trials.
+        folder: The folder first offered.
+        chosen: The formats ticked at first (`producible_formats`: no .keras from a study that kept none).
+    """
 
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -44,10 +50,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         Binding("ctrl+s", "export", "Export", id="export.go", tooltip="Export with these settings"),
     ]
 
-    def __init__(self, numbers: tuple[int, ...], folder: str = DEFAULT_FOLDER) -> None:
+    def __init__(self, numbers: tuple[int, ...], folder: str = DEFAULT_FOLDER,
+                 chosen: tuple[str, ...] = FORMATS) -> None:
         super().__init__()
         self.numbers = numbers
         self.folder = folder
+        self.chosen = chosen
 
     def compose(self) -> ComposeResult:
         listed = ", ".join(f"#{n}" for n in self.numbers[:12]) + (" …" if len(self.numbers) > 12 else "")
@@ -56,7 +64,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Static(listed, id="export-trials")
             yield Label("Folder")
             yield Input(self.folder, id="export-folder", placeholder="a folder (created if missing)")
-            yield SelectionList[str](*((text, key, True) for key, text in DESCRIPTIONS.items()), id="export-formats")
+            yield SelectionList[str](*((text, key, key in self.chosen) for key, text in DESCRIPTIONS.items()),
+                                     id="export-formats")
             yield Static("", id="export-error")
             with Horizontal():
                 yield Button("Cancel (esc)", id="cancel")

@@ -1,10 +1,14 @@
-"""An editor for a study's search space and pipeline settings, one compact row per field."""
+"""An editor for a study's search space and pipeline settings, one compact row per field.
+
+Only the settings the pipeline uses are shown (`PipelineConfig.used_settings`): a stage's settings appear
+when its switch is turned on, and hide (keeping their values) when it is turned off.
+"""
 
 from __future__ import annotations
 
 import functools
 import typing
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from textual import on
@@ -98,8 +102,11 @@ class SpaceEditor(VerticalScroll, can_focus=False):
             field = Input(_shown(param), compact=True, validators=[check], select_on_focus=False)
             yield FieldRow(param.name, field, head_width, kind=param_kind(param))
         yield Static("Pipeline", classes="section-title -pipeline")
+        used = self._pipeline.used_settings()
         for name in settings:
-            yield FieldRow(name, self._setting_field(name, getattr(self._pipeline, name)), head_width)
+            row = FieldRow(name, self._setting_field(name, getattr(self._pipeline, name)), head_width)
+            row.display = name in used
+            yield row
         with Horizontal(classes="buttons"):
             yield Button("Apply", variant="primary", compact=True, classes="apply-button")
             yield Button("Reset", compact=True, classes="reset-button")
@@ -200,6 +207,15 @@ class SpaceEditor(VerticalScroll, can_focus=False):
                 value = getattr(self._pipeline, row.field_name)
                 row.field.value = value if isinstance(row.field, (Switch, Select)) else inert(value)
             self._check_row(row)
+        self._show_used_settings()
+
+    def _show_used_settings(self) -> None:
+        """Show the pipeline settings the edited switches use (a stage's settings appear with it)."""
+        rows = [row for row in self._rows() if row.kind is None]
+        switches = {row.field_name: row.field.value for row in rows if isinstance(row.field, Switch)}
+        used = set(replace(self._pipeline, **switches).used_settings())
+        for row in rows:
+            row.display = row.field_name in used
 
     def _check_row(self, row: FieldRow) -> None:
         """Validate one row's text, showing or hiding its error."""
@@ -271,6 +287,8 @@ class SpaceEditor(VerticalScroll, can_focus=False):
             # change to one rechecks them all.
             if row is changed or (changed.kind is None and row.kind is None):
                 self._check_row(row)
+        if isinstance(event, Switch.Changed):
+            self._show_used_settings()
         self._post_edit_state()
 
     def _post_edit_state(self) -> None:

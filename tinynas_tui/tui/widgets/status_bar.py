@@ -19,6 +19,11 @@ STATE_STYLES = {
     RunState.FINISHED: "bold $accent", RunState.FAILED: "bold $error",
 }
 
+MIN_STUDY = 8
+"""The study name is never cut shorter than this (with its …)."""
+MIN_DETAILS = 12
+"""Columns worth starting the details in (what does not fit is cut at the edge)."""
+
 
 def format_eta(seconds: float | None) -> str:
     if seconds is None:
@@ -64,15 +69,17 @@ class StatusBar(Widget):
         self._beside = beside
         self._progress_x = 0  # where the progress starts, in the bar's own columns (0: unknown)
         self._drawn_names_width = 0
+        self._drawn_names = ""
 
     def watch_eta(self, old: float | None, new: float | None) -> None:
         if format_eta(old) != format_eta(new):
             self._refresh_progress()
 
     def _refresh_progress(self) -> None:
-        """Repaint from the progress to the end of the bar (all of it until it has been drawn)."""
+        """Repaint from the progress to the end of the bar (all of it until it has been drawn, or when
+        the study name must be cut differently to leave the progress its room)."""
         x, width = self._progress_x, self.size.width
-        if 0 < x < width:
+        if 0 < x < width and self._names(_width(self._progress_parts())).plain == self._drawn_names:
             self.refresh(Region(x, 0, width - x, 1))
         else:
             self.refresh()
@@ -81,6 +88,9 @@ class StatusBar(Widget):
         for name in ("state", "done", "target", "following", "dataset", "sampler", "board", "storage"):
             self.watch(self, name, self._refresh_progress, init=False)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
+
+    def on_resize(self) -> None:
+        self.refresh()  # the study name is cut to the width
 
     def _laid_out(self, _: Any) -> None:
         if self._names_width() != self._drawn_names_width:
@@ -94,22 +104,45 @@ class StatusBar(Widget):
         return max(0, beside.region.right - self.region.x - self.styles.padding.left)
 
     def render(self) -> Content:
-        names = Content.assemble((PROG, "bold $accent"), f"  {inert(self.study)}  ")
-        self._drawn_names_width = width = self._names_width()
-        if names.cell_length < width:
-            names = names.pad_right(width - names.cell_length)
+        progress = self._progress_parts()
+        names = self._names(_width(progress))
+        self._drawn_names, self._drawn_names_width = names.plain, self._names_width()
         self._progress_x = self.styles.padding.left + names.cell_length
-        parts: list[str | tuple[str, str] | Content] = [
-            names,
-            (f"● {self.state}", STATE_STYLES.get(self.state, "")),
-            f"  {self.done}/{self.target} trials",
-        ]
-        if self.state in STOPPABLE:
-            parts.append(f"  ETA {format_eta(self.eta)}")
+        parts: list[str | tuple[str, str] | Content] = [names, *progress]
+        room = self._room() - names.cell_length - _width(progress)
         details = " · ".join(inert(part) for part in (self.dataset, self.sampler, self.storage, self.board) if part)
-        if details:
+        if details and room >= MIN_DETAILS:  # else left out rather than a few letters of the dataset
             parts.append((f"  │ {details}", "dim"))
         if self.following:
             # Last: the first thing a narrow screen cuts (the storage URL, its password masked, stays).
             parts.append(("  ↓following", "$accent"))
         return Content.assemble(*parts)
+
+    def _room(self) -> int:
+        """Columns the bar can draw in (its width less its padding); unbounded before it is laid out."""
+        width = self.size.width - self.styles.padding.left - self.styles.padding.right
+        return width if width > 0 else 10_000
+
+    def _progress_parts(self) -> list[str | tuple[str, str]]:
+        """The state, ``done/target`` and ETA: what the bar must always show."""
+        parts: list[str | tuple[str, str]] = [
+            (f"● {self.state}", STATE_STYLES.get(self.state, "")),
+            f"  {self.done}/{self.target} trials",
+        ]
+        if self.state in STOPPABLE:
+            parts.append(f"  ETA {format_eta(self.eta)}")
+        return parts
+
+    def _names(self, progress_width: int) -> Content:
+        """The app and study names, the study cut short (…) so that ``progress_width`` columns fit after."""
+        room = self._room() - progress_width - len(PROG) - 4
+        study = Content(inert(self.study)).truncate(max(MIN_STUDY, room), ellipsis=True)
+        names = Content.assemble((PROG, "bold $accent"), "  ", study, "  ")
+        width = self._names_width()
+        if names.cell_length < width:
+            names = names.pad_right(width - names.cell_length)
+        return names
+
+
+def _width(parts: list[str | tuple[str, str]]) -> int:
+    return sum(Content.assemble(part).cell_length for part in parts)

@@ -81,6 +81,7 @@ class WeightsPanel(Vertical):
     WeightsPanel .row { height: 3; }
     WeightsPanel .row Label { width: 15; padding: 1 1 0 0; }
     WeightsPanel .row Input { width: 1fr; }
+    WeightsPanel .row Input:focus { border: tall $accent; background: $accent 20%; }
     WeightsPanel #weights-error { color: $error; height: auto; }
     WeightsPanel .section { text-style: bold; margin-top: 1; }
     """
