@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Static
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.study_summary import StudySummary
 
-COLUMNS = ("", "study", "complete/total", "best acc", "best score", "space", "dataset")
+# The numbers before the name: a long name would push them off an 80-column screen.
+COLUMNS = ("", "complete/total", "best acc", "best score", "study", "space", "dataset")
 NAME_WIDTH = 48  # a longer name is cut in the list (it is whole in the header once opened)
 
 
@@ -43,8 +44,8 @@ def summary_row(summary: StudySummary, current: bool) -> tuple[Text, ...]:
     if len(name) > NAME_WIDTH:
         name = name[:NAME_WIDTH - 1] + "…"
     counts = f"{summary.complete}/{summary.total}" + (f" ({summary.running} running)" if summary.running else "")
-    cells = ("▶" if current else "", name, counts, _number(summary.best_accuracy, ".4f"),
-             _number(summary.best_score, ".2f"), inert(summary.space), inert(summary.dataset))
+    cells = ("▶" if current else "", counts, _number(summary.best_accuracy, ".4f"),
+             _number(summary.best_score, ".2f"), name, inert(summary.space), inert(summary.dataset))
     return tuple(Text(cell, style="bold" if current else "") for cell in cells)
 
 
