@@ -146,9 +146,9 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
 
     def on_unmount(self) -> None:
         # However the app ends, no trial may outlive it: end the study thread and the worker process.
-        self._flush_ranking()
         if self.state in ACTIVE:
             self.engine.abort()
+        self._flush_ranking()  # weights changed within the last second: kept with the study too
         self.engine.close()
 
     # -- threads (they only post messages) ------------------------------------------------------
