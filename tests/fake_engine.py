@@ -26,6 +26,7 @@ from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.core.boards import latency_board
 from tinynas_tui.tui.engine_api import EngineInfo
+from fake_studies import FakeStudies
 
 
 def params_for(number: int) -> dict:
@@ -79,7 +80,7 @@ class FakePlan:
     conflicts: list[Path] = field(default_factory=list)
 
 
-class FakeEngine:
+class FakeEngine(FakeStudies):
     def __init__(self, records=(), gated=False, fail_open=None, fail_run=None, log_path=None, epochs=1):
         self.initial = list(records)
         self.epochs = epochs  # each trial reports this many train epochs before it waits (gated) or ends
@@ -111,8 +112,10 @@ class FakeEngine:
         self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
 
     def info(self) -> EngineInfo:
+        self._studies()
         return EngineInfo(self.study_name, "mnist-5k", "TPE", "sqlite:///tinynas-runs/tinynas.db",
-                          self.space, self.pipeline, self.log_path, latency_board("m4-1m"))
+                          self.space, self.pipeline, self.log_path, latency_board("m4-1m"),
+                          self.study_budgets, self.saved_weights, self.saved_budgets)
 
     def open(self):
         if self.fail_open:
@@ -188,8 +191,9 @@ class FakeEngine:
         self.aborted.set()
 
     def new_study(self, space, pipeline):
+        self.study_name = self.renamed_for(space, pipeline)
         self.space, self.pipeline = space, pipeline
-        self.study_name = f"{self.study_name}-{space.name}"
+        self.initial, self.saved_weights, self.saved_budgets = [], None, None
         self.next_number = 0
         return self.info(), []
 

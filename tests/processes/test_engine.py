@@ -52,11 +52,12 @@ def test_new_study_keeps_the_old_one_and_its_dataset(tmp_path, engine):
 
     narrow = replace(SINGLE_CONV, name="narrow")
     info, records = engine.new_study(narrow, PipelineConfig(epochs=2))
-    assert info.study_name == "s-narrow" and records == [] and info.pipeline.epochs == 2
+    assert info.study_name == "s-narrow-epochs=2" and records == [] and info.pipeline.epochs == 2
     names = set(optuna.get_all_study_names(f"sqlite:///{tmp_path}/runs/tinynas.db"))
-    assert names == {"s", "s-narrow"}
+    assert names == {"s", "s-narrow-epochs=2"}
+    engine.open_study("s")
     again, _ = engine.new_study(narrow, PipelineConfig(epochs=2))
-    assert again.study_name == "s-narrow-narrow"  # never overwrites an existing study
+    assert again.study_name == "s-narrow-epochs=2-2"  # never overwrites an existing study
 
 
 def varied_study(tmp_path):

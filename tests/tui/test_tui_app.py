@@ -260,7 +260,7 @@ async def test_applying_a_space_with_trials_offers_a_new_study():
         app.query_one(SpaceEditor).post_message(SpaceEditor.Applied(edited, PipelineConfig(epochs=2)))
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "asks first")
         await pilot.press("y")
-        await until(pilot, lambda: app.info.study_name.endswith("-narrow"), "new study")
+        await until(pilot, lambda: app.info.study_name.endswith("-narrow-epochs=2"), "new study")
         assert engine.space == edited and engine.pipeline.epochs == 2
         assert app.query_one(TrialTable).row_count == 0 and app.state == "paused"  # waits for F5
         await pilot.press("f5")

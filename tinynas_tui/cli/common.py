@@ -66,10 +66,13 @@ def gpu_list(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in parts)
 
 
-def add_weights_option(p: argparse.ArgumentParser, help_text: str | None = None) -> None:
+def add_weights_option(p: argparse.ArgumentParser, help_text: str | None = None, given_only: bool = False) -> None:
+    """``--weights``; with ``given_only`` its value is None unless given (the UI then ranks by the weights
+    stored with the study, falling back to the default)."""
     default = DEFAULT_WEIGHTS.as_text()
-    p.add_argument("--weights", default=default, metavar="ACC,SIZE,LATENCY",
-                   help=help_text or f"score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default {default})")
+    p.add_argument("--weights", default=None if given_only else default, metavar="ACC,SIZE,LATENCY",
+                   help=help_text or f"score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default {default}"
+                                     + ("; the UI: those last set for the study)" if given_only else ")"))
 
 
 def add_storage_options(p: argparse.ArgumentParser, study_help: str) -> None:

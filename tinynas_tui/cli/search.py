@@ -17,6 +17,7 @@ from tinynas_tui.cli.common import (
 )
 from tinynas_tui.cli import COMMANDS
 from tinynas_tui.core.boards import CORES, DEFAULT_TARGET, TARGETS
+from tinynas_tui.core.scoring import DEFAULT_WEIGHTS
 from tinynas_tui.errors import UsageError
 
 
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs (default 1)")
     g.add_argument("--quantization", choices=("int8", "dynamic"),
                    help="int8 full-integer (default) or the seed's dynamic-range conversion")
-    add_weights_option(g)
+    add_weights_option(g, given_only=True)
     g.add_argument("--top", type=positive_int, default=5, metavar="N", help="best trials to print (default 5)")
     g.add_argument("--seed", type=int, help="sampler seed (default: random)")
     g.add_argument("--sampler", metavar="NAME",
@@ -96,7 +97,7 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         storage=args.storage,
         runs_dir=args.runs_dir,
         study=args.study,
-        weights=args.weights,
+        weights=args.weights if args.weights is not None else DEFAULT_WEIGHTS.as_text(),
         seed=args.seed,
         sampler=args.sampler,
         target=args.target,
@@ -119,15 +120,17 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
     )
 
 
-def run_ui(options, trials: int, paused: bool) -> int:
-    """Validate like the headless run (bad input: exit 2 before any screen), then open the app."""
+def run_ui(options, trials: int, paused: bool, weights_given: bool = True) -> int:
+    """Validate like the headless run (bad input: exit 2 before any screen), then open the app.
+
+    Weights and budgets not given are left to the app: it ranks by those stored with the study."""
     from tinynas_tui.run.options import validate
     from tinynas_tui.run.engine import OptunaEngine
     from tinynas_tui.tui.factory import create_app
 
     validated = validate(options)
-    app = create_app(OptunaEngine(validated), trials=trials, paused=paused, weights=validated.weights,
-                     budgets=validated.budgets)
+    app = create_app(OptunaEngine(validated), trials=trials, paused=paused,
+                     weights=validated.weights if weights_given else None, budgets=validated.budgets)
     app.run()
     return 0
 
@@ -137,7 +140,8 @@ def run_search(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         if not args.headless:
-            return run_ui(options_from_args(args), trials=args.trials, paused=args.paused)
+            return run_ui(options_from_args(args), trials=args.trials, paused=args.paused,
+                          weights_given=args.weights is not None)
         from tinynas_tui.run.headless import run_headless
 
         return run_headless(options_from_args(args), trials=args.trials, top=args.top)

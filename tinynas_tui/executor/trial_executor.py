@@ -69,6 +69,7 @@ class ProcessTrialExecutor:
         self._conn: Any = None
         self._trials_in_worker = 0
         self._abort_reason: str | None = None
+        self._reconfigured = False  # the worker runs an older config: replace it before the next trial
         self.workers_started = 0
 
     @property
@@ -80,6 +81,9 @@ class ProcessTrialExecutor:
         if self._abort_reason is not None:
             return TrialFailed(number, "stopped", self._abort_reason)
         try:
+            if self._reconfigured:
+                self._reconfigured = False
+                self._stop_worker("reconfigured", on_event)
             try:
                 self._ensure_worker(on_event)
             except WorkerStartError:
@@ -100,6 +104,12 @@ class ProcessTrialExecutor:
         if self._alive() and self._should_recycle(outcome):
             self._stop_worker("recycled", on_event)
         return outcome
+
+    def reconfigure(self, config: WorkerConfig) -> None:
+        """Run later trials with ``config`` (from any thread): the worker is replaced before the next one
+        (a trial running now finishes as it started)."""
+        self.config = config
+        self._reconfigured = True
 
     def abort(self, reason: str = "stopped by the user") -> None:
         """End the running trial now (from any thread); later trials fail at once until `resume`."""

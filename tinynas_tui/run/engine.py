@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.dataset_spec import DatasetSpec
 from tinynas_tui.core.events import StorageBusy, TrialFailed, TrialFinished, TrialPruned, TrialStarted
 from tinynas_tui.core.pipeline_config import PipelineConfig
+from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.core.study_names import changes, edited_name, free_name
+from tinynas_tui.core.study_summary import StudySummary
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.run.options import ValidatedRun
 from tinynas_tui.run.setup import OpenRun, open_run, quiet_libraries, worker_log_path
@@ -81,7 +85,10 @@ class OptunaEngine:
         return None if trial_id is None else read_trial(self._require().storage, trial_id)
 
     def info(self) -> EngineInfo:
+        from tinynas_tui.search.ranking_attrs import stored_ranking
+
         run = self._require()
+        saved_weights, saved_budgets = stored_ranking(run.study.user_attrs)
         return EngineInfo(
             study_name=run.study_name,
             dataset=run.definition.dataset.get("name", "?").rsplit("/", 1)[-1],
@@ -91,6 +98,9 @@ class OptunaEngine:
             pipeline=PipelineConfig.from_dict(run.definition.pipeline),
             log_path=worker_log_path(run, to_log_file=True),
             board=run.latency,
+            study_budgets=run.budgets,
+            saved_weights=saved_weights,
+            saved_budgets=saved_budgets,
         )
 
     def poll(self) -> list[TrialRecord]:
@@ -181,9 +191,15 @@ class OptunaEngine:
             self._process.abort()
 
     def new_study(self, space: SearchSpace, pipeline: PipelineConfig) -> tuple[EngineInfo, list[TrialRecord]]:
-        """Start a fresh study with this definition in the same storage; the current one stays resumable."""
+        """Start a fresh study with this definition in the same storage; the current one stays resumable.
+
+        It is named after the current one and what changed (`tinynas_tui.core.study_names`)."""
+        import optuna
+
         run = self._require()
-        name = _free_name(run.storage, f"{run.study_name}-{space.name}")
+        old_pipeline = PipelineConfig.from_dict(run.definition.pipeline)
+        base = edited_name(run.study_name, changes(run.definition.space, space, old_pipeline, pipeline))
+        name = free_name(base if base != run.study_name else f"{base}-2", optuna.get_all_study_names(run.storage))
         validated = replace(
             self.validated, options=replace(self.validated.options, study=name), space=space, pipeline=pipeline,
             dataset=DatasetSpec.from_dict(run.definition.dataset), budgets=run.budgets, latency=run.latency,
@@ -192,6 +208,45 @@ class OptunaEngine:
         self.validated = validated
         self._attach(opened)
         return self.info(), self._read_all()
+
+    def list_studies(self, weights: Weights) -> list[StudySummary]:
+        """Every study of the storage (grouped queries: no trial is read one by one)."""
+        from tinynas_tui.search.study_list import list_studies
+
+        return list_studies(self._require().storage, weights)
+
+    def open_study(self, name: str) -> tuple[EngineInfo, list[TrialRecord]]:
+        """Re-attach to the existing study ``name`` of the same storage, with its stored definition (as
+        `open` resumes one); the study left stays resumable, and its process is closed."""
+        run = self._require()
+        # Only the study's own definition: what the command line gave was for the study it opened.
+        validated = replace(self.validated, options=replace(self.validated.options, study=name), space=None,
+                            pipeline=None, dataset=None, budgets=None, latency=None, sampler=None)
+        opened = open_run(validated, storage=run.storage, join_existing=True)
+        self.validated = validated
+        self._attach(opened)
+        return self.info(), self._read_all()
+
+    def save_ranking(self, weights: Weights, budgets: Budgets) -> None:
+        from tinynas_tui.search.ranking_attrs import store_ranking
+
+        store_ranking(self._require().study, weights, budgets)
+
+    def apply_budgets(self, budgets: Budgets) -> EngineInfo:
+        """Store ``budgets`` as the study's own and tell a study process that runs (its next trials use
+        them); one started later, a headless run or a worker reads them from the storage."""
+        from tinynas_tui.search.ranking_attrs import apply_budgets
+
+        run = self._require()
+        apply_budgets(run.study, budgets)
+        run.definition = replace(run.definition, budgets=budgets.to_dict())
+        # The stored budgets are the study's now: a study process opened later must not be refused for
+        # the command line's (older) ones.
+        self.validated = replace(self.validated, budgets=None)
+        run.validated = self.validated
+        if self._process is not None and self._process.alive:
+            self._process.set_budgets(budgets.to_dict())
+        return self.info()
 
     def plan_export(self, numbers: tuple[int, ...], folder: str, formats: tuple[str, ...], weights: Any,
                     budgets: Any) -> Any:
@@ -226,14 +281,3 @@ class OptunaEngine:
             raise RuntimeError("the engine is not open")
         return self._run
 
-
-def _free_name(storage: Any, base: str) -> str:
-    import optuna
-
-    taken = set(optuna.get_all_study_names(storage))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"

@@ -42,6 +42,13 @@ class AddTrials:
 
 
 @dataclass(frozen=True)
+class SetBudgets:
+    """The study's budgets changed (stored already): trials started from now on are checked against them."""
+
+    budgets: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class StudyProcessReady:
     """The study process opened the study; it takes runs now."""
 
@@ -130,6 +137,10 @@ class StudyProcess:
             self._post(AddTrials(n_trials))
             return True
 
+    def set_budgets(self, budgets: dict[str, Any]) -> None:
+        """The study's new budgets (already stored), for the trials it starts from now on."""
+        self._send(SetBudgets(budgets))
+
     def request_pause(self) -> None:
         """No new trial starts; the running ones finish."""
         self._send("pause", halt=True)
@@ -205,6 +216,8 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
                 started.executor.abort("stopped by the user")
             elif isinstance(message, AddTrials):
                 started.loop.extend(message.n_trials)  # refused once the run ends: RunEnded.extended tells
+            elif isinstance(message, SetBudgets):
+                _set_budgets(started, message.budgets)
             else:
                 runs.put(message)
                 if message is None:
@@ -223,6 +236,17 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
                 send(RunEnded(extended=started.loop.extended))
     finally:
         started.close()
+
+
+def _set_budgets(started: Any, budgets: dict[str, Any]) -> None:
+    """New budgets for the loop's constraints and the workers' pre-flight check (each worker is replaced
+    before its next trial: its configuration is fixed for its life)."""
+    from tinynas_tui.core.budgets import Budgets
+
+    started.loop.budgets = Budgets.from_dict(budgets)
+    started.run.definition = replace(started.run.definition, budgets=dict(budgets))
+    for member in started.executor.members:
+        member.reconfigure(replace(member.config, budgets=dict(budgets)))
 
 
 def _start(validated: Any, study_name: str, send: Callable[[object], None]) -> Any:

@@ -51,7 +51,8 @@ class TrialLoop:
         artifact_store: Optuna artifact store for each complete trial's files.
         on_event: Receives every progress event (called from the thread running that trial).
         on_recorded: Receives each trial's `FrozenTrial` once the storage holds its final state.
-        budgets: The study's hardware budgets, recorded on each trial as Optuna constraints.
+        budgets: The study's hardware budgets, recorded on each trial as Optuna constraints; may be
+            replaced while a run is in progress (`budgets` as a trial starts is what it is recorded under).
     """
 
     def __init__(
@@ -248,6 +249,7 @@ class TrialLoop:
 
     def _objective(self, trial: Any, executor: TrialExecutor) -> tuple[float, float, float]:
         params = self.space.suggest(trial)
+        budgets = self.budgets  # as the trial starts: budgets set while it runs are for later trials
         # Which machine and process ran it: several workers may share one study.
         trial.set_user_attr(figures.WORKER_HOST, f"{socket.gethostname()}:{os.getpid()}")
         self.on_event(TrialStarted(trial.number, params))
@@ -267,7 +269,7 @@ class TrialLoop:
             raise TrialFailedError(f"{outcome.stage}: {outcome.reason}")
         set_user_attrs(trial, {**outcome.metrics, figures.ARTIFACTS: self._store_artifacts(trial, outcome.artifacts)})
         arena = outcome.metrics.get(figures.ARENA_BYTES)
-        constraints.record(trial, self.budgets.constraints(
+        constraints.record(trial, budgets.constraints(
             outcome.size_kb, None if arena is None else arena / 1024, outcome.latency_ms))
         return outcome.accuracy, outcome.size_kb, outcome.latency_ms
 

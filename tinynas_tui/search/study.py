@@ -22,6 +22,7 @@ from tinynas_tui.core.figures import DIRECTIONS, OBJECTIVES
 from tinynas_tui.errors import UsageError
 from tinynas_tui.core.grid import distinct_grid
 from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.core.study_names import MAX_NAME
 
 DEFINITION_KEYS = ("space", "pipeline", "dataset")
 SAMPLERS = ("tpe", "nsga2", "random", "grid")
@@ -31,7 +32,7 @@ SAMPLER_ATTR = "sampler"
 # Optuna's schema keeps study and parameter names in VARCHAR(512) columns (`MAX_INDEXED_STRING_LENGTH` in
 # optuna/storages/_rdb/models.py; a test holds the two equal). PostgreSQL refuses a longer name in the
 # middle of a run, SQLite keeps it: one rule on every backend, so that a study can move between them.
-MAX_NAME_LENGTH = 512
+MAX_NAME_LENGTH = MAX_NAME
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
 from tinynas_tui.tui.table_fit import fit_to_rows
 from tinynas_tui.tui.toasts import FewToasts
+from tinynas_tui.tui.study_ranking import StudyRanking
+from tinynas_tui.tui.study_switcher import StudySwitching
 from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
@@ -52,15 +54,16 @@ from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 
-class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, FewToasts, App[None]):
+class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, ExportFlow, AnalysisViews, FewToasts,
+                 App[None]):
     """The terminal UI of a study.
 
     Args:
         engine: What opens and runs the study (the real `OptunaEngine`, or a fake in tests).
         trials: Trials to add to the study in this session.
         paused: Open without starting the study.
-        weights: Initial score weights.
-        budgets: Initial hardware budgets.
+        weights: Score weights given (they win over those stored with the study); None: the stored ones.
+        budgets: Hardware budgets given, as ``weights``.
     """
 
     TITLE = PROG
@@ -76,6 +79,10 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, FewToas
         Binding("f7,plus", "more_trials", "+5", id="study.more", tooltip="Add 5 trials to the target"),
         Binding("f9,e", "export", "Export", id="trials.export",
                 tooltip="Export the marked trials (or the highlighted one)"),
+        Binding("o", "open_study", "Studies", show=False, id="study.open",
+                tooltip="Open another study of the storage (every study, its trials and best score)"),
+        Binding("ctrl+b", "apply_budgets", "Apply budgets", show=False, id="study.apply_budgets",
+                tooltip="Make the weights panel's budgets the study's: new trials over them are skipped"),
         Binding("f4,v", "pareto", "Pareto", id="view.pareto", tooltip="Accuracy against size and latency"),
         Binding("i", "importance", "Importance", show=False, id="view.importance",
                 tooltip="Which parameters decide accuracy, size, latency and the score"),
@@ -101,6 +108,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, FewToas
         self.start_paused = paused
         self.weights = weights or Weights()
         self.budgets = budgets or Budgets()
+        self._weights_given, self._budgets_given = weights is not None, budgets is not None
         self.book = TrialBook()
         self.ranking = self.book.rank(self.weights, self.budgets)
         self.info: EngineInfo | None = None
@@ -151,6 +159,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, FewToas
         # However the app ends, no trial may outlive it: end the study thread and the worker process.
         if self.state in ACTIVE:
             self.engine.abort()
+        self._flush_ranking()  # weights changed within the last second: kept with the study too
         self.engine.close()
 
     # -- threads (they only post messages) ------------------------------------------------------
@@ -234,6 +243,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, AnalysisViews, FewToas
     def on_weights_panel_changed(self, message: Any) -> None:
         self.weights, self.budgets = message.weights, message.budgets
         self._rerank(())
+        self._ranking_changed()
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from tinynas_tui.core.boards import LatencyBoard
+from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.importance import ImportanceReport
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SearchSpace
+from tinynas_tui.core.study_summary import StudySummary
 from tinynas_tui.core.trial_book import TrialRecord
 
 
@@ -30,6 +32,12 @@ class EngineInfo:
     log_path: str | None
     board: LatencyBoard | None = None
     """The board the study's latency is estimated for; None: measured on the host CPU."""
+    study_budgets: Budgets = Budgets()
+    """The study's own budgets: its trials' constraints and pre-flight skip."""
+    saved_weights: Weights | None = None
+    """The weights the UI last ranked this study by (stored with it); None: never stored."""
+    saved_budgets: Budgets | None = None
+    """The budgets the UI last ranked this study by (stored with it); None: never stored."""
 
 
 class Engine(Protocol):
@@ -50,6 +58,19 @@ class Engine(Protocol):
                     budgets: Any) -> Any:
         """What exporting would write, ranked with the app's weights and budgets (those the table shows)."""
     def write_export(self, plan: Any, force: bool) -> list[Any]: ...
+    def list_studies(self, weights: Weights) -> list[StudySummary]:
+        """Every study of the storage, its best score under ``weights``."""
+        ...
+    def open_study(self, name: str) -> tuple[EngineInfo, list[TrialRecord]]:
+        """Leave the open study (it stays resumable) for the existing study ``name``."""
+        ...
+    def save_ranking(self, weights: Weights, budgets: Budgets) -> None:
+        """Store with the open study what the UI ranks it by (they come back with `EngineInfo`)."""
+        ...
+    def apply_budgets(self, budgets: Budgets) -> EngineInfo:
+        """Make ``budgets`` the open study's own: its new trials, in a run in progress too, are checked
+        against them (pre-flight skip, constraint); trials already run are kept."""
+        ...
     def importance(self, weights: Weights) -> ImportanceReport:
         """Parameter importance per objective (and the score under ``weights``) of the complete trials."""
         ...

@@ -33,6 +33,8 @@ class StudyOpening:
     book: TrialBook
     info: EngineInfo | None
     state: RunState
+    _opening_note: str | None = None
+    """What to say once the study being opened is shown (the switcher's words); None: a new study."""
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _open_engine(self) -> None:
@@ -47,7 +49,8 @@ class StudyOpening:
         """The opened study's trials merged into a new book and ranked, here in the opening thread."""
         book = TrialBook()
         book.merge(records)
-        return EngineOpened(info, records, fresh=fresh, book=book, ranking=book.rank(self.weights, self.budgets))
+        weights, budgets = self._basis_for(info, fresh)  # stored with the study, unless given (StudyRanking)
+        return EngineOpened(info, records, fresh=fresh, book=book, ranking=book.rank(weights, budgets))
 
     @work(thread=True, group="engine", exit_on_error=False)
     def _switch_study(self, space: Any, pipeline: Any) -> None:
@@ -61,6 +64,9 @@ class StudyOpening:
     def on_engine_opened(self, message: EngineOpened) -> None:
         info: EngineInfo = message.info  # type: ignore[assignment]
         self.info = info
+        # What this study is ranked by (the opening thread ranked by the same); the panel is told below.
+        self.weights, self.budgets = self._basis_for(info, message.fresh)
+        self._side.weights, self._side.budgets = self.weights, self.budgets
         if message.fresh:
             self._table.reset()  # another study: a new table, not an update
         if message.book is not None and (message.fresh or len(self.book) == 0):
@@ -86,6 +92,7 @@ class StudyOpening:
     async def _finish_opening(self, message: EngineOpened) -> None:
         info: EngineInfo = message.info  # type: ignore[assignment]
         await self._side.show_study(info.space, info.pipeline)
+        self._show_ranking()
         # A study's records and the widgets live as long as the app: keep them out of the cyclic
         # collector's full passes (with 50,000 trials each one stalled the event loop ~0.2 s).
         gc.freeze()
@@ -93,7 +100,8 @@ class StudyOpening:
             self.set_interval(POLL_INTERVAL_S, self._poll)
         self._set_state(RunState.PAUSED)
         if message.fresh:
-            self.notify(f"New study {info.study_name}: press F5 to run it.")
+            note, self._opening_note = self._opening_note, None
+            self.notify(note or f"New study {info.study_name}: press F5 to run it.")
         elif not self.start_paused:
             self._start_after_layout()
 
@@ -123,7 +131,9 @@ class StudyOpening:
         self.set_timer(1.0, start)
 
     def on_engine_failed(self, message: EngineFailed) -> None:
-        self._set_state(RunState.FAILED if self.info is None else self.state)
+        # A study that would not open (another, from the switcher) leaves the one open as it was: idle.
+        self._set_state(RunState.FAILED if self.info is None else
+                        RunState.PAUSED if self.state == RunState.OPENING else self.state)
         self.push_screen(ErrorScreen(message.title, str(message.error), message.details))
 
     def on_space_editor_applied(self, message: Any) -> None:

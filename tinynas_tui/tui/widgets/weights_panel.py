@@ -2,6 +2,9 @@
 
 A field whose text is not a usable number is flagged (the input turns invalid and the error line under the
 fields names it) and nothing is applied until it is fixed; pressing Enter on it also notifies.
+
+Budgets here re-rank the table only; the line under them says what the study's own budgets are (those
+its new trials are checked against), and the button asks to make these the study's (`ApplyRequested`).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
-from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.budgets import Budgets, limit_text
 from tinynas_tui.core.scoring import Weights
 
 FIELDS: tuple[tuple[str, str, bool], ...] = (
@@ -84,6 +87,9 @@ class WeightsPanel(Vertical):
     WeightsPanel .row Input:focus { border: tall $accent; background: $accent 20%; }
     WeightsPanel #weights-error { color: $error; height: auto; }
     WeightsPanel .section { text-style: bold; margin-top: 1; }
+    WeightsPanel #study-budgets { color: $text-muted; height: auto; margin-top: 1; }
+    WeightsPanel #study-budgets.-differ { color: $warning; }
+    WeightsPanel #apply-budgets { width: 100%; margin-top: 1; }
     """
 
     class Changed(Message):
@@ -94,10 +100,14 @@ class WeightsPanel(Vertical):
             self.weights = weights
             self.budgets = budgets
 
-    def __init__(self, weights: Weights, budgets: Budgets, **kwargs) -> None:
+    class ApplyRequested(Message):
+        """The user asks to make the panel's budgets the study's own (the app confirms first)."""
+
+    def __init__(self, weights: Weights, budgets: Budgets, study_budgets: Budgets | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.weights = weights
         self.budgets = budgets
+        self.study_budgets = study_budgets or Budgets()
 
     def compose(self) -> ComposeResult:
         values = {
@@ -115,6 +125,44 @@ class WeightsPanel(Vertical):
                 yield Input("" if value is None else f"{value:g}", id=field_id, type="number",
                             placeholder="none" if optional else "0", validators=[_FieldCheck(label, optional)])
         yield Static("", id="weights-error", markup=False)
+        yield Static(self._study_line(), id="study-budgets", markup=False)
+        yield Button("Apply budgets to new trials (ctrl+b)", id="apply-budgets",
+                     tooltip="Make these budgets the study's: new trials over them are skipped before training")
+
+    def _study_line(self) -> str:
+        """The study's own budgets in words, and whether the panel's differ from them."""
+        own = ", ".join(limit_text(name, limit) for name, _, limit in self.study_budgets.limits())
+        if not own:
+            line = "Study's budgets: none; budgets here re-rank only, until applied."
+        else:
+            line = f"Study's budgets (applied to new trials: over them, skipped before training): {own}."
+            if self.budgets != self.study_budgets:
+                line += " Those here differ: they re-rank only, until applied."
+        return line
+
+    def _update_study_line(self) -> None:
+        if self.is_mounted:
+            line = self.query_one("#study-budgets", Static)
+            line.update(self._study_line())
+            line.set_class(self.budgets != self.study_budgets, "-differ")
+
+    def show(self, weights: Weights, budgets: Budgets, study_budgets: Budgets) -> None:
+        """Show these (a study just opened, or budgets just applied) without posting `Changed`."""
+        self.weights, self.budgets, self.study_budgets = weights, budgets, study_budgets
+        values = {"w-acc": weights.accuracy, "w-size": weights.size_kb, "w-latency": weights.latency_ms,
+                  "b-flash": budgets.max_flash_kb, "b-ram": budgets.max_ram_kb, "b-latency": budgets.max_latency_ms}
+        for field_id, value in values.items():
+            field = self.query_one(f"#{field_id}", Input)
+            text = "" if value is None else f"{value:g}"
+            if field.value != text:
+                field.value = text  # its Changed finds the panel's values equal: nothing is posted
+        self.query_one("#weights-error", Static).update("")
+        self._update_study_line()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply-budgets":
+            event.stop()
+            self.post_message(self.ApplyRequested())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -127,6 +175,7 @@ class WeightsPanel(Vertical):
         error.update("")
         if (weights, budgets) != (self.weights, self.budgets):
             self.weights, self.budgets = weights, budgets
+            self._update_study_line()
             self.post_message(self.Changed(weights, budgets))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
