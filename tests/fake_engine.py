@@ -70,6 +70,7 @@ class FakeEngine:
         self.pending_poll: list[TrialRecord] = []
         self.full: dict[int, TrialRecord] = {}
         self.trial_reads: list[int] = []
+        self.params_reads = 0
         self.runs: list[int] = []
         self.extensions: list[int] = []
         self._count_lock = threading.Lock()
@@ -99,6 +100,11 @@ class FakeEngine:
         """The full record of a trial the engine opened with (``full`` replaces a partial one)."""
         self.trial_reads.append(number)
         return self.full.get(number)
+
+    def read_params(self):
+        """Every opened trial's parameters: from ``full`` where a partial record has its full one."""
+        self.params_reads += 1
+        return {r.number: (self.full.get(r.number) or r).params for r in self.initial}
 
     def release(self, n: int = 1) -> None:
         for _ in range(n):

@@ -33,6 +33,18 @@ MODEL_PARAMS: dict[str, tuple[str, ...]] = {
     "blocks": ("n_blocks", "layers_per_block", "init_filters", "n_dense", "dense_units"),
 }
 
+TRAINING_PARAMS: frozenset[str] = frozenset({"lr", "dropout", "batch_size"})
+"""Parameters that change how a model is trained, not its shape (its layers and their weights): trials
+that differ only in these build the same architecture. Every other parameter shapes the model."""
+
+
+def architecture_key(params: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """What makes two trials' models the same architecture: their non-training parameters, sorted by
+    name (None when the trial's parameters are not known, e.g. a record read in summary)."""
+    if not params:
+        return None
+    return tuple(sorted((name, value) for name, value in params.items() if name not in TRAINING_PARAMS))
+
 
 @dataclass(frozen=True)
 class Categorical:

@@ -40,16 +40,17 @@ from tinynas_tui.tui.opening import StudyOpening
 from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
+from tinynas_tui.tui.trial_params import ParamsReading
 from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
 from tinynas_tui.tui.widgets.side_panel import SidePanel
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail
-from tinynas_tui.tui.widgets.trial_table import TrialTable
+from tinynas_tui.tui.widgets.trial_table import TablePane, TrialTable
 
 
-class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
+class TinyNasApp(StudyOpening, StudyControls, ExportFlow, ParamsReading, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -119,7 +120,7 @@ class TinyNasApp(StudyOpening, StudyControls, ExportFlow, App[None]):
         with Horizontal(id="body"):
             yield self._side
             with Vertical(id="main"):
-                yield self._table
+                yield TablePane(self._table, id="table-pane")
                 yield self._spark
                 yield self._detail
         yield LogPane(id="log")

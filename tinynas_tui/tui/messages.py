@@ -93,3 +93,11 @@ class ExportFailed(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class ParamsRead(Message):
+    """Every trial's parameters by number, read apart from a summary open (empty if none were read)."""
+
+    def __init__(self, params: dict[int, dict]) -> None:
+        super().__init__()
+        self.params = params

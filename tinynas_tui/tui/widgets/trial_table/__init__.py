@@ -3,6 +3,7 @@
 in `lines`).
 """
 
+from tinynas_tui.tui.widgets.trial_table.pane import TablePane
 from tinynas_tui.tui.widgets.trial_table.table import TrialTable
 
-__all__ = ["TrialTable"]
+__all__ = ["TablePane", "TrialTable"]
