@@ -183,6 +183,7 @@ class TrialTable(FollowMode, Filtering, ScrollView, can_focus=True):
             self._after_change()
         else:
             self._repaint_changed()  # same rows in the same order: no cursor or size to update
+            self._count()  # a trial the filter hides still counts
 
     def set_latency_board(self, board: str | None) -> None:
         """Name the board (None: the host CPU) in the latency column's header."""
