@@ -81,7 +81,7 @@ async def test_live_trials_arrive_and_leave_under_a_filter_with_follow_and_marks
         table.set_filter(parse_filter("complete"))
         await pilot.pause()
         assert SEEDED not in table.rows.shown and table.highlighted_number in table.rows.shown
-        assert "1 marked (1 hidden by the filter)" in bar(app)
+        assert "1 marked, 1 hidden" in bar(app)
         shown = table.row_count
         engine.release()  # trial 12 completes: its row appears, and follow mode goes to it
         await until(pilot, lambda: SEEDED in table.rows.shown, "trial 12 shown once complete")

@@ -29,7 +29,7 @@ def bar_text(shown: int, total: int, marked: int, marked_hidden: int, flt: Trial
     if marked:
         text.append(f"{marked:,} marked", "bold cyan")
         if marked_hidden:
-            text.append(f" ({marked_hidden:,} hidden by the filter)")
+            text.append(f", {marked_hidden:,} hidden")
     else:
         text.append("none marked", "dim")
     if not flt.active:
@@ -39,6 +39,16 @@ def bar_text(shown: int, total: int, marked: int, marked_hidden: int, flt: Trial
 
 class FilterInput(Input):
     """The filter as typed; Escape gives the keys back to the table."""
+
+    DEFAULT_CSS = """
+    FilterInput, FilterInput:focus {
+        height: 1;
+        border: none;
+        padding: 0 1;
+        display: none;
+        &.-open { display: block; }
+    }
+    """
 
     BINDINGS = [Binding("escape", "close", "Close", id="table.filter_close", tooltip="Close the filter, unchanged")]
 
@@ -54,9 +64,6 @@ class TablePane(Vertical):
         height: 1fr;
         min-height: 6;
         & > #table-bar { height: 1; padding: 0 1; color: $text-muted; }
-        & > FilterInput { display: none; height: 1; border: none; padding: 0 1; }
-        & > FilterInput.-open { display: block; }
-        &:focus-within > FilterInput.-open { background: $boost; }
     }
     """
 

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.core.trial_filter import TrialFilter
+from tinynas_tui.tui.widgets.trial_table.cursor import CursorMoves
 from tinynas_tui.tui.widgets.trial_table.filtering import Filtering
 from tinynas_tui.tui.widgets.trial_table.follow import FollowMode
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
@@ -44,7 +45,7 @@ MOVE = Binding.Group("move the cursor")
 """The cursor moves (arrows, pages, ends): keys every user knows, left out of the command palette."""
 
 
-class TrialTable(FollowMode, Filtering, ScrollView, can_focus=True):
+class TrialTable(CursorMoves, FollowMode, Filtering, ScrollView, can_focus=True):
     """One row per trial under a fixed header; a row cursor, marks for export, sorting by column."""
 
     DEFAULT_CSS = """
@@ -82,7 +83,7 @@ class TrialTable(FollowMode, Filtering, ScrollView, can_focus=True):
         Binding("S", "reverse_sort", "Reverse", show=False, id="table.reverse", tooltip="Reverse the sort order"),
         Binding("f", "toggle_follow", "Follow", show=False, id="table.follow",
                 tooltip="Keep the running (or newest) trial highlighted as trials start; moving the cursor stops it"),
-        Binding("slash", "filter", "Filter", id="table.filter",
+        Binding("slash", "filter", "Filter", show=False, id="table.filter",  # the bar says "/ filters"
                 tooltip="Show only some trials: complete, within budgets, on the front, name=value"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="table.clear_filter",
                 tooltip="Show every trial again (while a filter is on)"),
@@ -271,58 +272,6 @@ class TrialTable(FollowMode, Filtering, ScrollView, can_focus=True):
     def get_row_at(self, index: int) -> list[str]:
         """The texts of the row at a display position."""
         return [text for text, _, _ in self.rows.cells(self.rows.order[index])]
-
-    # -- cursor ------------------------------------------------------------------------------------
-
-    def move_cursor(self, row: int) -> None:
-        """Put the cursor on the row at display position ``row`` (clamped) and keep it in view.
-
-        The user moved it: follow mode ends.
-        """
-        self.set_following(False)
-        self._put_cursor(row)
-
-    def _put_cursor(self, row: int) -> None:
-        order = self.rows.order
-        if not order:
-            return
-        index = min(max(row, 0), len(order) - 1)
-        old = self._cursor_index
-        self._cursor_index, self._cursor_number = index, order[index]
-        self._refresh_row(old)
-        self._refresh_row(index)
-        self._scroll_to_cursor()
-        self._announce()
-
-    def move_to(self, number: int) -> None:
-        """Put the cursor on a trial's row (if the filter shows it)."""
-        if number in self.rows.shown:
-            self.move_cursor(self.rows.order.index(number))
-        elif number in self.rows.records:
-            self.notify(f"Trial {number} is hidden by the filter (Escape clears it)", timeout=3)
-
-    @property
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _scroll_to_cursor(self) -> None:
-        top, page = round(self.scroll_y), self._page
-        if self._cursor_index < top:
-            self.scroll_to(y=self._cursor_index, animate=False, immediate=True)
-        elif self._cursor_index >= top + page:
-            self.scroll_to(y=self._cursor_index - page + 1, animate=False, immediate=True)
-
-    def _refresh_row(self, index: int) -> None:
-        self.refresh_line(index + 1)
-
-    def action_cursor(self, step: int) -> None:
-        self.move_cursor(self._cursor_index + step)
-
-    def action_page(self, step: int) -> None:
-        self.move_cursor(self._cursor_index + step * self._page)
-
-    def action_ends(self, step: int) -> None:
-        self.move_cursor(0 if step < 0 else len(self.rows) - 1)
 
     # -- marks and sorting -------------------------------------------------------------------------
 
