@@ -151,3 +151,21 @@ async def test_first_columns_stay_and_the_last_column_is_not_under_the_scrollbar
         assert macs in row
         # The view ends where the scrollbar begins: nothing of the row lies under it.
         assert table.scrollable_content_region.right <= table.region.right - table.scrollbar_size_vertical
+
+
+async def test_a_big_summary_open_reads_parameters_only_when_a_filter_needs_them(monkeypatch):
+    from tinynas_tui.tui import trial_params
+
+    monkeypatch.setattr(trial_params, "READ_AT_ONCE", 3)  # 12 trials stand for a big study here
+    full = [complete_record(i) for i in range(SEEDED)]
+    engine = FakeEngine([TrialRecord(r.number, r.state, {}, r.values, r.attrs, partial=True) for r in full])
+    engine.full = {r.number: r for r in full}
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(app, pilot)
+        await until(pilot, lambda: app.state == "paused", "opened")
+        table = app.table
+        assert engine.params_reads == 0 and table.get_cell(0, "arch") == ""
+        await type_filter(pilot, "num_filters=16")
+        await until(pilot, lambda: engine.params_reads == 1 and table.row_count > 0, "parameters read for the filter")
+        assert table.rows.order == [r.number for r in full if r.params["num_filters"] == 16]

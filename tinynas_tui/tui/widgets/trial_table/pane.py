@@ -96,7 +96,9 @@ class TablePane(Vertical):
         except UsageError as err:
             self.notify(str(err), title="Filter", severity="warning", timeout=5)
             return
-        self.table.set_filter(flt)
+        # In the table's own turn: a message it posts from here would count this pane as its sender, and
+        # stop bubbling here (the app would never see `ParamsWanted`).
+        self.table.call_later(self.table.set_filter, flt)
         self.close_filter()
 
     def close_filter(self) -> None:
