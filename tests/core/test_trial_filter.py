@@ -76,3 +76,11 @@ def test_groups_are_labelled_by_their_first_trial():
     assert groups.label(12) == 2 and groups.same_as(9) == [2, 5, 12]
     assert groups.add(9, {"num_filters": 8}) == set()  # once per trial
     assert groups.add(7, {}) == set() and groups.label(7) is None  # unknown parameters
+
+
+def test_add_params_fills_only_records_without_them():
+    book = TrialBook()
+    book.merge([TrialRecord(0, "complete", {}, (0.9, 1.0, 1.0), partial=True), record(1, num_filters=8)])
+    assert book.add_params({0: {"num_filters": 16}, 1: {"num_filters": 32}, 7: {"num_filters": 8}}) == [0]
+    assert book.get(0).params == {"num_filters": 16} and book.get(0).partial  # the rest is still to read
+    assert book.get(1).params == {"num_filters": 8}
