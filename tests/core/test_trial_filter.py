@@ -63,6 +63,7 @@ def test_architecture_leaves_training_params_out():
     b = architecture_key({"kernel_size": 3, "num_filters": 16, "lr": 0.002, "dropout": 0.2})
     assert a == b and a != architecture_key({"num_filters": 8, "kernel_size": 3, "lr": 0.01})
     assert architecture_key({}) is None
+    assert architecture_key({"lr": 0.1}) == architecture_key({"lr": 0.2})  # nothing shapes: one architecture
 
 
 def test_groups_are_labelled_by_their_first_trial():

@@ -38,12 +38,19 @@ TRAINING_PARAMS: frozenset[str] = frozenset({"lr", "dropout", "batch_size"})
 that differ only in these build the same architecture. Every other parameter shapes the model."""
 
 
-def architecture_key(params: dict[str, Any]) -> tuple[tuple[str, Any], ...] | None:
-    """What makes two trials' models the same architecture: their non-training parameters, sorted by
-    name (None when the trial's parameters are not known, e.g. a record read in summary)."""
+def architecture_key(params: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+    """What makes two trials' models the same architecture: the names and values of their non-training
+    parameters (None when the trial's parameters are not known, e.g. a record read in summary)."""
     if not params:
         return None
-    return tuple(sorted((name, value) for name, value in params.items() if name not in TRAINING_PARAMS))
+    given = tuple(params)
+    names = _SHAPING_NAMES.get(given)
+    if names is None:  # once per set of parameter names (one per space, a few with conditional ones)
+        names = _SHAPING_NAMES[given] = tuple(sorted(n for n in given if n not in TRAINING_PARAMS))
+    return names, tuple(map(params.__getitem__, names))
+
+
+_SHAPING_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
