@@ -95,6 +95,7 @@ class FakeEngine(FakeStudies):
         self.pending_poll: list[TrialRecord] = []
         self.full: dict[int, TrialRecord] = {}
         self.trial_reads: list[int] = []
+        self.params_reads = 0
         self.runs: list[int] = []
         self.extensions: list[int] = []
         self._count_lock = threading.Lock()
@@ -130,6 +131,11 @@ class FakeEngine(FakeStudies):
         """The full record of a trial the engine opened with (``full`` replaces a partial one)."""
         self.trial_reads.append(number)
         return self.full.get(number)
+
+    def read_params(self):
+        """Every opened trial's parameters: from ``full`` where a partial record has its full one."""
+        self.params_reads += 1
+        return {r.number: (self.full.get(r.number) or r).params for r in self.initial}
 
     def release(self, n: int = 1) -> None:
         for _ in range(n):

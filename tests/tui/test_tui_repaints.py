@@ -49,7 +49,7 @@ async def test_status_bar_repaints_only_when_the_shown_eta_changes():
 # -- the trial table ---------------------------------------------------------------------------------
 
 
-class TableApp(App[None]):
+class TableApp(App[None]):  # 110 columns: the whole table (104) and its scrollbar, no horizontal one
     def compose(self) -> ComposeResult:
         yield TrialTable(follow=False)  # the cursor stays where the test puts it
 
@@ -100,7 +100,7 @@ async def test_a_rerank_repaints_only_the_lines_whose_cells_changed():
     book = TrialBook()
     book.merge([complete_record(i) for i in range(12)])
     app = TableApp()
-    async with app.run_test(size=(100, 20)) as pilot:
+    async with app.run_test(size=(110, 20)) as pilot:
         table = app.query_one(TrialTable)
         table.update_rows(book.ordered(), book.rank(Weights()))
         await pilot.pause()
@@ -125,7 +125,7 @@ async def test_a_row_that_keeps_changing_keeps_one_strip_per_slot():
     book = TrialBook()
     book.merge([complete_record(i) for i in range(3)])
     app = TableApp()
-    async with app.run_test(size=(100, 12)) as pilot:
+    async with app.run_test(size=(110, 12)) as pilot:
         table = app.query_one(TrialTable)
         table.update_rows(book.ordered(), book.rank(Weights()))
         book.apply(TrialStarted(3, params_for(3)))
@@ -147,7 +147,7 @@ async def test_after_partial_repaints_the_table_shows_what_a_fresh_table_shows(c
     rng = random.Random(column)
     book = TrialBook()
     app = TableApp()
-    async with app.run_test(size=(100, 14)) as pilot:
+    async with app.run_test(size=(110, 14)) as pilot:
         table = app.query_one(TrialTable)
         table.sort_by(column, reverse=column == "score")
         for number in range(24):
@@ -173,7 +173,7 @@ async def test_after_partial_repaints_the_table_shows_what_a_fresh_table_shows(c
 async def test_the_scrollbar_repaints_only_when_its_thumb_moves():
     book = TrialBook()
     app = TableApp()
-    async with app.run_test(size=(100, 14)) as pilot:
+    async with app.run_test(size=(110, 14)) as pilot:
         table = app.query_one(TrialTable)
         bar = table.vertical_scrollbar
         page = table.scrollable_content_region.height - 1

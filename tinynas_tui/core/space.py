@@ -33,6 +33,25 @@ MODEL_PARAMS: dict[str, tuple[str, ...]] = {
     "blocks": ("n_blocks", "layers_per_block", "init_filters", "n_dense", "dense_units"),
 }
 
+TRAINING_PARAMS: frozenset[str] = frozenset({"lr", "dropout", "batch_size"})
+"""Parameters that change how a model is trained, not its shape (its layers and their weights): trials
+that differ only in these build the same architecture. Every other parameter shapes the model."""
+
+
+def architecture_key(params: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+    """What makes two trials' models the same architecture: the names and values of their non-training
+    parameters (None when the trial's parameters are not known, e.g. a record read in summary)."""
+    if not params:
+        return None
+    given = tuple(params)
+    names = _SHAPING_NAMES.get(given)
+    if names is None:  # once per set of parameter names (one per space, a few with conditional ones)
+        names = _SHAPING_NAMES[given] = tuple(sorted(n for n in given if n not in TRAINING_PARAMS))
+    return names, tuple(map(params.__getitem__, names))
+
+
+_SHAPING_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
 
 @dataclass(frozen=True)
 class Categorical:

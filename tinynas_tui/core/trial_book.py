@@ -246,6 +246,17 @@ class TrialBook:
         self._added = 0
         return changed
 
+    def add_params(self, params: Mapping[int, dict[str, Any]]) -> list[int]:
+        """Give summary-read trials their parameters (read apart, see `Engine.read_params`); return the
+        numbers that changed. A record that has parameters keeps them."""
+        changed = []
+        for number, values in params.items():
+            old = self.records.get(number)
+            if old is not None and not old.params and values:
+                self.records[number] = replace(old, params=dict(values))
+                changed.append(number)
+        return changed
+
     def apply(self, event: object) -> int | None:
         """Fold a live event into the book; return the trial number it changed, if any."""
         self._added = 0

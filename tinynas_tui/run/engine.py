@@ -84,6 +84,14 @@ class OptunaEngine:
         trial_id = self._trial_ids.get(number)
         return None if trial_id is None else read_trial(self._require().storage, trial_id)
 
+    def read_params(self) -> dict[int, dict[str, Any]]:
+        """Every trial's parameters by number, in one query (a storage the bulk reader cannot read was
+        read through Optuna, parameters included: nothing to add)."""
+        from tinynas_tui.search.trial_reader import can_read, read_params
+
+        run = self._require()
+        return read_params(run.storage, run.study._study_id) if can_read(run.storage) else {}
+
     def info(self) -> EngineInfo:
         from tinynas_tui.search.ranking_attrs import stored_ranking
 

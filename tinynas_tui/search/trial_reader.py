@@ -145,6 +145,30 @@ def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:
     return read
 
 
+def read_params(storage: Any, study_id: int) -> dict[int, dict[str, Any]]:
+    """Every trial's parameters by trial number (what a summary read leaves out; the table's filter and
+    its same-architecture marks need them): ~1.5 s for 50,000 trials of six parameters."""
+    from optuna.distributions import json_to_distribution
+    from optuna.storages._rdb import models
+    from sqlalchemy import select
+
+    trials_t = models.TrialModel.__table__
+    params_t = models.TrialParamModel.__table__
+    with storage.engine.connect() as conn:
+        rows = _rows(conn, select(trials_t.c.number, params_t.c.param_name, params_t.c.param_value,
+                                  params_t.c.distribution_json)
+                     .join(trials_t, trials_t.c.trial_id == params_t.c.trial_id)
+                     .where(trials_t.c.study_id == study_id).order_by(params_t.c.param_id))
+    distributions: dict[str, Any] = {}
+    params_by: dict[int, dict[str, Any]] = {}
+    for number, name, internal, dist_json in rows:
+        dist = distributions.get(dist_json)
+        if dist is None:
+            dist = distributions[dist_json] = json_to_distribution(dist_json)
+        params_by.setdefault(number, {})[name] = dist.to_external_repr(internal)
+    return params_by
+
+
 def read_trial(storage: Any, trial_id: int) -> TrialRecord:
     """One trial in full, through Optuna (what a summary read left out)."""
     return TrialRecord.from_frozen(storage.get_trial(trial_id))

@@ -45,17 +45,18 @@ from tinynas_tui.tui.table_fit import fit_to_rows
 from tinynas_tui.tui.toasts import FewToasts
 from tinynas_tui.tui.study_ranking import StudyRanking
 from tinynas_tui.tui.study_switcher import StudySwitching
+from tinynas_tui.tui.trial_params import ParamsReading
 from tinynas_tui.tui.widgets.app_footer import AppFooter
 from tinynas_tui.tui.widgets.log_pane import LogPane
 from tinynas_tui.tui.widgets.score_spark import ScoreSpark
 from tinynas_tui.tui.widgets.side_panel import SidePanel
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail
-from tinynas_tui.tui.widgets.trial_table import TrialTable
+from tinynas_tui.tui.widgets.trial_table import TablePane, TrialTable
 
 
-class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, ExportFlow, AnalysisViews, FewToasts,
-                 App[None]):
+class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, ExportFlow, ParamsReading, AnalysisViews,
+                 FewToasts, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -137,7 +138,7 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         with Horizontal(id="body"):
             yield self._side
             with Vertical(id="main"):
-                yield self._table
+                yield TablePane(self._table, id="table-pane")
                 yield self._spark
                 yield self._detail
         yield LogPane(id="log")

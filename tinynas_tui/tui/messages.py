@@ -102,3 +102,11 @@ class ImportanceComputed(Message):
         super().__init__()
         self.report = report
         self.error = error
+
+
+class ParamsRead(Message):
+    """Every trial's parameters by number, read apart from a summary open (empty if none were read)."""
+
+    def __init__(self, params: dict[int, dict]) -> None:
+        super().__init__()
+        self.params = params

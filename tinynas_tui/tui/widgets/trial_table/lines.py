@@ -14,10 +14,13 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from tinynas_tui.tui.widgets.trial_table.columns import FIXED_COLUMNS
 from tinynas_tui.tui.widgets.trial_table.rows import ASCENDING, COLUMNS, DESCENDING, TrialRows
 
 WIDTHS = [width + 2 for _, _, width in COLUMNS]  # one cell of padding each side
 TOTAL_WIDTH = sum(WIDTHS)
+FIXED_WIDTH = sum(WIDTHS[:FIXED_COLUMNS])
+"""Screen columns of the fixed first columns (they never scroll)."""
 CACHE_LIMIT = 2000
 COMPONENTS = ("trial-table--header", "trial-table--cursor", "trial-table--even-row")
 
@@ -120,4 +123,4 @@ def _style(name: str) -> Style:
     return style
 
 
-__all__: list[Any] = ["TOTAL_WIDTH", "TrialLines", "WIDTHS"]
+__all__: list[Any] = ["FIXED_WIDTH", "TOTAL_WIDTH", "TrialLines", "WIDTHS"]

@@ -12,92 +12,46 @@ from typing import Any, Callable, Iterable
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.inert_text import inert
+from tinynas_tui.core.architecture import ArchitectureGroups
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.trial_filter import TrialFilter
 
-# (key, header, width) in display order: what decides a ranking first, so 80 columns show it all.
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("mark", "✓", 1),
-    ("number", "#", 4),
-    ("state", "state", 12),
-    ("acc", "acc", 6),
-    ("size", "size KB", 7),
-    ("latency", "lat ms", 8),
-    ("score", "score", 6),
-    ("rank", "rank", 4),
-    ("pareto", "P", 1),
-    ("float_acc", "f.acc", 6),
-    ("arena", "arena KB", 8),
-    ("macs", "MACs", 7),
+from tinynas_tui.tui.widgets.trial_table.columns import (  # noqa: F401  (the names the table and tests use)
+    ARCH_STYLE,
+    ASCENDING,
+    COLUMNS,
+    DESCENDING,
+    FRONT_STYLE,
+    MARK_STYLE,
+    MOVE_LIMIT,
+    ORDER_WORDS,
+    RANKED,
+    SORTABLE,
+    STATE_STYLES,
+    Cell,
+    human_count,
+    latency_header,
+    latency_text,
+    num_cell,
+    order_words,
 )
-SORTABLE = tuple(key for key, _, _ in COLUMNS)
-# What each column's ascending (▲) and descending (▼) orders put first, in words: "score (reversed)"
-# left the user to work out that a reversed score is best first.
-ORDER_WORDS: dict[str, tuple[str, str]] = {
-    "mark": ("unmarked first", "marked first"),
-    "number": ("oldest first", "newest first"),
-    "state": ("a to z", "z to a"),
-    "acc": ("lowest first", "highest first"),
-    "size": ("smallest first", "largest first"),
-    "latency": ("fastest first", "slowest first"),
-    "score": ("worst first", "best first"),
-    "rank": ("best first", "worst first"),
-    "pareto": ("front last", "front first"),
-    "float_acc": ("lowest first", "highest first"),
-    "arena": ("smallest first", "largest first"),
-    "macs": ("fewest first", "most first"),
-}
-ASCENDING, DESCENDING = "▲", "▼"
 
-
-def order_words(column: str, reverse: bool) -> str:
-    """The order a sort shows, in words (``score``, reversed: "best first")."""
-    return ORDER_WORDS[column][reverse]
-# Rich style names: ANSI colours follow the terminal's own palette.
-STATE_STYLES = {"running": "bold cyan", "complete": "green", "pruned": "yellow", "failed": "red", "waiting": "dim"}
-MARK_STYLE = "bold cyan"
-FRONT_STYLE = "bold yellow"
-RANKED = ("score", "rank", "pareto")
-"""Columns whose values come from the ranking rather than the trial."""
-# Beyond this many moved rows in one update, one full sort is cheaper than moving each.
-MOVE_LIMIT = 256
-
-Cell = tuple[str, str, bool]
-"""(text, rich style, right-justified)."""
 EMPTY_RANKING = Ranking({}, {}, frozenset(), frozenset())
 
 
-def human_count(n: int | None) -> str:
-    if n is None:
-        return "—"
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit}"
-    return str(n)
-
-
-def latency_text(ms: float | None) -> str:
-    """Milliseconds in at most 7 characters: two decimals below 100 ms, one below 10 s, none above."""
-    if ms is None:
-        return "—"
-    return f"{ms:.2f}" if ms < 100 else f"{ms:.1f}" if ms < 10_000 else f"{ms:.0f}"
-
-
-def latency_header(board: str | None, width: int = 8) -> str:
-    """The latency column's header: milliseconds on which board (``m4-1m ms``), or on the host."""
-    name = board or "host"
-    text = f"{name} ms"
-    return text if len(text) <= width else f"{name[:width - 4]}… ms"
-
-
-def _num(value: float | None, fmt: str) -> Cell:
-    return ("—" if value is None else format(value, fmt), "", True)
-
-
 class TrialRows:
-    """Trials shown by the table, in display order; rows are keyed by trial number."""
+    """Trials shown by the table, in display order; rows are keyed by trial number.
+
+    ``records`` holds every trial; ``order`` (and ``shown``) only those the filter lets through.
+    """
 
     def __init__(self) -> None:
         self.records: dict[int, TrialRecord] = {}
+        self.filter = TrialFilter()
+        self.shown: set[int] = set()
+        """The trials in ``order``: those the filter lets through."""
+        self.architectures = ArchitectureGroups()
+        self._newest_shown: int | None = None  # -1: unknown (the newest row was filtered out)
         self.ranking: Ranking = EMPTY_RANKING
         self.marked: set[int] = set()
         self.order: list[int] = []
@@ -138,6 +92,8 @@ class TrialRows:
             return lambda n: records[n].attrs.get(key)
         if column == "arena":
             return lambda n: records[n].arena_kb
+        if column == "arch":
+            return self.architectures.label
         raise KeyError(column)
 
     def cells(self, number: int) -> list[Cell]:
@@ -152,15 +108,16 @@ class TrialRows:
             (str(number), "", True),
             (r.state if r.state != "running" else f"▶ {inert(r.activity or '')}", STATE_STYLES.get(r.state, ""),
              False),
-            _num(r.accuracy, ".4f"),
-            _num(r.size_kb, ".1f"),
+            num_cell(r.accuracy, ".4f"),
+            num_cell(r.size_kb, ".1f"),
             (latency_text(r.latency_ms), "", True),
-            _num(score, ".2f"),
+            num_cell(score, ".2f"),
             ("—" if rank is None else str(rank) + ("" if feasible else "✗"), "", True),
             ("★" if number in ranking.front else " ", FRONT_STYLE, False),
-            _num(r.attrs.get(figures.FLOAT_ACCURACY), ".4f"),
-            _num(r.arena_kb, ".1f"),
+            num_cell(r.attrs.get(figures.FLOAT_ACCURACY), ".4f"),
+            num_cell(r.arena_kb, ".1f"),
             (human_count(macs) if macs is not None else "—", "", True),
+            ("" if (same := self.architectures.label(number)) is None else f"≡{same}", ARCH_STYLE, False),
         ]
 
     def cell_text(self, number: int, column: str) -> str:
@@ -187,7 +144,7 @@ class TrialRows:
         if reverse is not None:
             self.sort_reverse = reverse
         if self.sort_column == "number":  # the common case needs no key function
-            self.order = sorted(self.records, reverse=self.sort_reverse)
+            self.order = sorted(self.shown, reverse=self.sort_reverse)
         else:
             self.order.sort(key=self._key_function(), reverse=self.sort_reverse)
 
@@ -205,22 +162,45 @@ class TrialRows:
         order.insert(lo, number)
 
     def update(self, records: Iterable[TrialRecord], ranking: Ranking) -> set[int] | None:
-        """Take new or changed trials and the current ranking; keep the order sorted.
+        """Take new or changed trials and the current ranking; keep the order sorted and filtered.
 
         Returns:
             The numbers whose rows may look different, or None for every row (another ranking).
         """
         previous, self.ranking = self.ranking, ranking
-        new, moved = [], set()
+        flt = self.filter
+        filtering = flt.active
+        new, moved, gone = [], set(), []
+        relabeled: set[int] = set()
+        architectures, shown = self.architectures, self.shown
         for record in records:
-            if record.number not in self.records:
-                new.append(record.number)
-            else:
-                moved.add(record.number)
-            self.records[record.number] = record
+            number = record.number
+            self.records[number] = record
+            if record.params and number not in architectures:
+                relabeled |= architectures.add(number, record.params)
+            if number in shown:
+                if filtering and not flt.matches(record, ranking):
+                    gone.append(number)
+                else:
+                    moved.add(number)
+            elif not filtering or flt.matches(record, ranking):
+                new.append(number)
+        another_basis = ranking is not previous and not ranking.same_basis(previous)
+        if filtering and flt.uses_ranking and ranking is not previous:
+            if another_basis:
+                self._refilter()  # budgets or the front of every trial may differ
+                return None
+            for number in (previous.front ^ ranking.front) - moved - set(gone) - set(new):
+                record = self.records.get(number)
+                if record is not None and flt.matches(record, ranking) != (number in shown):
+                    (gone.append if number in shown else new.append)(number)
+        self._drop(gone)
+        if self.sort_column == "arch":
+            moved |= relabeled & shown
         ranked_sort = self.sort_column in RANKED
-        if ranking is not previous and not ranking.same_basis(previous):
+        if another_basis:
             if ranked_sort:
+                self._show(new)
                 self.order.extend(new)
                 self.sort()
             else:
@@ -228,23 +208,76 @@ class TrialRows:
             return None  # scores and ranks of every row may differ
         if ranking is previous:
             self._place(new, moved)
-            return moved | set(new)
+            return moved | set(new) | relabeled
         # Same weights and budgets: the scores of other trials stand, and so does their rank order (a
         # new trial only shifts ranks); the front can lose or gain members.
         if self.sort_column == "pareto":
-            moved |= previous.front ^ ranking.front
+            moved |= (previous.front ^ ranking.front) & shown
         self._place(new, moved)
-        return None if ranking.ranks != previous.ranks else moved | set(new) | (previous.front ^ ranking.front)
+        if ranking.ranks != previous.ranks:
+            return None
+        return moved | set(new) | (previous.front ^ ranking.front) | relabeled
+
+    # -- the filter --------------------------------------------------------------------------------
+
+    def set_filter(self, flt: TrialFilter) -> None:
+        """Show only the trials ``flt`` lets through (every trial: the empty filter)."""
+        self.filter = flt
+        self._refilter()
+
+    def _refilter(self) -> None:
+        flt, ranking = self.filter, self.ranking
+        if flt.active:
+            self.shown = {n for n, r in self.records.items() if flt.matches(r, ranking)}
+        else:
+            self.shown = set(self.records)
+        self._newest_shown = max(self.shown, default=None)
+        self.order = list(self.shown)
+        self.sort()
+
+    @property
+    def newest_shown(self) -> int | None:
+        """The highest trial number the table shows."""
+        if self._newest_shown == -1:
+            self._newest_shown = max(self.shown, default=None)
+        return self._newest_shown
+
+    def _show(self, new: list[int]) -> None:
+        self.shown.update(new)
+        if new and self._newest_shown != -1 and (self._newest_shown is None or max(new) > self._newest_shown):
+            self._newest_shown = max(new)
+
+    def _drop(self, gone: list[int]) -> None:
+        """Take rows that stopped matching the filter out of the order."""
+        if not gone:
+            return
+        self.moves += 1
+        self.shown.difference_update(gone)
+        if self._newest_shown in gone:
+            self._newest_shown = -1
+        if len(gone) > MOVE_LIMIT:
+            shown = self.shown
+            self.order = [n for n in self.order if n in shown]
+            return
+        for number in gone:
+            self.order.remove(number)
+
+    @property
+    def marked_hidden(self) -> int:
+        """Marked trials the filter hides (they stay marked, and are exported)."""
+        return len(self.marked - self.shown) if self.filter.active else 0
 
     def _place(self, new: list[int], moved: set[int]) -> None:
+        self._show(new)
         if len(new) + len(moved) > MOVE_LIMIT:
             self.order.extend(new)
             self.sort()
             return
         key = self._key_function()
         if moved and self.sort_column != "number":
-            for number in moved:
+            for number in moved:  # all out first: the rest stays sorted for the binary searches
                 self.order.remove(number)
+            for number in moved:
                 self._insert(number, key)
         for number in sorted(new):
             if not self.sort_reverse and self.order and self.sort_column == "number" and number > self.order[-1]:
@@ -264,5 +297,8 @@ class TrialRows:
         self.records.clear()
         self.marked.clear()
         self.order.clear()
+        self.shown.clear()
+        self.architectures.clear()
+        self._newest_shown = None
         self.moves += 1
         self.ranking = EMPTY_RANKING

@@ -23,8 +23,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.trial_filter import TrialFilter
+from tinynas_tui.tui.widgets.trial_table.cursor import CursorMoves
+from tinynas_tui.tui.widgets.trial_table.filtering import Filtering
+from tinynas_tui.tui.widgets.trial_table.follow import FollowMode
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
-from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, TOTAL_WIDTH, WIDTHS, TrialLines
+from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, FIXED_WIDTH, TOTAL_WIDTH, WIDTHS, TrialLines
 from tinynas_tui.tui.widgets.trial_table.rows import (
     COLUMNS,
     SORTABLE,
@@ -41,7 +45,7 @@ MOVE = Binding.Group("move the cursor")
 """The cursor moves (arrows, pages, ends): keys every user knows, left out of the command palette."""
 
 
-class TrialTable(ScrollView, can_focus=True):
+class TrialTable(CursorMoves, FollowMode, Filtering, ScrollView, can_focus=True):
     """One row per trial under a fixed header; a row cursor, marks for export, sorting by column."""
 
     DEFAULT_CSS = """
@@ -79,6 +83,10 @@ class TrialTable(ScrollView, can_focus=True):
         Binding("S", "reverse_sort", "Reverse", show=False, id="table.reverse", tooltip="Reverse the sort order"),
         Binding("f", "toggle_follow", "Follow", show=False, id="table.follow",
                 tooltip="Keep the running (or newest) trial highlighted as trials start; moving the cursor stops it"),
+        Binding("slash", "filter", "Filter", show=False, id="table.filter",  # the bar says "/ filters"
+                tooltip="Show only some trials: complete, within budgets, on the front, name=value"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="table.clear_filter",
+                tooltip="Show every trial again (while a filter is on)"),
         Binding("g", "best", "Best", show=False, id="table.best", tooltip="Go to the best-ranked trial"),
         Binding("up", "cursor(-1)", "Up", show=False, group=MOVE, id="table.up", tooltip="Previous trial"),
         Binding("down", "cursor(1)", "Down", show=False, group=MOVE, id="table.down", tooltip="Next trial"),
@@ -109,6 +117,27 @@ class TrialTable(ScrollView, can_focus=True):
             super().__init__()
             self.marked = marked
 
+    class FilterRequested(Message):
+        """The user asked to edit the filter (the pane around the table opens its bar)."""
+
+    class CountsChanged(Message):
+        """The trials shown or marked changed in number (or the filter changed)."""
+
+        def __init__(self, shown: int, total: int, marked: int, marked_hidden: int, flt: TrialFilter) -> None:
+            super().__init__()
+            self.shown, self.total, self.marked, self.marked_hidden, self.filter = (
+                shown, total, marked, marked_hidden, flt)
+
+    class ParamsWanted(Message):
+        """Trials without their parameters (read in summary) are in the table.
+
+        ``needed``: a filter on parameters is on, so they matter now.
+        """
+
+        def __init__(self, missing: int, needed: bool) -> None:
+            super().__init__()
+            self.missing, self.needed = missing, needed
+
     def __init__(self, follow: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rows = TrialRows()
@@ -116,7 +145,8 @@ class TrialTable(ScrollView, can_focus=True):
         # The trials running now and the newest trial: where follow mode keeps the cursor, known without
         # a walk over every row on each event.
         self._running_trials: set[int] = set()
-        self._newest: int | None = None
+        self._counts: tuple | None = None
+        self._params_checked = False
         self._cursor_number: int | None = None
         self._cursor_index = 0
         self._announced: int | None = None
@@ -139,11 +169,12 @@ class TrialTable(ScrollView, can_focus=True):
                 self._running_trials.add(record.number)
             else:
                 self._running_trials.discard(record.number)
-            if self._newest is None or record.number > self._newest:
-                self._newest = record.number
         moves = self.rows.moves
         changed = self.rows.update(records, ranking)
         self.lines.drop(changed)
+        if not self._params_checked and records:
+            self._params_checked = True
+            self._check_params(needed=False)
         followed = self._follow_target()
         if followed is not None and followed != self._cursor_number:
             self._cursor_number = followed
@@ -153,6 +184,7 @@ class TrialTable(ScrollView, can_focus=True):
             self._after_change()
         else:
             self._repaint_changed()  # same rows in the same order: no cursor or size to update
+            self._count()  # a trial the filter hides still counts
 
     def set_latency_board(self, board: str | None) -> None:
         """Name the board (None: the host CPU) in the latency column's header."""
@@ -167,7 +199,7 @@ class TrialTable(ScrollView, can_focus=True):
         self.lines.drop()
         self._cursor_number = None
         self._running_trials.clear()
-        self._newest = None
+        self._params_checked = False
         self._after_change()
 
     def _after_change(self) -> None:
@@ -176,7 +208,11 @@ class TrialTable(ScrollView, can_focus=True):
         if self._cursor_number is None and order:
             self._cursor_number = order[0]
         if self._cursor_number is not None and order:
-            self._cursor_index = order.index(self._cursor_number)
+            if self._cursor_number in self.rows.shown:
+                self._cursor_index = order.index(self._cursor_number)
+            else:  # the filter hid its trial: the row now at its place
+                self._cursor_index = min(before, len(order) - 1)
+                self._cursor_number = order[self._cursor_index]
         else:
             self._cursor_index = 0
         set_virtual_size(self, Size(TOTAL_WIDTH, len(order) + 1))
@@ -186,6 +222,7 @@ class TrialTable(ScrollView, can_focus=True):
                            immediate=True)
         self._repaint_changed()
         self._announce()
+        self._count()
 
     def _repaint_changed(self) -> None:
         """Repaint the screen lines whose content differs from what they were drawn from."""
@@ -201,39 +238,6 @@ class TrialTable(ScrollView, can_focus=True):
         if number != self._announced:
             self._announced = number
             self.post_message(self.Highlighted(number))
-
-    # -- follow mode -------------------------------------------------------------------------------
-
-    @property
-    def following(self) -> bool:
-        """True while the cursor follows the running (or newest) trial."""
-        return self._following
-
-    def _follow_target(self) -> int | None:
-        """The trial follow mode puts the cursor on (None: follow mode is off, or no rows)."""
-        if not self._following:
-            return None
-        return max(self._running_trials) if self._running_trials else self._newest
-
-    def set_following(self, on: bool) -> None:
-        """Turn follow mode on (the cursor goes to the running or newest trial now) or off."""
-        if on == self._following:
-            return
-        self._following = on
-        self.post_message(self.FollowChanged(on))
-        target = self._follow_target()
-        if target is not None and target in self.rows.records:
-            self._put_cursor(self.rows.order.index(target))
-
-    def action_toggle_follow(self) -> None:
-        self.set_following(not self._following)
-
-    def action_best(self) -> None:
-        best = self.rows.ranking.best
-        if best is None:
-            self.notify("No trial is ranked yet", timeout=2)
-            return
-        self.move_to(best)
 
     # -- the DataTable-like queries the app and tests use ------------------------------------------
 
@@ -269,56 +273,6 @@ class TrialTable(ScrollView, can_focus=True):
         """The texts of the row at a display position."""
         return [text for text, _, _ in self.rows.cells(self.rows.order[index])]
 
-    # -- cursor ------------------------------------------------------------------------------------
-
-    def move_cursor(self, row: int) -> None:
-        """Put the cursor on the row at display position ``row`` (clamped) and keep it in view.
-
-        The user moved it: follow mode ends.
-        """
-        self.set_following(False)
-        self._put_cursor(row)
-
-    def _put_cursor(self, row: int) -> None:
-        order = self.rows.order
-        if not order:
-            return
-        index = min(max(row, 0), len(order) - 1)
-        old = self._cursor_index
-        self._cursor_index, self._cursor_number = index, order[index]
-        self._refresh_row(old)
-        self._refresh_row(index)
-        self._scroll_to_cursor()
-        self._announce()
-
-    def move_to(self, number: int) -> None:
-        """Put the cursor on a trial's row."""
-        if number in self.rows.records:
-            self.move_cursor(self.rows.order.index(number))
-
-    @property
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _scroll_to_cursor(self) -> None:
-        top, page = round(self.scroll_y), self._page
-        if self._cursor_index < top:
-            self.scroll_to(y=self._cursor_index, animate=False, immediate=True)
-        elif self._cursor_index >= top + page:
-            self.scroll_to(y=self._cursor_index - page + 1, animate=False, immediate=True)
-
-    def _refresh_row(self, index: int) -> None:
-        self.refresh_line(index + 1)
-
-    def action_cursor(self, step: int) -> None:
-        self.move_cursor(self._cursor_index + step)
-
-    def action_page(self, step: int) -> None:
-        self.move_cursor(self._cursor_index + step * self._page)
-
-    def action_ends(self, step: int) -> None:
-        self.move_cursor(0 if step < 0 else len(self.rows) - 1)
-
     # -- marks and sorting -------------------------------------------------------------------------
 
     def action_toggle_mark(self) -> None:
@@ -329,6 +283,7 @@ class TrialTable(ScrollView, can_focus=True):
         self.lines.drop((number,))
         self._after_change()
         self.post_message(self.MarksChanged(frozenset(self.rows.marked)))
+        self._count()
 
     def action_cycle_sort(self) -> None:
         self.sort_by(SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)], self.sort_reverse)
@@ -353,7 +308,7 @@ class TrialTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:
-            x = offset.x + round(self.scroll_x)
+            x = offset.x if offset.x < FIXED_WIDTH else offset.x + round(self.scroll_x)
             for (key, _, _), width in zip(COLUMNS, WIDTHS):
                 if x < width:
                     self.sort_by(key, not self.sort_reverse if key == self.sort_column else False)
@@ -393,7 +348,12 @@ class TrialTable(ScrollView, can_focus=True):
             self._drawn[y] = ((scroll_x, width), key)
         if key is None:
             return Strip.blank(width, base)
-        return self.lines.strip(key, base).crop_extend(scroll_x, scroll_x + width, base)
+        strip = self.lines.strip(key, base)
+        if not scroll_x or width <= FIXED_WIDTH:
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # The first columns stay put; the rest scrolls beside them.
+        return Strip.join([strip.crop(0, FIXED_WIDTH),
+                           strip.crop_extend(FIXED_WIDTH + scroll_x, scroll_x + width, base)])
 
     def _line_key(self, y: int, scroll_y: int) -> tuple | None:
         return self.lines.key(y, scroll_y, self._cursor_index, (self.sort_column, self.sort_reverse))
