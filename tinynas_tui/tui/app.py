@@ -338,7 +338,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
             self._read_trial(number)  # a bulk-read trial: its parameters and other figures, in a thread
         order = self.info.space.names if self.info else ()
         typical = self.book.typical_seconds() if record is not None and record.state == "running" else None
-        self._detail.show(record, self.ranking, self.budgets, order, typical)
+        same = tuple(self._table.rows.architectures.same_as(number)) if number is not None else ()
+        self._detail.show(record, self.ranking, self.budgets, order, typical, same)
 
     def _set_state(self, state: RunState) -> None:
         self.state = state

@@ -80,8 +80,12 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
     return Group(describe_head(record, ranking), describe_body(record, budgets, param_order))
 
 
-def describe_head(record: TrialRecord, ranking: Ranking) -> Text:
-    """The first line: trial, state and stage, rank and score (what changes while a trial runs)."""
+SAME_SHOWN = 5  # trials of the same architecture named in the head line; more are counted
+
+
+def describe_head(record: TrialRecord, ranking: Ranking, same: tuple[int, ...] = ()) -> Text:
+    """The first line: trial, state and stage, rank and score (what changes while a trial runs), and the
+    other trials of ``same`` architecture (only training parameters differ)."""
     head = Text.assemble((f"Trial {record.number}", "bold"), "  ", (record.state, "italic"))
     if record.activity:
         head.append(f" · {inert(record.activity)}")
@@ -89,6 +93,10 @@ def describe_head(record: TrialRecord, ranking: Ranking) -> Text:
         head.append(f"    rank {ranking.ranks[record.number]}    score {ranking.scores[record.number]:.2f}")
         if record.number in ranking.front:
             head.append("    ★ on the Pareto front", style="bold")
+    if same:
+        named = ", ".join(f"#{n}" for n in same[:SAME_SHOWN])
+        more = f" and {len(same) - SAME_SHOWN} more" if len(same) > SAME_SHOWN else ""
+        head.append(f"\nsame architecture as {named}{more}", style="cyan")  # a line of its own: 80 columns
     return head
 
 

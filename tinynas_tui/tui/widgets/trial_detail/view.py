@@ -29,7 +29,8 @@ from tinynas_tui.tui.widgets.trial_detail.sections import body_key, describe_bod
 
 
 def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...],
-             typical: tuple[float, int] | None = None, now: float | None = None, rows: int = EPOCH_ROWS) -> Group:
+             typical: tuple[float, int] | None = None, now: float | None = None, rows: int = EPOCH_ROWS,
+             same: tuple[int, ...] = ()) -> Group:
     """The renderable for one trial: its head line, then (running) its time line and progress, or
     (finished) its sections, side by side when the width allows.
 
@@ -37,12 +38,13 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
         typical: (median seconds, trials) of the study's complete trials, for a running trial's expected time.
         now: ``time.time()`` for a running trial's elapsed time (default: now).
         rows: Epochs a running trial shows at most.
+        same: The other trials of the same architecture.
     """
     if record.state == "running":
         when = time.time() if now is None else now
-        return Group(describe_head(record, ranking), time_text(record, typical, when),
+        return Group(describe_head(record, ranking, same), time_text(record, typical, when),
                      describe_running(record, budgets, param_order, rows))
-    return Group(describe_head(record, ranking), describe_body(record, budgets, param_order))
+    return Group(describe_head(record, ranking, same), describe_body(record, budgets, param_order))
 
 
 PLACEHOLDER = "Highlight a trial to see its details."
@@ -101,17 +103,19 @@ class TrialDetail(ScrollView):
         return not self._pending and self._have == self._wanted
 
     def show(self, record: TrialRecord | None, ranking: Ranking, budgets: Budgets,
-             param_order: tuple[str, ...], typical: tuple[float, int] | None = None) -> None:
+             param_order: tuple[str, ...], typical: tuple[float, int] | None = None,
+             same: tuple[int, ...] = ()) -> None:
         """Describe ``record`` (None: the placeholder); nothing happens if what it shows is unchanged.
 
         Args:
             typical: (median seconds, trials) of the study's complete trials: a running trial's expected time.
+            same: The other trials of the same architecture (named in the head line).
         """
-        self._shown_args = (record, ranking, budgets, param_order, typical)
+        self._shown_args = (record, ranking, budgets, param_order, typical, same)
         n = record.number if record is not None else None
         running = record is not None and record.state == "running"
         key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order,
-               typical if running else None, self._epoch_rows if running else None)
+               typical if running else None, self._epoch_rows if running else None, same)
         if key == self._shown:
             return
         self._shown = key
@@ -127,12 +131,12 @@ class TrialDetail(ScrollView):
                 body = ("running", running_key(record, budgets, param_order, self._epoch_rows))
                 if body != self._body[0]:
                     self._body = (body, describe_running(record, budgets, param_order, self._epoch_rows))
-                head = (describe_head(record, ranking), time_text(record, typical, time.time()))
+                head = (describe_head(record, ranking, same), time_text(record, typical, time.time()))
             else:
                 body = body_key(record, budgets, param_order)
                 if body != self._body[0]:
                     self._body = (body, describe_body(record, budgets, param_order))
-                head = (describe_head(record, ranking),)
+                head = (describe_head(record, ranking, same),)
             self.renderable = Group(*head, self._body[1])
         if not self._pending:
             self._pending = True
