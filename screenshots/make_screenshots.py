@@ -1,7 +1,8 @@
 """Regenerate the README's screenshots from a real study on small data (takes about a minute).
 
 Usage: python screenshots/make_screenshots.py
-Writes main-running.svg, detail.svg and pareto.svg beside this script.
+Writes main-running.svg, detail.svg, pareto.svg, importance.svg, compare.svg and studies.svg beside this
+script.
 """
 
 from __future__ import annotations
@@ -43,6 +44,22 @@ async def shoot() -> None:
         await pilot.press("f2", "f4", "right")
         await pilot.pause(0.3)
         app.save_screenshot("pareto.svg", str(HERE))
+        await pilot.press("escape", "i")
+        await until(lambda: getattr(app.screen, "report", None) is not None or getattr(app.screen, "error", None))
+        await pilot.pause(0.3)
+        app.save_screenshot("importance.svg", str(HERE))
+        await pilot.press("escape")
+        table = app.query_one(TrialTable)
+        front = sorted(app.ranking.front, key=lambda n: app.ranking.ranks[n])
+        for number in ([app.ranking.best] + [n for n in front if n != app.ranking.best])[:2]:
+            table.move_to(number)
+            await pilot.press("space")
+        await pilot.press("c")
+        await pilot.pause(1.0)
+        app.save_screenshot("compare.svg", str(HERE))
+        await pilot.press("escape", "o")
+        await pilot.pause(1.0)
+        app.save_screenshot("studies.svg", str(HERE))
 
 
 def main() -> None:

@@ -90,7 +90,7 @@ def test_resume_with_a_different_space_is_refused(workdir, capsys):
     replace(SINGLE_CONV, params=narrower).save(other)
     assert main(["--headless", "--study", "s", "--space", str(other)]) == 2
     err = capsys.readouterr().err
-    assert "was created with a different space" in err and err.count("\n") == 1
+    assert "has a different space" in err and err.count("\n") == 1
 
 
 def test_python_dash_m_is_the_same_entry_point(workdir):

@@ -98,7 +98,7 @@ async def test_a_study_named_with_markup_survives_a_space_edit():
         assert "bad[/x]name" in str(question.render())
         assert_drawn_inert(question, "the question")
         await pilot.press("y")
-        await until(pilot, lambda: app.info.study_name.endswith("-narrow"), "new study")
+        await until(pilot, lambda: app.info.study_name.startswith(NAME) and app.info.study_name != NAME, "new study")
         app.push_screen(ErrorScreen(EVIL, EVIL, EVIL))
         await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-details"), "error shown")
         for part in ("#error-title", "#error-message", "#error-details"):

@@ -107,9 +107,14 @@ def check_same(study_name: str, key: str, stored: dict[str, Any], wanted: dict[s
     if _normal(stored) != _normal(wanted):
         diff = [k for k in sorted(set(stored) | set(wanted)) if _normal(stored.get(k)) != _normal(wanted.get(k))]
         raise UsageError(
-            f"study {study_name!r} was created with a different {key} ({', '.join(diff)} differ); "
-            f"leave the option out to resume it, or pass --study NEW_NAME"
+            f"study {study_name!r} has a different {key} ({', '.join(diff)} differ{_since_created(key)}); "
+            f"leave the option out to resume it with its own, or pass --study NEW_NAME"
         )
+
+
+def _since_created(key: str) -> str:
+    # A study's budgets can be applied again from the UI; the rest of its definition is fixed at creation.
+    return "; the UI may have applied new ones" if key == "budgets" else ""
 
 
 def _normal(value: Any) -> str:
