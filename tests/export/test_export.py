@@ -50,7 +50,7 @@ DATASET = {"name": "mnist-5k", "train_samples": None, "test_samples": None, "see
 PIPELINE = {"name": "quick", "epochs": 1, "quantization": "int8"}
 BUDGETS = {"max_flash_kb": 256.0}
 NAN_REASON = "loss became NaN at epoch 1; the model is not converted"
-PRUNE_REASON = "needs at least 300.0 KB of flash for its int8 weights; the budget is 256 KB"
+PRUNE_REASON = "needs at least 300.0 KiB of flash for its int8 weights; the budget is 256 KiB"
 
 # (kind, accuracy, size multiplier, latency ms, arena bytes); the size is the fake model's real length.
 TRIALS = [

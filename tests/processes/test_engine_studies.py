@@ -106,7 +106,7 @@ def test_applied_budgets_skip_new_trials_of_the_running_study_process(tmp_path, 
     assert [e.number for e in events if isinstance(e, TrialFinished)] == [0]  # started before: kept
     pruned = [e for e in events if isinstance(e, TrialPruned)]
     assert [(e.number, e.stage) for e in pruned] == [(1, "preflight")]
-    assert "the budget is 10 KB" in pruned[0].reason
+    assert "the budget is 10 KiB" in pruned[0].reason
     url = f"sqlite:///{tmp_path}/tinynas-runs/tinynas.db"
     study = optuna.load_study(study_name="s", storage=url)
     assert [t.state.name for t in study.trials] == ["COMPLETE", "PRUNED"]

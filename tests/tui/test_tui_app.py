@@ -167,6 +167,19 @@ async def test_engine_that_cannot_open_shows_why():
         await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
                     "error modal")
         assert "cannot open storage" in str(app.screen.query_one("#error-message").render())
+        assert app.screen.query("#error-details")  # an unexpected failure: its traceback, for a bug report
+
+
+async def test_a_refused_study_says_why_in_its_line_without_a_traceback():
+    from tinynas_tui.errors import UsageError
+
+    refused = UsageError("study 'lead' has a different dataset (train_samples differ); leave the option out")
+    app = create_app(FakeEngine(fail_open=refused))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
+                    "error modal")
+        assert "train_samples differ" in str(app.screen.query_one("#error-message").render())
+        assert not app.screen.query("#error-details")
 
 
 async def test_marking_trials():

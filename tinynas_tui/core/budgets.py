@@ -119,11 +119,11 @@ class Budgets:
         converted model's estimate is the same, so a model over the latency budget now will be then.
         """
         if self.max_flash_kb is not None and weight_bytes / 1024 > self.max_flash_kb:
-            return (f"needs at least {weight_bytes / 1024:.1f} KB of flash for its int8 weights; "
-                    f"the budget is {self.max_flash_kb:g} KB")
+            return (f"needs at least {weight_bytes / 1024:.1f} KiB of flash for its int8 weights; "
+                    f"the budget is {self.max_flash_kb:g} KiB")
         if self.max_ram_kb is not None and activation_bytes / 1024 > self.max_ram_kb:
-            return (f"needs at least {activation_bytes / 1024:.1f} KB of RAM for one layer's int8 input and "
-                    f"output; the budget is {self.max_ram_kb:g} KB")
+            return (f"needs at least {activation_bytes / 1024:.1f} KiB of RAM for one layer's int8 input and "
+                    f"output; the budget is {self.max_ram_kb:g} KiB")
         if self.max_latency_ms is not None and latency_ms is not None and latency_ms > self.max_latency_ms:
             return (f"estimated at {latency_ms:.1f} ms on {board or 'the board'}; the latency budget is "
                     f"{self.max_latency_ms:g} ms")

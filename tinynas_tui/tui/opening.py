@@ -14,6 +14,7 @@ from typing import Any
 from textual import work
 
 from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.errors import UsageError
 from tinynas_tui.tui.engine_api import EngineInfo
 from tinynas_tui.tui.messages import EngineFailed, EngineOpened
 from tinynas_tui.tui.run_state import ACTIVE, RunState
@@ -134,7 +135,9 @@ class StudyOpening:
         # A study that would not open (another, from the switcher) leaves the one open as it was: idle.
         self._set_state(RunState.FAILED if self.info is None else
                         RunState.PAUSED if self.state == RunState.OPENING else self.state)
-        self.push_screen(ErrorScreen(message.title, str(message.error), message.details))
+        # A refused option or definition is the user's to fix, said in its one line: no traceback.
+        details = "" if isinstance(message.error, UsageError) else message.details
+        self.push_screen(ErrorScreen(message.title, str(message.error), details))
 
     def on_space_editor_applied(self, message: Any) -> None:
         if self.state in ACTIVE:
