@@ -78,3 +78,18 @@ async def test_g_goes_to_the_best_trial():
         await pilot.press("g")
         assert table.highlighted_number == best and best in on_screen(table)
         assert not table.following
+
+
+async def test_the_running_trial_stays_in_view_when_the_terminal_shrinks():
+    """Seen in tmux: at 160×48 following trial 10, resized to 80×24, the table showed trials 0-8 only."""
+    engine = FakeEngine([complete_record(i) for i in range(SEEDED)], gated=True)
+    app = create_app(engine, trials=1)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.table
+        await running(app, pilot, SEEDED)
+        assert table.following and SEEDED in on_screen(table)
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: table.size.height < 20 and SEEDED in on_screen(table),
+                    "the running trial in view after the resize")
+        assert table.highlighted_number == SEEDED
+        engine.release()

@@ -53,6 +53,12 @@ class CursorMoves:
         elif self._cursor_index >= top + page:
             self.scroll_to(y=self._cursor_index - page + 1, animate=False, immediate=True)
 
+    def on_resize(self) -> None:
+        # A shorter table (a resized terminal, the split giving the detail room) must not lose the
+        # cursor's row, the running trial's in follow mode, below its last line.
+        if self.rows.order:
+            self.call_after_refresh(self._scroll_to_cursor)
+
     def _refresh_row(self, index: int) -> None:
         self.refresh_line(index + 1)
 
