@@ -71,3 +71,10 @@ def test_the_detail_says_where_the_trial_trained_and_which_process_ran_it():
     text = text_of(TrialRecord(3, "complete", {}, (0.9, 20.0, 12.5), attrs))
     assert re.search(r"trained on\s+GPU 1 \(NVIDIA H200\)", text) and re.search(r"run by\s+box:4242", text)
     assert "trained on" not in text_of(TrialRecord(3, "complete", {}, (0.9, 20.0, 12.5), ATTRS))
+
+
+def test_both_accuracies_have_the_tables_four_decimals():
+    text = text_of(TrialRecord(3, "complete", {}, (0.923333333, 20.0, 12.5),
+                               {**ATTRS, figures.FLOAT_ACCURACY: 0.9366666667}))
+    assert re.search(r"accuracy int8\s+0\.9233\b", text) and re.search(r"accuracy float\s+0\.9367\b", text)
+    assert "0.936667" not in text

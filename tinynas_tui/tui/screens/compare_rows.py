@@ -12,7 +12,13 @@ from typing import Any
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
-from tinynas_tui.tui.widgets.trial_detail import count_text, latency_rows, quantization_text, value_text
+from tinynas_tui.tui.widgets.trial_detail import (
+    accuracy_text,
+    count_text,
+    latency_rows,
+    quantization_text,
+    value_text,
+)
 
 Row = tuple[str, str, str]
 """(label, the first trial's text, the second's)."""
@@ -41,7 +47,7 @@ def pick_pair(marked: set[int], highlighted: int | None) -> tuple[int, int] | st
 def _objectives(r: TrialRecord) -> list[tuple[str, str]]:
     if not r.values:
         return [("accuracy int8", NONE), ("size", NONE), ("latency", NONE)]
-    return [("accuracy int8", f"{r.accuracy:.4f}"), ("size", f"{r.size_kb:.1f} KiB"),
+    return [("accuracy int8", accuracy_text(r.accuracy)), ("size", f"{r.size_kb:.1f} KiB"),
             ("latency", latency_rows(r)[0][1])]
 
 
@@ -50,7 +56,7 @@ def _figures(r: TrialRecord, ranking: Ranking, budgets: Budgets) -> list[tuple[s
     score, rank = ranking.scores.get(n), ranking.ranks.get(n)
     over = n in ranking.ranks and n not in ranking.feasible
     rows = [
-        ("accuracy float", value_text(a.get(figures.FLOAT_ACCURACY))),
+        ("accuracy float", accuracy_text(a.get(figures.FLOAT_ACCURACY))),
         ("arena (TFLM)", NONE if r.arena_kb is None else f"{r.arena_kb:.1f} KiB"),
         ("MACs", count_text(a.get(figures.MACS))),
         ("parameters", count_text(a.get(figures.PARAMS))),

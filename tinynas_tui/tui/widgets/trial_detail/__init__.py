@@ -2,6 +2,7 @@
 (`sections`) and the running trial's progress (`running`)."""
 
 from tinynas_tui.tui.widgets.trial_detail.sections import (
+    accuracy_text,
     count_text,
     kib_text,
     latency_rows,
@@ -10,5 +11,5 @@ from tinynas_tui.tui.widgets.trial_detail.sections import (
 )
 from tinynas_tui.tui.widgets.trial_detail.view import PLACEHOLDER, TrialDetail, describe
 
-__all__ = ["PLACEHOLDER", "TrialDetail", "count_text", "describe", "kib_text", "latency_rows", "quantization_text",
+__all__ = ["PLACEHOLDER", "accuracy_text", "TrialDetail", "count_text", "describe", "kib_text", "latency_rows", "quantization_text",
            "value_text"]

@@ -27,6 +27,11 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def accuracy_text(value: Any) -> str:
+    """An accuracy as the table shows it, four decimals (``0.9233``); ``—`` when unknown."""
+    return f"{value:.4f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else value_text(value)
+
+
 def count_text(value: Any) -> str:
     """A count in full with thousands separators (``1,234,567``); ``—`` when unknown."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -117,8 +122,8 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
     sections.append(_grid(param_rows(record, param_order), "parameters"))
     if record.values:
         metrics = [
-            ("accuracy int8", f"{record.accuracy:.4f}"),
-            ("accuracy float", value_text(a.get(figures.FLOAT_ACCURACY))),
+            ("accuracy int8", accuracy_text(record.accuracy)),
+            ("accuracy float", accuracy_text(a.get(figures.FLOAT_ACCURACY))),
             ("size", f"{record.size_kb:.1f} KiB"),
             *latency_rows(record),
             ("arena (TFLM)", "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KiB"),
