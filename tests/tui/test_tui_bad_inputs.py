@@ -71,12 +71,12 @@ SIZE_WEIGHT = Weights().size_kb
 
 
 @pytest.mark.parametrize("keys, message, last_valid", [
-    (["-"], "size KB: '-' is not a number; expected a number, 0 or more (not applied)", SIZE_WEIGHT),
-    (["."], "size KB: '.' is not a number; expected a number, 0 or more", SIZE_WEIGHT),
-    (["1", "e", "-"], "size KB: '1e-' is not a number; expected a number, 0 or more", 1.0),
-    (["1", "e", "9", "9", "9"], "size KB: '1e999' is not finite; expected a number, 0 or more", 1e99),
-    (["-", "5"], "size KB: '-5' is negative; it must be 0 or more", SIZE_WEIGHT),
-    ([], "size KB: empty; expected a number, 0 or more", SIZE_WEIGHT),
+    (["-"], "size KiB: '-' is not a number; expected a number, 0 or more (not applied)", SIZE_WEIGHT),
+    (["."], "size KiB: '.' is not a number; expected a number, 0 or more", SIZE_WEIGHT),
+    (["1", "e", "-"], "size KiB: '1e-' is not a number; expected a number, 0 or more", 1.0),
+    (["1", "e", "9", "9", "9"], "size KiB: '1e999' is not finite; expected a number, 0 or more", 1e99),
+    (["-", "5"], "size KiB: '-5' is negative; it must be 0 or more", SIZE_WEIGHT),
+    ([], "size KiB: empty; expected a number, 0 or more", SIZE_WEIGHT),
 ], ids=["minus", "dot", "1e-", "1e999", "-5", "empty"])
 async def test_a_weight_that_is_not_a_usable_number_is_flagged_and_not_applied(keys, message, last_valid):
     app = app_with_trials()
@@ -109,7 +109,7 @@ async def test_a_zero_budget_is_flagged_and_blank_means_none():
         await opened_on_weights(pilot)
         field = await type_into(pilot, "b-flash", ["0"])
         assert field.has_class("-invalid")
-        assert "max flash KB: '0' is not above 0; expected a number above 0, or blank for none" in error_line(app)
+        assert "max flash KiB: '0' is not above 0; expected a number above 0, or blank for none" in error_line(app)
         assert app.budgets == Budgets()
         await type_into(pilot, "b-flash", ["5", "0"])
         await until(pilot, lambda: app.budgets == Budgets(max_flash_kb=50.0), "the budget applied")

@@ -22,7 +22,7 @@ from tinynas_tui.tui.widgets.pareto_plot import (
     GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, ParetoPlot,
 )
 
-AXES = {"size": ("size KB", "size_kb"), "latency": ("latency ms", "latency_ms")}
+AXES = {"size": ("size KiB", "size_kb"), "latency": ("latency ms", "latency_ms")}
 """x axis name -> (label, TrialRecord attribute)."""
 
 LEGEND = (f"[$text-success]{GLYPH_FRONT}[/] front of these axes  [$text-primary]{GLYPH_FULL_FRONT}[/] "

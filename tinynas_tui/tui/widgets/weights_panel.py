@@ -23,10 +23,10 @@ from tinynas_tui.core.scoring import Weights
 FIELDS: tuple[tuple[str, str, bool], ...] = (
     # (id, label, optional)
     ("w-acc", "accuracy ×", False),
-    ("w-size", "size KB ×", False),
+    ("w-size", "size KiB ×", False),
     ("w-latency", "latency ms ×", False),
-    ("b-flash", "max flash KB", True),
-    ("b-ram", "max RAM KB", True),
+    ("b-flash", "max flash KiB", True),
+    ("b-ram", "max RAM KiB", True),
     ("b-latency", "max latency ms", True),
 )
 
