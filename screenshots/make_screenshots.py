@@ -22,8 +22,9 @@ async def shoot() -> None:
     from tinynas_tui.tui.factory import create_app
     from tinynas_tui.tui.widgets.trial_table import TrialTable
 
-    options = RunOptions(train_samples=1000, test_samples=300, seed=7)
-    app = create_app(OptunaEngine(validate(options)), trials=8)
+    # Three epochs, so the running trial's detail has epochs to show; 12 trials, enough for importance.
+    options = RunOptions(train_samples=1000, test_samples=300, seed=7, epochs=3)
+    app = create_app(OptunaEngine(validate(options)), trials=12)
     async with app.run_test(size=(160, 48)) as pilot:
         deadline = time.monotonic() + 900
 
@@ -31,8 +32,13 @@ async def shoot() -> None:
             while not predicate() and time.monotonic() < deadline:
                 await pilot.pause(0.1)
 
-        await until(lambda: app.book.count("complete") >= 5 and app.book.count("running") == 1
-                    and (app.book.get(max(app.book.records)).stage or "").startswith("train"))
+        def training_with_epochs() -> bool:
+            newest = app.book.get(max(app.book.records)) if app.book.records else None
+            live = getattr(newest, "live", None)
+            return (app.book.count("complete") >= 5 and newest is not None and newest.state == "running"
+                    and live is not None and live.stage == "train" and len(live.epochs) >= 2)
+
+        await until(training_with_epochs)
         app.query_one(TrialTable).move_to(max(app.book.records))
         await pilot.pause(0.3)
         app.save_screenshot("main-running.svg", str(HERE))
