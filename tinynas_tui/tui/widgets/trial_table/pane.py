@@ -63,7 +63,7 @@ class TablePane(Vertical):
     TablePane {
         height: 1fr;
         min-height: 6;
-        & > #table-bar { height: 1; padding: 0 1; color: $text-muted; }
+        & > #table-bar { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
     }
     """
 
@@ -79,7 +79,9 @@ class TablePane(Vertical):
         yield self.bar
 
     def on_trial_table_counts_changed(self, event: TrialTable.CountsChanged) -> None:
-        self.bar.update(bar_text(event.shown, event.total, event.marked, event.marked_hidden, event.filter))
+        # One line of a fixed size: no layout (a layout of the screen on every new trial costs the loop ms).
+        self.bar.update(bar_text(event.shown, event.total, event.marked, event.marked_hidden, event.filter),
+                        layout=False)
 
     def on_trial_table_filter_requested(self, event: TrialTable.FilterRequested) -> None:
         event.stop()
