@@ -56,9 +56,11 @@ class Reference:
             return None
         if not (math.isfinite(size) and size > 0 and math.isfinite(latency) and latency > 0):
             return None
-        board = data.get("board")  # type: ignore[union-attr]
-        return cls(size, latency, str(data.get("size_from") or "stated"),  # type: ignore[union-attr]
-                   str(data.get("latency_from") or "stated"), str(board) if board else None)
+        board = str(data.get("board"))  # type: ignore[union-attr]
+        sources = ("budgets", "board", "stated")
+        size_from, latency_from = (str(data.get(k)) for k in ("size_from", "latency_from"))  # type: ignore[union-attr]
+        return cls(size, latency, size_from if size_from in sources else "stated",
+                   latency_from if latency_from in sources else "stated", board if board in TARGETS else None)
 
     @property
     def text(self) -> str:
