@@ -100,6 +100,17 @@ def reference_for(budgets: Mapping[str, Any] | None, latency: Mapping[str, Any] 
     return Reference(size, lat, size_from, lat_from, name)
 
 
+def stored_or_derived(attrs: Mapping[str, Any]) -> Reference:
+    """The reference stored in a study's user attributes, else the one its stored definition gives (what
+    opening it would store; a reader such as an export does not write)."""
+    return Reference.from_dict(attrs.get(ATTR)) or reference_for(attrs.get("budgets") or {}, attrs.get("latency") or {})
+
+
+def figure(value: float, reference: Reference) -> dict[str, Any]:
+    """The study's hypervolume as exports record it: the value, its reference and the reference in words."""
+    return {"value": value, "reference": reference.to_dict(), "reference_text": reference.text}
+
+
 def normalise(values: Sequence[float], ref: Reference) -> Point | None:
     """(accuracy, size, latency) in the unit cube, larger better; None when it adds nothing (at or beyond a
     bound on some axis, or not a number)."""
