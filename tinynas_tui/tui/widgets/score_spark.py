@@ -122,7 +122,7 @@ class ScoreSpark(Vertical):
     ScoreSpark Label { width: 1fr; height: 1; color: $text-muted; }
     ScoreSpark ScoreSparkline { height: 1; }
     ScoreSpark Horizontal { height: 1; }
-    ScoreSpark #hv-label { width: auto; padding-right: 1; }
+    ScoreSpark #hv-label { width: 17; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -153,10 +153,10 @@ class ScoreSpark(Vertical):
     def _show_hypervolume(self, hv: HypervolumeHistory | None) -> None:
         label = self.query_one("#hv-label", Label)
         if hv is None or not hv.history:
-            label.update("hypervolume –")
+            label.update("hypervolume –", layout=False)
             self.query_one("#hv-spark", ScoreSparkline).data = []
             return
-        label.update(f"hypervolume {hv.current:.2f}")  # a fixed width (0.00-1.00): no layout change after
+        label.update(f"hypervolume {hv.current:.2f}", layout=False)  # 0.00-1.00: always fits its 17 cells
         # The history itself (not a copy): it only grows, and the sparkline redraws when its length does.
         self.query_one("#hv-spark", ScoreSparkline).data = hv.history
 
