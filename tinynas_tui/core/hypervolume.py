@@ -11,6 +11,7 @@ latency bound); a trial at or beyond a bound adds nothing. Fixing the reference 
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -114,13 +115,16 @@ def figure(value: float, reference: Reference) -> dict[str, Any]:
 def normalise(values: Sequence[float], ref: Reference) -> Point | None:
     """(accuracy, size, latency) in the unit cube, larger better; None when it adds nothing (at or beyond a
     bound on some axis, or not a number)."""
+    return _normalised(values, 1.0 / ref.size_kb, 1.0 / ref.latency_ms)
+
+
+def _normalised(values: Sequence[float], per_kb: float, per_ms: float) -> Point | None:
+    # Written out, not through a clip per axis: this runs once per complete trial when a study opens.
     accuracy, size_kb, latency_ms = values
-    point = (_clip(accuracy), _clip(1.0 - size_kb / ref.size_kb), _clip(1.0 - latency_ms / ref.latency_ms))
-    return point if all(c > 0.0 for c in point) else None
-
-
-def _clip(x: float) -> float:
-    return min(1.0, max(0.0, x)) if math.isfinite(x) else 0.0
+    size, latency = 1.0 - size_kb * per_kb, 1.0 - latency_ms * per_ms
+    if not (accuracy > 0.0 and size > 0.0 and latency > 0.0):  # NaN compares False: adds nothing
+        return None
+    return (accuracy if accuracy < 1.0 else 1.0, size if size < 1.0 else 1.0, latency if latency < 1.0 else 1.0)
 
 
 def _weakly_dominates(a: Point, b: Point) -> bool:
@@ -134,18 +138,23 @@ def hypervolume(points: Iterable[Point]) -> float:
     or above it. O(n^2 log n), for fronts of tens of points.
     """
     pts = sorted(set(points), key=lambda p: p[2], reverse=True)
-    volume, active = 0.0, []
+    volume, active = 0.0, []  # the points at or above the level, by the first axis, largest first
     for i, p in enumerate(pts):
-        active.append(p)
+        bisect.insort(active, p, key=_descending)
         below = pts[i + 1][2] if i + 1 < len(pts) else 0.0
         if p[2] > below:
             volume += (p[2] - below) * _area(active)
     return volume
 
 
+def _descending(p: Point) -> tuple[float, float]:
+    return (-p[0], -p[1])
+
+
 def _area(points: list[Point]) -> float:
+    """The 2-D staircase area of ``points`` (sorted by the first axis, largest first)."""
     area, top = 0.0, 0.0
-    for x, y, _ in sorted(points, reverse=True):  # by the first axis, largest first
+    for x, y, _ in points:
         if y > top:
             area += x * (y - top)
             top = y
@@ -164,6 +173,7 @@ class HypervolumeHistory:
         self.history: list[float] = []
         self._front: list[Point] = []
         self._current = 0.0
+        self._per_kb, self._per_ms = 1.0 / reference.size_kb, 1.0 / reference.latency_ms
 
     @property
     def current(self) -> float:
@@ -171,7 +181,7 @@ class HypervolumeHistory:
 
     def add(self, values: Sequence[float]) -> float:
         """Take one complete trial's (accuracy, size_kb, latency_ms); return the hypervolume after it."""
-        point = normalise(values, self.reference)
+        point = _normalised(values, self._per_kb, self._per_ms)
         if point is not None and self._enters(point):
             self._front = [p for p in self._front if not _weakly_dominates(point, p)]
             self._front.append(point)
@@ -181,8 +191,9 @@ class HypervolumeHistory:
 
     def _enters(self, point: Point) -> bool:
         front = self._front
+        a, b, c = point
         for i, p in enumerate(front):
-            if _weakly_dominates(p, point):
+            if p[0] >= a and p[1] >= b and p[2] >= c:
                 if i:  # the point that dominated is checked first next time: most trials stop at one
                     front[0], front[i] = front[i], front[0]
                 return False
