@@ -104,7 +104,8 @@ def reference_for(budgets: Mapping[str, Any] | None, latency: Mapping[str, Any] 
 def stored_or_derived(attrs: Mapping[str, Any]) -> Reference:
     """The reference stored in a study's user attributes, else the one its stored definition gives (what
     opening it would store; a reader such as an export does not write)."""
-    return Reference.from_dict(attrs.get(ATTR)) or reference_for(attrs.get("budgets") or {}, attrs.get("latency") or {})
+    stored = Reference.from_dict(attrs.get(ATTR))
+    return stored or reference_for(attrs.get("budgets") or {}, attrs.get("latency") or {})
 
 
 def figure(value: float, reference: Reference) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def hypervolume(points: Iterable[Point]) -> float:
     """The volume of [0, 1]^3 dominated by ``points`` (normalised, larger better), measured from the origin.
 
     A sweep down the third axis: between one level and the next, the 2-D staircase area of the points at
-    or above it. O(n^2 log n), for fronts of tens of points.
+    or above it. O(n^2), for fronts of tens of points.
     """
     pts = sorted(set(points), key=lambda p: p[2], reverse=True)
     volume, active = 0.0, []  # the points at or above the level, by the first axis, largest first
