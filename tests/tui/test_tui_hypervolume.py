@@ -31,7 +31,8 @@ async def test_the_hypervolume_line_shows_the_figure_and_grows_live(size):
         await until(pilot, lambda: str(label.render()) == f"hypervolume {opened.current:.2f}", "the figure")
         spark = app.query_one("#hv-spark", ScoreSparkline)
         assert spark.data == opened.history and spark.size.height == 1 and spark.size.width > 10
-        assert app.query_one(ScoreSpark).query_one("#spark", ScoreSparkline).size.height == 1  # the panel keeps its 3 lines
+        score_spark = app.query_one(ScoreSpark).query_one("#spark", ScoreSparkline)
+        assert score_spark.size.height == 1  # the panel keeps its 3 lines
         await until(pilot, lambda: app.state == "running", "running")
         engine.release()
         await until(pilot, lambda: len(spark.data) == 4, "the new trial's point")
