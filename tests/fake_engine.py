@@ -25,6 +25,7 @@ from tinynas_tui.core.events import (
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.core.boards import latency_board
+from tinynas_tui.core.hypervolume import reference_for
 from tinynas_tui.tui.engine_api import EngineInfo
 from fake_studies import FakeStudies
 
@@ -116,7 +117,8 @@ class FakeEngine(FakeStudies):
         self._studies()
         return EngineInfo(self.study_name, "mnist-5k", "TPE", "sqlite:///tinynas-runs/tinynas.db",
                           self.space, self.pipeline, self.log_path, latency_board("m4-1m"),
-                          self.study_budgets, self.saved_weights, self.saved_budgets)
+                          self.study_budgets, self.saved_weights, self.saved_budgets,
+                          reference_for({}, latency_board("m4-1m").to_dict()))
 
     def open(self):
         if self.fail_open:

@@ -24,6 +24,7 @@ from tinynas_tui.core.events import (
     TrialStarted,
 )
 from tinynas_tui.core.figures import FINISHED, FROM_OPTUNA, STATES
+from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference
 from tinynas_tui.core.live_trial import LiveTrial
 from tinynas_tui.core.scoring import Weights, dominates, front_numbers
 
@@ -177,6 +178,7 @@ class TrialBook:
         self.complete_changes = 0
         """Counts changes to the set of complete trials or their values: a ranking older than that is stale."""
         self._added = 0
+        self._hv: HypervolumeHistory | None = None  # kept once asked for; None: none asked for, or stale
 
     def __len__(self) -> int:
         return len(self.records)
@@ -204,11 +206,15 @@ class TrialBook:
             if was is None or was.values != rec.values:
                 if was is not None:
                     self._front = None  # values changed: start again
+                    self._hv = None
+                elif self._hv is not None:
+                    self._hv.add(rec.values)  # type: ignore[arg-type]
                 self._front_add(rec)
         elif was is not None:
             del self._complete[rec.number]
             self.complete_changes += 1
             self._front = None
+            self._hv = None
 
     def _front_add(self, rec: TrialRecord) -> None:
         if self._front is None:
@@ -328,6 +334,17 @@ class TrialBook:
             points = ((-r.values[0], r.values[1], r.values[2], n) for n, r in self._complete.items())  # type: ignore[index]
             self._front = set(front_numbers(points))
         return frozenset(self._front)
+
+    def hypervolume(self, reference: Reference) -> HypervolumeHistory:
+        """The hypervolume after each complete trial: in trial-number order when first asked for (one pass),
+        then kept as trials complete, each in the order it arrives (O(front) per trial)."""
+        hv = self._hv
+        if hv is None or hv.reference != reference:
+            hv = HypervolumeHistory(reference)
+            for rec in self._sorted_complete().values():
+                hv.add(rec.values)  # type: ignore[arg-type]
+            self._hv = hv
+        return hv
 
     def rank(self, weights: Weights, budgets: Budgets | None = None) -> Ranking:
         """Score every complete trial; trials over a budget rank after all that fit."""

@@ -83,6 +83,8 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "study_budgets": stored,
         "latency": _latency(definition, attrs),
         "sampler": definition.get("sampler"),
+        # The study's figure of merit over all its complete trials when exported, and what it is measured from.
+        "study_hypervolume": definition.get("hypervolume"),
         "started": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "completed": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
         # Installed when the export ran: the trial may have been measured with other versions.

@@ -22,6 +22,7 @@ from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.export_formats import FORMATS
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core import hypervolume
 from tinynas_tui.core.trial_book import Ranking, TrialBook, TrialRecord
 from tinynas_tui.errors import UsageError
 from tinynas_tui.export.c_array import c_identifier, tflite_to_c
@@ -138,7 +139,8 @@ def plan_export(
         # The definition keeps the study's stored budgets (its trials' constraints were recorded under them).
         ranking=book.rank(weights, budgets if budgets is not None else study_budgets(study_attrs)),
         definition={**stored_definition(study), "budgets": study_attrs.get("budgets") or {},
-                    "latency": study_attrs.get("latency") or {}, "sampler": stored_sampler(study)},
+                    "latency": study_attrs.get("latency") or {}, "sampler": stored_sampler(study),
+                    "hypervolume": _hypervolume(book, study_attrs)},
         safe=safe_name(study.study_name), formats=formats,
         asked=formats if asked is None else parse_formats(asked) if asked else (),
     )
@@ -165,6 +167,13 @@ def plan_export(
         if exists(path):
             plan.conflicts.append(path)
     return plan
+
+
+def _hypervolume(book: TrialBook, study_attrs: dict[str, Any]) -> dict[str, Any]:
+    """The study's hypervolume over all its complete trials, with its reference (for the report and
+    params.json)."""
+    reference = hypervolume.stored_or_derived(study_attrs)
+    return hypervolume.figure(book.hypervolume(reference).current, reference)
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,14 @@ def _same_budgets(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return a == b
 
 
+def hypervolume_lines(stored: Any) -> list[str]:
+    """The study's hypervolume and its reference, when the definition carries them."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("value"), (int, float)):
+        return []
+    return [f"- **Hypervolume:** {stored['value']:.4f} (the normalised objective space its Pareto front dominates; "
+            f"reference: {_md(stored.get('reference_text') or '?')})"]
+
+
 def weights_formula(weights: Weights) -> str:
     return (f"score = accuracy × {weights.accuracy:g} − size_kb × {weights.size_kb:g} − "
             f"latency_ms × {weights.latency_ms:g}")
@@ -279,6 +287,7 @@ def markdown_report(ctx: ReportContext) -> str:
         + ("; trials over a budget rank after all that fit" if budgets else ""),
         f"- **Trials:** {ctx.total_trials} in the study, {len(ctx.complete)} complete, "
         f"{len(ctx.exported)} exported",
+        *hypervolume_lines(d.get("hypervolume")),
         "",
         "## Exported trials",
         "",

@@ -109,6 +109,7 @@ class OptunaEngine:
             study_budgets=run.budgets,
             saved_weights=saved_weights,
             saved_budgets=saved_budgets,
+            hv_reference=run.reference,
         )
 
     def poll(self) -> list[TrialRecord]:

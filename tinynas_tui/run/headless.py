@@ -13,6 +13,7 @@ from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded, StageStarted, TrialLost, TrialStale
 from tinynas_tui.core.grid import grid_size_note
+from tinynas_tui.core.hypervolume import Reference
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
@@ -43,8 +44,9 @@ def format_value(value: Any) -> str:
 
 
 def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: int,
-               budgets: Budgets | None = None) -> str:
-    """The seed's closing block: the best complete trials by weighted score, with their parameters.
+               budgets: Budgets | None = None, reference: Reference | None = None) -> str:
+    """The seed's closing block: the best complete trials by weighted score, with their parameters, and
+    with a reference, the study's hypervolume last.
 
     With budgets, trials that fit come first (as in the UI); one over a budget says so.
     """
@@ -53,9 +55,10 @@ def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: 
     book.merge(TrialRecord.from_frozen(t) for t in study.get_trials(deepcopy=False))
     ranking = book.rank(weights, budgets)
     ordered = sorted(ranking.ranks, key=ranking.ranks.__getitem__)[:top]
+    figure = "" if reference is None else f"\n\n{hypervolume_line(book.hypervolume(reference).current, reference)}"
     if not ordered:
         lines.append("(no complete trials yet)")
-        return "\n".join(lines)
+        return "\n".join(lines) + figure
     for place, number in enumerate(ordered, start=1):
         record = book.get(number)
         params = record.params
@@ -67,7 +70,12 @@ def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: 
         names = [n for n in param_order if n in params] + [n for n in params if n not in param_order]
         lines.extend(f"  {n}: {format_value(params[n])}" for n in names)
         lines.append("")
-    return "\n".join(lines).rstrip("\n")
+    return "\n".join(lines).rstrip("\n") + figure
+
+
+def hypervolume_line(value: float, reference: Reference) -> str:
+    """``Hypervolume: 0.6234 (reference: size 256 KiB, latency 100 ms, from the budgets)``."""
+    return f"Hypervolume: {value:.4f} (reference: {inert(reference.text)})"
 
 
 class ProgressLine:
@@ -204,8 +212,8 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         raise BrokenPipeError("the output was closed")  # `cli.main` ends quietly
     print("", file=out)
     try:
-        print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets), file=out,
-              flush=True)
+        print(best_block(run.study, run.definition.space.names, validated.weights, top, run.budgets,
+                         run.reference), file=out, flush=True)
     except Exception as err:
         if (line := failure_line(err)) is None:
             raise

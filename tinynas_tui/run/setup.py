@@ -13,6 +13,7 @@ from typing import Any, Callable
 from tinynas_tui import PROG, paths
 from tinynas_tui.core.boards import LatencyBoard, latency_board
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.hypervolume import Reference
 from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.core.pipeline_config import resolve_pipeline
 from tinynas_tui.core.space import SearchSpace, resolve_space
@@ -43,6 +44,8 @@ class OpenRun:
     definition: studies.StudyDefinition
     artifact_store: Any
     created: bool
+    reference: Reference | None = None
+    """The study's hypervolume reference, as stored with it."""
 
     @property
     def study_name(self) -> str:
@@ -113,7 +116,9 @@ def open_run(v: ValidatedRun, on_retry: RetryCallback | None = None, join_existi
             _check_stored_dataset_fits(definition.dataset, v.options.trial_memory_mb)
         # A resumed study has its stored space, which validation did not know.
         check_dataset_fits_space(DatasetSpec.from_dict(definition.dataset), definition.space)
-    return OpenRun(v, storage, study, definition, open_artifact_store(v.target, storage), created)
+    # A study made before the figure gets its reference now, once; created or resumed, it is the stored one.
+    reference = studies.hv_reference(study)
+    return OpenRun(v, storage, study, definition, open_artifact_store(v.target, storage), created, reference)
 
 
 def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.StudyDefinition:

@@ -21,6 +21,7 @@ from typing import Any
 from tinynas_tui.core.figures import DIRECTIONS, OBJECTIVES
 from tinynas_tui.errors import UsageError
 from tinynas_tui.core.grid import distinct_grid
+from tinynas_tui.core import hypervolume
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.study_names import MAX_NAME
 
@@ -182,11 +183,25 @@ def create(
     for key, value in definition.as_attrs().items():
         study.set_user_attr(key, value)
     study.set_user_attr(SAMPLER_ATTR, sampler)
+    study.set_user_attr(hypervolume.ATTR, hypervolume.reference_for(definition.budgets, definition.latency).to_dict())
     # No skip_if_exists: the study is new and the grid already deduplicated, and Optuna's check rescans
     # every trial per enqueue (O(n^2): 162 grid points took 5 s instead of 1 s on SQLite).
     for params in grid:
         study.enqueue_trial(params)
     return study
+
+
+def hv_reference(study: Any) -> hypervolume.Reference:
+    """The study's hypervolume reference: the stored one, else computed from its stored budgets and board
+    and stored now (a study made before the figure), so it never changes afterwards, whatever budgets a
+    resumed run or the UI apply later."""
+    attrs = study.user_attrs
+    stored = hypervolume.Reference.from_dict(attrs.get(hypervolume.ATTR))
+    if stored is not None:
+        return stored
+    ref = hypervolume.reference_for(attrs.get("budgets") or {}, attrs.get("latency") or {})
+    study.set_user_attr(hypervolume.ATTR, ref.to_dict())
+    return ref
 
 
 def grid_remaining(study: Any) -> int:

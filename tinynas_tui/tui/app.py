@@ -325,7 +325,9 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         table.update_rows(records, self.ranking)
         fit_to_rows(table)  # the split follows the rows (a layout only while the table grows to its share)
         if stale or ranked:
-            self._spark.show(self.book.complete(), self.ranking)
+            reference = self.info.hv_reference if self.info else None
+            hv = self.book.hypervolume(reference) if reference is not None else None
+            self._spark.show(self.book.complete(), self.ranking, hv)
         if stale or ranked or table.highlighted_number in changed:
             self._show_detail()
         self._update_status()

@@ -11,6 +11,7 @@ from typing import Any, Callable, Protocol
 
 from tinynas_tui.core.boards import LatencyBoard
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.hypervolume import Reference
 from tinynas_tui.core.importance import ImportanceReport
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.scoring import Weights
@@ -38,6 +39,8 @@ class EngineInfo:
     """The weights the UI last ranked this study by (stored with it); None: never stored."""
     saved_budgets: Budgets | None = None
     """The budgets the UI last ranked this study by (stored with it); None: never stored."""
+    hv_reference: Reference | None = None
+    """The study's hypervolume reference (stored with it); None: no figure shown."""
 
 
 class Engine(Protocol):

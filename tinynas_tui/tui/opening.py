@@ -50,6 +50,8 @@ class StudyOpening:
         """The opened study's trials merged into a new book and ranked, here in the opening thread."""
         book = TrialBook()
         book.merge(records)
+        if getattr(info, "hv_reference", None) is not None:
+            book.hypervolume(info.hv_reference)  # its history, here off the event loop; kept as trials complete
         weights, budgets = self._basis_for(info, fresh)  # stored with the study, unless given (StudyRanking)
         return EngineOpened(info, records, fresh=fresh, book=book, ranking=book.rank(weights, budgets))
 

@@ -1,4 +1,4 @@
-"""Scores in trial order as a sparkline, with the best so far."""
+"""Scores in trial order as a sparkline, with the best so far, and the study's hypervolume history under it."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Label
 
+from tinynas_tui.core.hypervolume import HypervolumeHistory
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 
 EMPTY = "score: no complete trials yet"
@@ -114,12 +115,14 @@ class ScoreSparkline(Widget):
 
 
 class ScoreSpark(Vertical):
-    """A sparkline of complete trials' scores and a line naming the best."""
+    """A sparkline of complete trials' scores, a line naming the best, and the hypervolume after each."""
 
     DEFAULT_CSS = """
     ScoreSpark { height: 3; padding: 0 1; }
     ScoreSpark Label { width: 1fr; height: 1; color: $text-muted; }
-    ScoreSpark ScoreSparkline { height: 2; }
+    ScoreSpark ScoreSparkline { height: 1; }
+    ScoreSpark Horizontal { height: 1; }
+    ScoreSpark #hv-label { width: 17; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -129,11 +132,16 @@ class ScoreSpark(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(EMPTY, id="spark-label")
         yield ScoreSparkline([], id="spark")
+        with Horizontal(id="hv-row"):
+            yield Label("hypervolume –", id="hv-label")
+            yield ScoreSparkline([], id="hv-spark")
 
-    def show(self, complete: list[TrialRecord], ranking: Ranking) -> None:
+    def show(self, complete: list[TrialRecord], ranking: Ranking, hv: HypervolumeHistory | None = None) -> None:
+        """Draw the scores of ``complete`` under ``ranking`` and, when the study has a reference, ``hv``."""
         scores = ranking.scores
         self._scores = [scores[r.number] for r in complete if r.number in scores]
         self._draw()
+        self._show_hypervolume(hv)
         label = self.query_one("#spark-label", Label)
         best = ranking.best
         if best is None:
@@ -141,6 +149,16 @@ class ScoreSpark(Vertical):
             return
         label.update(f"score per trial ({len(self._scores)} complete)   best: trial {best}, "
                      f"score {scores[best]:.2f}", layout=False)
+
+    def _show_hypervolume(self, hv: HypervolumeHistory | None) -> None:
+        label = self.query_one("#hv-label", Label)
+        if hv is None or not hv.history:
+            label.update("hypervolume –", layout=False)
+            self.query_one("#hv-spark", ScoreSparkline).data = []
+            return
+        label.update(f"hypervolume {hv.current:.2f}", layout=False)  # 0.00-1.00: always fits its 17 cells
+        # The history itself (not a copy): it only grows, and the sparkline redraws when its length does.
+        self.query_one("#hv-spark", ScoreSparkline).data = hv.history
 
     def _draw(self) -> None:
         self.query_one("#spark", ScoreSparkline).data = self._scores
