@@ -32,7 +32,8 @@ async def test_opens_with_existing_trials_then_rows_appear_live():
         await until(pilot, lambda: app.state == "running", "running")
         table = app.query_one(TrialTable)
         await until(pilot, lambda: table.row_count == 6, "the running trial's row")
-        assert cell(app, 5, "state") == "▶ train 1/1"
+        # The row comes with the trial's start; its stage and epoch with the events after it.
+        await until(pilot, lambda: cell(app, 5, "state") == "▶ train 1/1", "the running trial's stage")
         assert cell(app, 4, "state") == "failed"
         table.move_cursor(row=2)  # trial 2
         engine.release()
