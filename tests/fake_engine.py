@@ -74,6 +74,19 @@ def failed_record(number: int, reason: str = "loss became NaN at epoch 1") -> Tr
                        {"fail_stage": "train", "fail_reason": reason}, seconds=1.0)
 
 
+def summary_read(full: list[TrialRecord]) -> "FakeEngine":
+    """An engine that opens ``full`` as a bulk summary read does (no parameters, only the table's
+    attributes, ``partial``) and gives each trial whole from `read_trial`."""
+    from dataclasses import replace
+
+    from tinynas_tui.search.trial_reader import SUMMARY_ATTRS
+
+    engine = FakeEngine([replace(r, params={}, attrs={k: v for k, v in r.attrs.items() if k in SUMMARY_ATTRS},
+                                 partial=True) for r in full])
+    engine.full = {r.number: r for r in full}
+    return engine
+
+
 @dataclass
 class FakePlan:
     files: dict[Path, bytes]

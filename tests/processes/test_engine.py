@@ -15,13 +15,6 @@ from tinynas_tui.run.engine import OptunaEngine
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = OptunaEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s")))
-    yield engine
-    engine.close()
-
-
 def other_process_study(tmp_path):
     """The same study through a separate storage connection, as another worker machine would have."""
     storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path}/runs/tinynas.db")

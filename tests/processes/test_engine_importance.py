@@ -11,17 +11,8 @@ import pytest
 from tinynas_tui.core.importance import MIN_TRIALS, ImportanceReport
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SINGLE_CONV
-from tinynas_tui.run.engine import OptunaEngine
-from tinynas_tui.run.options import RunOptions, validate
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = OptunaEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="s")))
-    yield engine
-    engine.close()
 
 
 def add_trials(tmp_path, n: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fake_engine import FakeEngine, complete_record, failed_record
+from fake_engine import FakeEngine, complete_record, failed_record, summary_read
 from pilot_wait import until
 
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
@@ -393,14 +393,8 @@ async def test_export_without_marks_takes_the_highlighted_trial():
 
 
 async def test_trials_read_in_summary_are_read_in_full_when_shown():
-    from dataclasses import replace
-
-    from tinynas_tui.search.trial_reader import SUMMARY_ATTRS
-
     full = seeded()
-    engine = FakeEngine([replace(r, params={}, attrs={k: v for k, v in r.attrs.items() if k in SUMMARY_ATTRS},
-                                 partial=True) for r in full])
-    engine.full = {r.number: r for r in full}
+    engine = summary_read(full)
     app = create_app(engine, paused=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.state == "paused", "opened")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from fake_engine import FakeEngine, complete_record, failed_record
+from fake_engine import FakeEngine, complete_record, failed_record, summary_read
 from pilot_wait import until
 
 from tinynas_tui.core.budgets import Budgets, check_text
 from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.search.trial_reader import SUMMARY_ATTRS
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.screens.compare_rows import compare_sections, differs, pick_pair
 from tinynas_tui.tui.screens.compare_screen import CompareScreen
@@ -101,9 +100,7 @@ async def test_not_two_marked_says_to_mark_two(marks, words):
 @pytest.mark.asyncio
 async def test_bulk_read_trials_are_read_in_full_first():
     full = seeded()
-    engine = FakeEngine([replace(r, params={}, attrs={k: v for k, v in r.attrs.items() if k in SUMMARY_ATTRS},
-                                 partial=True) for r in full])
-    engine.full = {r.number: r for r in full}
+    engine = summary_read(full)
     app = create_app(engine, paused=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await opened(pilot)
