@@ -6,7 +6,6 @@ import dataclasses
 import random
 
 import optuna
-import pytest
 
 from tinynas_tui.core.importance import MIN_TRIALS, ImportanceReport
 from tinynas_tui.core.scoring import Weights
