@@ -49,7 +49,7 @@ def test_each_name_gives_its_sampler(name, cls):
 
 
 def test_tpe_is_multivariate_and_old_call_forms_still_work():
-    assert SAMPLERS == ("tpe", "nsga2", "random", "grid")
+    assert SAMPLERS == ("tpe", "nsga2", "random", "gp", "grid")
     assert make_sampler("tpe", 0)._multivariate is True
     assert type(make_sampler(None)) is optuna.samplers.TPESampler
     assert type(make_sampler(3)) is optuna.samplers.TPESampler
@@ -59,10 +59,27 @@ def test_tpe_is_multivariate_and_old_call_forms_still_work():
 def test_unknown_sampler_is_refused_in_one_line(storage):
     with pytest.raises(UsageError) as err:
         make_sampler("cmaes", None)
-    assert str(err.value) == "unknown sampler 'cmaes': expected one of tpe, nsga2, random, grid"
+    assert str(err.value) == "unknown sampler 'cmaes': expected one of tpe, nsga2, random, gp, grid"
     with pytest.raises(UsageError, match="unknown sampler 'x'"):
         studies.create(storage, "s", BLOCKS_DEF, sampler="x")
     assert load_existing(storage, "s") is None  # nothing was written
+
+
+def test_gp_without_pytorch_is_refused_in_one_line_before_anything_is_written(storage, monkeypatch):
+    monkeypatch.setattr(studies, "_has_torch", lambda: False)
+    with pytest.raises(UsageError) as err:
+        studies.create(storage, "s", BLOCKS_DEF, sampler="gp")
+    assert str(err.value).startswith("the gp sampler (Optuna's GPSampler) needs PyTorch")
+    assert load_existing(storage, "s") is None
+
+
+def test_gp_samples_the_conditional_space_when_pytorch_is_there(storage):
+    pytest.importorskip("torch")
+    study = studies.create(storage, "gp", BLOCKS_DEF, seed=0, sampler="gp")
+    assert type(study.sampler) is optuna.samplers.GPSampler
+    study.optimize(lambda t: (len(BLOCKS.suggest(t)) / 10, 10.0, 1.0), n_trials=12)  # past its 10 random ones
+    assert stored_sampler(load_existing(storage, "gp")) == "gp"
+    assert all(("dense_units" in t.params) == (t.params["n_dense"] > 0) for t in study.trials)
 
 
 def test_grid_study_enqueues_every_distinct_model_and_consumes_them(storage):

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--top", type=positive_int, default=5, metavar="N", help="best trials to print (default 5)")
     g.add_argument("--seed", type=int, help="sampler seed (default: random)")
     g.add_argument("--sampler", metavar="NAME",
-                   help="tpe (default), nsga2, random, or grid (every distinct model of the space, once)")
+                   help="tpe (default), nsga2, random, gp (needs PyTorch), or grid (every distinct model of the space, once)")
 
     g = p.add_argument_group("the board (latency is estimated for it) and budgets (Optuna constraints; a model "
                              "that cannot fit is skipped before training)")

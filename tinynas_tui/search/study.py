@@ -4,7 +4,8 @@ An Optuna study needs a fixed space, so the space, pipeline config and dataset i
 stored as study attributes; a resumed study uses them, and a conflicting request is refused. The sampler's
 name is stored too (user attr ``sampler``), so a resumed study keeps sampling the way it started.
 
-Samplers: ``tpe`` (multivariate TPE, the default), ``nsga2``, ``random`` and ``grid``. A grid study has
+Samplers: ``tpe`` (multivariate TPE, the default), ``nsga2``, ``random``, ``gp`` (needs PyTorch) and ``grid``.
+``bench/search_quality.py`` compares them (README, "Which sampler"). A grid study has
 every distinct model of its space enqueued at creation (`tinynas_tui.core.grid.distinct_grid`); its
 sampler is a random sampler that only matters once the grid is used up (see `grid_remaining`).
 Constraints a trial reports with ``trial.set_constraint`` are honoured by TPE, NSGA-II and
@@ -26,9 +27,9 @@ from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.study_names import MAX_NAME
 
 DEFINITION_KEYS = ("space", "pipeline", "dataset")
-SAMPLERS = ("tpe", "nsga2", "random", "grid")
+SAMPLERS = ("tpe", "nsga2", "random", "gp", "grid")
 DEFAULT_SAMPLER = "tpe"
-SAMPLER_LABELS = {"tpe": "TPE", "nsga2": "NSGA-II", "random": "random", "grid": "grid"}
+SAMPLER_LABELS = {"tpe": "TPE", "nsga2": "NSGA-II", "random": "random", "gp": "GP", "grid": "grid"}
 SAMPLER_ATTR = "sampler"
 # Optuna's schema keeps study and parameter names in VARCHAR(512) columns (`MAX_INDEXED_STRING_LENGTH` in
 # optuna/storages/_rdb/models.py; a test holds the two equal). PostgreSQL refuses a longer name in the
@@ -126,7 +127,16 @@ def check_sampler(name: str) -> str:
     """``name`` if it is a known sampler; otherwise a one-line `UsageError`."""
     if name not in SAMPLERS:
         raise UsageError(f"unknown sampler {name!r}: expected one of {', '.join(SAMPLERS)}")
+    if name == "gp" and not _has_torch():
+        raise UsageError("the gp sampler (Optuna's GPSampler) needs PyTorch, which is not installed: "
+                         "pip install torch, or choose another --sampler")
     return name
+
+
+def _has_torch() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
 
 
 def make_sampler(name: str | int | None = DEFAULT_SAMPLER, seed: int | None = None) -> Any:
@@ -139,6 +149,8 @@ def make_sampler(name: str | int | None = DEFAULT_SAMPLER, seed: int | None = No
       the joint model once a trial lacks it and is then sampled on its own, so conditional spaces work
       without the experimental ``group`` option.
     * ``nsga2``: ``NSGAIISampler``; ``random``: ``RandomSampler``.
+    * ``gp``: ``GPSampler`` (Gaussian process, log expected hypervolume improvement for several
+      objectives). PyTorch is kept to one thread: it runs in the study process, beside the trial workers.
     * ``grid``: ``RandomSampler``; the grid itself is the trials `create` enqueues, and the random
       sampler only picks values the enqueued trials do not fix (none, for a grid of the same space).
     """
@@ -153,6 +165,11 @@ def make_sampler(name: str | int | None = DEFAULT_SAMPLER, seed: int | None = No
         return optuna.samplers.TPESampler(seed=seed, multivariate=True)
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed)
+    if name == "gp":
+        import torch
+
+        torch.set_num_threads(1)
+        return optuna.samplers.GPSampler(seed=seed, warn_independent_sampling=False)
     return optuna.samplers.RandomSampler(seed=seed)
 
 
