@@ -2,7 +2,8 @@
 
 Params drive behaviour: ``sleep`` seconds to take, ``fail`` to raise a TrialError (a text ``fail`` is
 its reason), ``boom`` to raise an unexpected exception, ``long`` to record figures as long as a real
-trial's (a 40-layer summary, a 300-character text, three files). The objectives are simple functions of ``x`` so results can be checked. The
+trial's (a 40-layer summary, a 300-character text, three files). The objectives are simple functions of ``x``
+(and ``seed_noise``, times the trial number modulo 3, added to the accuracy) so results can be checked. The
 worker's pipeline dict may name ``faults`` by trial number (see `fault_injection`).
 """
 
@@ -55,7 +56,9 @@ def run_trial(request, state, emit):
             artifacts[name] = os.path.join(state["scratch"], f"trial-{request.number}-{name}")
             with open(artifacts[name], "wb") as fh:
                 fh.write(name.encode() * 4)
-    return TrialFinished(request.number, accuracy=min(1.0, x / 10), size_kb=x, latency_ms=x / 2, metrics=metrics,
+    # ``seed_noise``: the accuracy moves with the trial's number, as a real trial's with its seed.
+    accuracy = min(1.0, x / 10) + float(params.get("seed_noise", 0)) * (request.number % 3)
+    return TrialFinished(request.number, accuracy=accuracy, size_kb=x, latency_ms=x / 2, metrics=metrics,
                          artifacts=artifacts)
 
 

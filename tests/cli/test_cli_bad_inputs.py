@@ -170,6 +170,32 @@ def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys, monk
     _assert_refused(workdir, capsys, list(args), words)
 
 
+def test_the_ui_refuses_confirm_in_one_line_and_takes_confirm_0(workdir, capsys, monkeypatch):
+    """Seed repeats run headless (or in a worker); the UI only shows them."""
+    opened = []
+    monkeypatch.setattr("tinynas_tui.run.engine.OptunaEngine", lambda validated: validated)
+    monkeypatch.setattr("tinynas_tui.tui.factory.create_app", lambda *args, **kwargs: opened.append(args) or _NoApp())
+    _assert_refused(workdir, capsys, ["--confirm", "2"], "--confirm runs with --headless or tinynas-tui worker")
+    assert not opened
+    assert main(["--confirm", "0", "--paused"]) == 0 and len(opened) == 1
+
+
+class _NoApp:
+    def run(self) -> None:
+        pass
+
+
+def test_confirm_options_are_checked_by_validate_too():
+    from tinynas_tui.errors import UsageError
+    from tinynas_tui.run.options import RunOptions, validate
+
+    with pytest.raises(UsageError, match="--confirm must be 0 or more"):
+        validate(RunOptions(confirm=-1))
+    with pytest.raises(UsageError, match="--confirm-repeats must be positive, got 0"):
+        validate(RunOptions(confirm=1, confirm_repeats=0))
+    assert validate(RunOptions(confirm=3, confirm_repeats=1)).options.confirm == 3
+
+
 def test_the_unbroken_inputs_pass_validation(workdir):
     """Each bad input differs from these by one change, so each refusal above is down to that change."""
     from tinynas_tui.run.options import RunOptions, validate

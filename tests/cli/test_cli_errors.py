@@ -34,6 +34,8 @@ BAD_ARGS = [
     (["--sampler", "grid"], "is a float range"),
     (["--pipeline", "bad.toml"], "not valid TOML"),
     (["--max-ram-kb", "-1"], "positive number"),
+    (["--confirm", "-1"], "argument --confirm: expected 0 or a positive whole number, got '-1'"),
+    (["--confirm-repeats", "0"], "argument --confirm-repeats: expected a positive whole number, got '0'"),
 ]
 
 
@@ -51,7 +53,7 @@ def workdir(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args, words", BAD_ARGS, ids=[" ".join(a) for a, _ in BAD_ARGS])
 def test_bad_input_exits_2_with_one_line(workdir, capsys, args, words):
     before = sorted(p.name for p in workdir.iterdir())
-    argparse_errors = ("--trials", "--quantization", "--trial-timeout", "--max-ram-kb")
+    argparse_errors = ("--trials", "--quantization", "--trial-timeout", "--max-ram-kb", "--confirm", "--confirm-repeats")
     with pytest.raises(SystemExit) if args[0] in argparse_errors else _no_raise():
         code = main(["--headless", *args])
         assert code == 2

@@ -11,6 +11,7 @@ from typing import Callable
 
 from tinynas_tui import PROG
 from tinynas_tui.core.scoring import DEFAULT_WEIGHTS
+from tinynas_tui.core.seed_repeats import DEFAULT_REPEATS
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, DEFAULT_WORKER_MAX_RSS_MB
 from tinynas_tui.search.storage import DEFAULT_HEARTBEAT_GRACE_S, DEFAULT_HEARTBEAT_INTERVAL_S
@@ -45,6 +46,7 @@ def whole_number(minimum: int, expected: str) -> Callable[[str], int]:
 
 
 positive_int = whole_number(1, "a positive whole number")
+count_int = whole_number(0, "0 or a positive whole number")
 trial_number = whole_number(0, "a trial number (0, 1, ...)")
 
 
@@ -73,6 +75,15 @@ def add_weights_option(p: argparse.ArgumentParser, help_text: str | None = None,
     p.add_argument("--weights", default=None if given_only else default, metavar="ACC,SIZE,LATENCY",
                    help=help_text or f"score = acc*ACC - size_kb*SIZE - latency_ms*LATENCY (default {default}"
                                      + ("; the UI: those last set for the study)" if given_only else ")"))
+
+
+def add_confirm_options(p: argparse.ArgumentParser) -> None:
+    """``--confirm K`` and ``--confirm-repeats R``: the front's best trials run again with other seeds."""
+    p.add_argument("--confirm", type=count_int, default=0, metavar="K",
+                   help="after the trials, run the top K trials of the Pareto front again with other seeds and "
+                        "record the accuracy's mean and spread (default 0: none)")
+    p.add_argument("--confirm-repeats", type=positive_int, default=DEFAULT_REPEATS, metavar="R",
+                   help=f"seed repeats of each confirmed trial (default {DEFAULT_REPEATS})")
 
 
 def add_storage_options(p: argparse.ArgumentParser, study_help: str) -> None:

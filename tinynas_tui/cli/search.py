@@ -9,6 +9,7 @@ from tinynas_tui import PROG, __version__
 from tinynas_tui.cli.common import (
     OneLineErrorParser,
     add_storage_options,
+    add_confirm_options,
     add_trial_worker_options,
     add_weights_option,
     positive_float,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, help="sampler seed (default: random)")
     g.add_argument("--sampler", metavar="NAME",
                    help="tpe (default), nsga2, random, gp (needs PyTorch), or grid (every distinct model of the space, once)")
+    add_confirm_options(g)
 
     g = p.add_argument_group("the board (latency is estimated for it) and budgets (Optuna constraints; a model "
                              "that cannot fit is skipped before training)")
@@ -117,6 +119,8 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         jobs=args.jobs,
         heartbeat_interval=args.heartbeat,
         heartbeat_grace=args.heartbeat_grace,
+        confirm=args.confirm,
+        confirm_repeats=args.confirm_repeats,
     )
 
 
@@ -129,6 +133,9 @@ def run_ui(options, trials: int, paused: bool, weights_given: bool = True) -> in
     from tinynas_tui.tui.factory import create_app
 
     validated = validate(options)
+    if options.confirm:
+        raise UsageError("--confirm runs with --headless or tinynas-tui worker: the UI does not run seed repeats "
+                         "(it shows those another run made)")
     app = create_app(OptunaEngine(validated), trials=trials, paused=paused,
                      weights=validated.weights if weights_given else None, budgets=validated.budgets)
     app.run()

@@ -14,6 +14,7 @@ from tinynas_tui import PROG
 from tinynas_tui.cli.common import (
     OneLineErrorParser,
     add_storage_options,
+    add_confirm_options,
     add_trial_worker_options,
     add_weights_option,
     positive_int,
@@ -30,7 +31,8 @@ def build_worker_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=positive_int, metavar="N",
                    help="trials to run on this machine (default: until stopped with Ctrl-C or SIGTERM)")
     p.add_argument("--top", type=positive_int, default=5, metavar="N", help="best trials to print at the end")
-    add_weights_option(p, "score weights for the closing ranking (default %(default)s)")
+    add_weights_option(p, "score weights for the closing ranking and --confirm (default %(default)s)")
+    add_confirm_options(p)
     p.add_argument("--verbose", action="store_true", help="show TensorFlow and converter logs")
     p.add_argument("--cpu", action="store_true", help="hide every GPU from the trial worker")
     add_storage_options(p, study_help="the study to work on (may be left out when the storage holds one)")
@@ -49,7 +51,7 @@ def run_worker(argv: Sequence[str] | None = None) -> int:
         verbose=args.verbose, cpu=args.cpu, gpus=args.gpus, threads=args.threads, trial_timeout=args.trial_timeout,
         recycle_every=args.recycle_every, worker_max_rss_mb=args.worker_max_rss_mb,
         trial_memory_mb=args.trial_memory_mb, jobs=args.jobs, heartbeat_interval=args.heartbeat,
-        heartbeat_grace=args.heartbeat_grace,
+        heartbeat_grace=args.heartbeat_grace, confirm=args.confirm, confirm_repeats=args.confirm_repeats,
     )
     try:
         return run_headless(options, trials=args.trials, top=args.top, join_existing=True)

@@ -13,6 +13,8 @@ from typing import Any
 class TrialStarted:
     number: int
     params: dict[str, Any]
+    repeat_of: int | None = None
+    """The trial this one repeats with another seed (`tinynas_tui.core.seed_repeats`); None: not a repeat."""
 
 
 @dataclass(frozen=True)

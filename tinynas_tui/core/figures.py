@@ -62,6 +62,15 @@ FAIL_REASON = "fail_reason"
 PRUNE_STAGE = "prune_stage"
 PRUNE_REASON = "prune_reason"
 
+# -- seed repeats (`tinynas_tui.core.seed_repeats`) ------------------------------------------------
+REPEAT_OF = "repeat_of"  # on a seed repeat: the number of the trial it runs again (same parameters, another seed)
+ACCURACY_MEAN = "accuracy_mean"  # on a repeated trial: the int8 accuracy over it and its complete repeats
+ACCURACY_STD = "accuracy_std"  # their sample standard deviation
+ACCURACY_MIN = "accuracy_min"
+ACCURACY_MAX = "accuracy_max"
+ACCURACY_RUNS = "accuracy_runs"  # how many runs (seeds) these are of
+ACCURACY_TRIALS = "accuracy_trials"  # their trial numbers, the trial itself first
+
 # -- trial states ----------------------------------------------------------------------------------
 RUNNING, COMPLETE, PRUNED, FAILED, WAITING = "running", "complete", "pruned", "failed", "waiting"
 STATES = (RUNNING, COMPLETE, PRUNED, FAILED, WAITING)

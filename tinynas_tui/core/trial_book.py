@@ -2,7 +2,9 @@
 
 `TrialBook` holds every trial of a study by number and answers what the screens need: scores under the
 current weights, ranks, the Pareto front and budget checks. It is plain Python (no Optuna objects, no
-Textual), so it is cheap to test and to recompute when the user changes a weight.
+Textual), so it is cheap to test and to recompute when the user changes a weight. Seed repeats
+(`tinynas_tui.core.seed_repeats`) are listed but never ranked: they measure a candidate again, they are
+not candidates, so they stay off the front and out of the hypervolume.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tinynas_tui.core.figures import FINISHED, FROM_OPTUNA, STATES
 from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference
 from tinynas_tui.core.live_trial import LiveTrial
 from tinynas_tui.core.scoring import Weights, dominates, front_numbers
+from tinynas_tui.core.seed_repeats import RepeatIndex, SeedSpread, repeat_line, spread
 
 
 @dataclass(frozen=True)
@@ -172,13 +175,22 @@ class TrialBook:
         self._clock = clock  # when live events happen (trial start, stage start, epoch end)
         self._typical: tuple[int, tuple[float, int] | None] = (-1, None)  # (complete_changes, typical_seconds)
         self._counts: dict[str, int] = dict.fromkeys(STATES, 0)
-        self._complete: dict[int, TrialRecord] = {}
+        self._complete: dict[int, TrialRecord] = {}  # the candidates: complete, with values, no seed repeat
+        self.repeats = RepeatIndex()
+        """Which trials are seed repeats of which."""
         self._front: set[int] | None = set()  # None: recompute on demand
         self._complete_sorted = True  # _complete is in trial-number order
         self.complete_changes = 0
         """Counts changes to the set of complete trials or their values: a ranking older than that is stale."""
         self._added = 0
         self._hv: HypervolumeHistory | None = None  # kept once asked for; None: none asked for, or stale
+
+    @classmethod
+    def of_frozen(cls, trials: Iterable[Any]) -> TrialBook:
+        """A book of Optuna `FrozenTrial`s (a study's ``get_trials()``)."""
+        book = cls()
+        book.merge(TrialRecord.from_frozen(t) for t in trials)
+        return book
 
     def __len__(self) -> int:
         return len(self.records)
@@ -196,7 +208,8 @@ class TrialBook:
         self._counts[rec.state] = self._counts.get(rec.state, 0) + 1
         self.records[rec.number] = rec
         was = self._complete.get(rec.number)
-        now = rec.state == "complete" and rec.values is not None
+        repeat = self.repeats.put(rec)
+        now = rec.state == "complete" and rec.values is not None and not repeat
         if now:
             if was is None and self._complete and rec.number < next(reversed(self._complete)):
                 self._complete_sorted = False
@@ -268,8 +281,9 @@ class TrialBook:
         self._added = 0
         now = self._clock()
         if isinstance(event, TrialStarted):
-            self._put(TrialRecord(event.number, "running", dict(event.params), stage="starting", started_at=now,
-                                  live=LiveTrial()))
+            attrs = {} if event.repeat_of is None else {figures.REPEAT_OF: event.repeat_of}
+            self._put(TrialRecord(event.number, "running", dict(event.params), attrs=attrs, stage="starting",
+                                  started_at=now, live=LiveTrial()))
             return event.number
         number = getattr(event, "number", None)
         old = self.records.get(number) if number is not None else None
@@ -321,7 +335,7 @@ class TrialBook:
         return self._complete
 
     def complete(self) -> list[TrialRecord]:
-        """Complete trials with values, in trial order."""
+        """Complete trials with values, in trial order (seed repeats left out: they are not candidates)."""
         return list(self._sorted_complete().values())
 
     def complete_snapshot(self) -> dict[int, TrialRecord]:
@@ -349,6 +363,22 @@ class TrialBook:
     def rank(self, weights: Weights, budgets: Budgets | None = None) -> Ranking:
         """Score every complete trial; trials over a budget rank after all that fit."""
         return rank_complete(self._sorted_complete(), self.front(), weights, budgets)
+
+    def seed_spread(self, number: int) -> SeedSpread | None:
+        """Trial ``number``'s accuracy over it and its complete seed repeats; None without any."""
+        record = self.records.get(number)
+        if record is None:
+            return None
+        return spread(record, (self.records[m] for m in self.repeats.repeats(number)))
+
+    def seed_line(self, number: int) -> str | None:
+        """What seed repeats say of trial ``number``: its accuracy over its seeds, or on a repeat, whose it is
+        (``seed repeat of #4``); None when neither."""
+        original = self.repeats.original(number)
+        if original is not None:
+            return repeat_line(original)
+        found = self.seed_spread(number)
+        return None if found is None else found.line
 
     def count(self, *states: str) -> int:
         return sum(self._counts.get(s, 0) for s in states)

@@ -14,6 +14,7 @@ from tinynas_tui.core.boards import HOST_LATENCY
 from tinynas_tui.core.figures import OBJECTIVES
 from tinynas_tui.core.inert_text import inert_json
 from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.seed_repeats import SeedSpread, repeat_of
 from tinynas_tui.core.trial_book import Ranking, TrialRecord
 from tinynas_tui.search import constraints
 
@@ -48,12 +49,19 @@ def package_versions() -> dict[str, str]:
 
 
 def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking: Ranking, weights: Weights,
-                 definition: dict[str, Any], tflite_id: str, data: bytes, tflite_file: str | None) -> str:
+                 definition: dict[str, Any], tflite_id: str, data: bytes, tflite_file: str | None,
+                 seeds: SeedSpread | None = None) -> str:
+    """The file's text; ``seeds`` is the trial's accuracy over its seed repeats, when it has any."""
     attrs = stored_figures.of_trial(trial)
     metrics = {k: v for k, v in attrs.items() if k != figures.ARTIFACTS}
     stored = definition.get("budgets") or {}
     budgets = Budgets.from_dict(stored)
     n = trial.number
+    repeat = None if record is None else repeat_of(record)
+    if repeat is None or record is None:
+        within = n in ranking.feasible
+    else:  # a seed repeat is never ranked: its own figures against the budgets
+        within = n not in (ranking.budgets or Budgets()).over({n: record})
     info = {
         "study": study_name,
         "trial": n,
@@ -63,7 +71,10 @@ def params_json(study_name: str, trial: Any, record: TrialRecord | None, ranking
         "score": ranking.scores.get(n),
         "rank": ranking.ranks.get(n),
         "on_pareto": n in ranking.front,
-        "within_budgets": n in ranking.feasible,
+        "within_budgets": within,
+        # Seed repeats (`--confirm`): the accuracy over this trial's seeds, or the trial this one repeats.
+        "accuracy_over_seeds": None if seeds is None else seeds.figure(),
+        "seed_repeat_of": repeat,
         "weights": weights.as_text(),
         "metrics": metrics,
         "constraints": constraints.named(trial.system_attrs, budgets),  # stored in the study's budgets' order

@@ -247,7 +247,7 @@ def _trial_files(ctx: _Study, trial: Any, tflite_id: str, data: bytes, plan: Exp
             plan.skipped.append(Skipped(n, reason, "keras"))
     if "json" in formats:
         info = params_json(ctx.study.study_name, trial, record, ctx.ranking, ctx.weights, ctx.definition, tflite_id,
-                           data, f"{base}.tflite" if "tflite" in formats else None)
+                           data, f"{base}.tflite" if "tflite" in formats else None, ctx.book.seed_spread(n))
         files.append(PlannedFile(f"{base}-params.json", "json", n, _constant(info.encode())))
     return files
 
@@ -268,6 +268,7 @@ def _set_files(ctx: _Study, plan: ExportPlan, files_of: dict[int, list[str]],
             definition=ctx.definition, weights=ctx.weights, exported=exported, complete=ctx.book.complete(),
             ranking=ctx.ranking, total_trials=len(ctx.trials), files=files_of,
             skipped=[str(s) for s in plan.skipped],
+            seeds={n: line for n in plan.trials if (line := ctx.book.seed_line(n)) is not None},
             set_files=[name for fmt, name in (("csv", csv_name), ("md", report_name)) if fmt in ctx.formats],
         )
         files.append(PlannedFile(report_name, "md", None, lambda: markdown_report(context).encode()))

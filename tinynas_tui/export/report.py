@@ -148,6 +148,7 @@ class ReportContext:
         files: Per exported trial number, the file names written for it.
         skipped: One line per skipped trial or file, e.g. ``trial 4: failed (train: ...)``.
         set_files: The names of the whole-set files (CSV, report).
+        seeds: Per exported trial with seed repeats, what they say (`TrialBook.seed_line`).
     """
 
     study_name: str
@@ -161,6 +162,7 @@ class ReportContext:
     files: dict[int, list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     set_files: list[str] = field(default_factory=list)
+    seeds: dict[int, str] = field(default_factory=dict)
 
 
 def _md(text: Any) -> str:
@@ -313,6 +315,9 @@ def markdown_report(ctx: ReportContext) -> str:
         for r in ctx.exported:
             text = ", ".join(f"{k}={_fmt_param(v)}" for k, v in r.params.items())
             lines.append(f"- trial {r.number}: {_md(text) or '(none)'}")
+        if ctx.seeds:
+            lines += ["", "Seeds (repeats stay off the front and the rank: they measure a trial again):", ""]
+            lines += [f"- trial {n}: {_md(line)}" for n, line in ctx.seeds.items()]
         if budgets:
             lines += ["", "Budgets:", ""]
             checked = ctx.ranking.budgets or (Budgets.from_dict(budgets) if _readable(budgets) else Budgets())

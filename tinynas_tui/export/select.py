@@ -6,7 +6,7 @@ from typing import Any, Iterable, Sequence
 
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.errors import UsageError
 
 
@@ -42,9 +42,7 @@ def study_budgets(attrs: dict[str, Any]) -> Budgets:
 
 def study_book(trials: Sequence[Any]) -> TrialBook:
     """A trial book of Optuna trials, as the trial table holds them."""
-    book = TrialBook()
-    book.merge(TrialRecord.from_frozen(t) for t in trials)
-    return book
+    return TrialBook.of_frozen(trials)
 
 
 def select_trials(

@@ -16,7 +16,8 @@ from tinynas_tui.core.grid import grid_size_note
 from tinynas_tui.core.hypervolume import Reference
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.run.confirm import confirm_front
 from tinynas_tui.run.options import RunOptions, validate
 from tinynas_tui.run.setup import OpenRun, quiet_libraries, start_run
 from tinynas_tui.search.storage import scrub
@@ -48,11 +49,11 @@ def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: 
     """The seed's closing block: the best complete trials by weighted score, with their parameters, and
     with a reference, the study's hypervolume last.
 
-    With budgets, trials that fit come first (as in the UI); one over a budget says so.
+    With budgets, trials that fit come first (as in the UI); one over a budget says so. A trial with seed
+    repeats gives its accuracy over its seeds; the repeats themselves are not ranked.
     """
     lines = [RULE, "BEST TRIALS (sorted by weighted score)", RULE, ""]
-    book = TrialBook()
-    book.merge(TrialRecord.from_frozen(t) for t in study.get_trials(deepcopy=False))
+    book = TrialBook.of_frozen(study.get_trials(deepcopy=False))
     ranking = book.rank(weights, budgets)
     ordered = sorted(ranking.ranks, key=ranking.ranks.__getitem__)[:top]
     figure = "" if reference is None else f"\n\n{hypervolume_line(book.hypervolume(reference).current, reference)}"
@@ -66,6 +67,8 @@ def best_block(study: Any, param_order: tuple[str, ...], weights: Weights, top: 
                      f"latency={record.latency_ms:.2f}ms")
         over = "" if number in ranking.feasible else "  (over budget)"
         lines.append(f"Trial: {number}, score: {ranking.scores[number]:.2f}{over}")
+        if (seeds := book.seed_spread(number)) is not None:
+            lines.append(seeds.line)
         lines.append("Parameters:")
         names = [n for n in param_order if n in params] + [n for n in params if n not in param_order]
         lines.extend(f"  {n}: {format_value(params[n])}" for n in names)
@@ -189,6 +192,8 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
         try:
             _print_header(run, trials, out)
             loop.run(sys.maxsize if trials is None else trials)
+            if not loop.stop_requested.is_set():
+                confirm_front(run, loop, options.confirm, options.confirm_repeats, say)
         except KeyboardInterrupt:
             progress.clear()
             code = 130

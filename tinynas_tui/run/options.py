@@ -14,6 +14,7 @@ from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
 from tinynas_tui.core.pipeline_config import PipelineConfig, resolve_pipeline
 from tinynas_tui.core.scoring import DEFAULT_WEIGHTS, Weights
+from tinynas_tui.core.seed_repeats import DEFAULT_REPEATS
 from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, DEFAULT_WORKER_MAX_RSS_MB
@@ -66,6 +67,10 @@ class RunOptions:
     heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL_S
     heartbeat_grace: int = DEFAULT_HEARTBEAT_GRACE_S
     jobs: int = 1
+    confirm: int = 0
+    """``--confirm K``: after the run's trials, run the front's top K trials again with other seeds."""
+    confirm_repeats: int = DEFAULT_REPEATS
+    """``--confirm-repeats R``: the seed repeats each confirmed trial gets."""
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,13 @@ def check_dataset_fits_space(dataset: DatasetSpec, space: SearchSpace) -> None:
 def validate(options: RunOptions) -> ValidatedRun:
     """Check every option; raise `UsageError` on the first problem. Writes nothing."""
     weights = Weights.parse(options.weights)
-    for name in ("trial_timeout", "recycle_every", "worker_max_rss_mb", "threads", "trial_memory_mb", "jobs"):
+    for name in ("trial_timeout", "recycle_every", "worker_max_rss_mb", "threads", "trial_memory_mb", "jobs",
+                 "confirm_repeats"):
         value = getattr(options, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    if options.confirm < 0:
+        raise UsageError(f"--confirm must be 0 or more (trials of the front to run again), got {options.confirm}")
     if options.gpus and options.cpu:
         raise UsageError("--gpus and --cpu contradict each other: --cpu hides every GPU")
     dataset = None

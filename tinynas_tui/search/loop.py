@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol, Sequence
 from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import TrialFailed, TrialFinished, TrialLost, TrialPruned, TrialStale, TrialStarted
+from tinynas_tui.core.seed_repeats import as_repeat_of
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.search import constraints
 
@@ -168,7 +169,7 @@ class TrialLoop:
 
     def _job(self, executor: TrialExecutor) -> None:
         from tinynas_tui.search.heartbeat import fail_stale_trials
-        from tinynas_tui.search.study import grid_remaining, stored_sampler
+        from tinynas_tui.search.study import queued_count, stored_sampler
 
         grid = stored_sampler(self.study) == "grid"
         claimed = False
@@ -176,8 +177,8 @@ class TrialLoop:
             while claimed := self._claim(release=claimed):
                 for number in fail_stale_trials(self.study):
                     self.on_event(TrialStale(number))
-                if grid and grid_remaining(self.study) == 0:
-                    return  # every distinct model has run
+                if grid and queued_count(self.study) == 0:
+                    return  # every distinct model has run, and every seed repeat queued after them
                 frozen = self._run_one(executor)
                 if frozen is not None:
                     self.on_recorded(frozen)
@@ -252,7 +253,7 @@ class TrialLoop:
         budgets = self.budgets  # as the trial starts: budgets set while it runs are for later trials
         # Which machine and process ran it: several workers may share one study.
         trial.set_user_attr(figures.WORKER_HOST, f"{socket.gethostname()}:{os.getpid()}")
-        self.on_event(TrialStarted(trial.number, params))
+        self.on_event(TrialStarted(trial.number, params, as_repeat_of(trial.user_attrs.get(figures.REPEAT_OF))))
         try:
             outcome = executor.run(trial.number, params, self.on_event)
         except Exception as err:  # the executor itself failed: record why, then let the caller decide

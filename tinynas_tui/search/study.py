@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinynas_tui.core.figures import DIRECTIONS, OBJECTIVES
+from tinynas_tui.core.figures import DIRECTIONS, OBJECTIVES, REPEAT_OF
 from tinynas_tui.errors import UsageError
 from tinynas_tui.core.grid import distinct_grid
 from tinynas_tui.core import hypervolume
+from tinynas_tui.core.seed_repeats import as_repeat_of
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.study_names import MAX_NAME
 
@@ -222,10 +223,26 @@ def hv_reference(study: Any) -> hypervolume.Reference:
 
 
 def grid_remaining(study: Any) -> int:
-    """How many enqueued trials are still waiting to run (0 once a grid study's grid is used up)."""
+    """How many enqueued trials other than seed repeats are still waiting to run: in a grid study, its
+    models not yet run (0 once the grid is used up)."""
+    return sum(1 for t in _queued(study) if as_repeat_of(t.user_attrs.get(REPEAT_OF)) is None)
+
+
+def queued_count(study: Any) -> int:
+    """How many enqueued trials are waiting to run: the grid's models and seed repeats. A grid run goes on
+    while any waits (the queue runs them in order), so repeats queued after a used-up grid still run."""
+    return len(_queued(study))
+
+
+def queued_repeats(study: Any) -> int:
+    """How many seed repeats are waiting to run."""
+    return sum(1 for t in _queued(study) if as_repeat_of(t.user_attrs.get(REPEAT_OF)) is not None)
+
+
+def _queued(study: Any) -> list[Any]:
     from optuna.trial import TrialState
 
-    return len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+    return study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
 
 
 def complete_count(study: Any) -> int:

@@ -44,9 +44,10 @@ def can_read(storage: Any) -> bool:
     return isinstance(storage, RDBStorage) and getattr(storage, "engine", None) is not None
 
 
-SUMMARY_ATTRS = (figures.FLOAT_ACCURACY, figures.ARENA_BYTES, figures.MACS, figures.FAIL_STAGE, figures.FAIL_REASON, figures.PRUNE_STAGE, figures.PRUNE_REASON,
-                 figures.WORKER_HOST)
-"""The user attributes the table, the ranking and the budgets use; a summary read takes only these."""
+SUMMARY_ATTRS = (figures.FLOAT_ACCURACY, figures.ARENA_BYTES, figures.MACS, figures.FAIL_STAGE, figures.FAIL_REASON,
+                 figures.PRUNE_STAGE, figures.PRUNE_REASON, figures.WORKER_HOST, figures.REPEAT_OF)
+"""The user attributes the table, the ranking and the budgets use (a seed repeat is never ranked); a
+summary read takes only these."""
 
 
 def read_study(storage: Any, study_id: int, summary: bool = False) -> TrialRead:

@@ -328,7 +328,10 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
             reference = self.info.hv_reference if self.info else None
             hv = self.book.hypervolume(reference) if reference is not None else None
             self._spark.show(self.book.complete(), self.ranking, hv)
-        if stale or ranked or table.highlighted_number in changed:
+        highlighted = table.highlighted_number
+        # A seed repeat that ends changes what its original's detail says of its seeds.
+        if stale or ranked or highlighted in changed or any(self.book.repeats.original(n) == highlighted
+                                                            for n in changed):
             self._show_detail()
         self._update_status()
 
@@ -341,7 +344,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         order = self.info.space.names if self.info else ()
         typical = self.book.typical_seconds() if record is not None and record.state == "running" else None
         same = tuple(self._table.rows.architectures.same_as(number)) if number is not None else ()
-        self._detail.show(record, self.ranking, self.budgets, order, typical, same)
+        seeds = self.book.seed_line(number) if number is not None else None
+        self._detail.show(record, self.ranking, self.budgets, order, typical, same, seeds)
 
     def _set_state(self, state: RunState) -> None:
         self.state = state

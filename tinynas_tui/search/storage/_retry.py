@@ -249,6 +249,30 @@ class RetryingRDBStorage(optuna.storages.RDBStorage):
         if rows:
             self._retrying(write)
 
+    def set_finished_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
+        """Set user attributes of a trial that has finished, which Optuna's own calls refuse.
+
+        Only for a summary *about* a trial that comes after it ended (the accuracy over its seed repeats,
+        `tinynas_tui.core.seed_repeats`), never for its results. The rows of these keys are replaced in one
+        transaction, on any database. A process that already holds the finished trial in Optuna's cache
+        keeps its old attributes: this tool computes the summary from the repeats themselves.
+        """
+        from optuna.storages._rdb import models
+        from optuna.storages._rdb.storage import _create_scoped_session
+        from sqlalchemy import delete, insert
+
+        table = models.TrialUserAttributeModel.__table__
+        rows = [{"trial_id": trial_id, "key": key, "value_json": json.dumps(value)} for key, value in attrs.items()]
+
+        def write() -> None:
+            with _create_scoped_session(self.scoped_session, True) as session:
+                models.TrialModel.find_or_raise_by_id(trial_id, session)
+                session.execute(delete(table).where(table.c.trial_id == trial_id, table.c.key.in_(list(attrs))))
+                session.execute(insert(table), rows)
+
+        if rows:
+            self._retrying(write)
+
     def _retrying(self, call: Callable[[], Any]) -> Any:
         # Only the outermost call retries: a method that calls another must not multiply the waits.
         depth = getattr(self._depth, "value", 0)

@@ -88,9 +88,10 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
 SAME_SHOWN = 5  # trials of the same architecture named in the head line; more are counted
 
 
-def describe_head(record: TrialRecord, ranking: Ranking, same: tuple[int, ...] = ()) -> Text:
-    """The first line: trial, state and stage, rank and score (what changes while a trial runs), and the
-    other trials of ``same`` architecture (only training parameters differ)."""
+def describe_head(record: TrialRecord, ranking: Ranking, same: tuple[int, ...] = (), seeds: str | None = None) -> Text:
+    """The first line: trial, state and stage, rank and score (what changes while a trial runs), the
+    other trials of ``same`` architecture (only training parameters differ), and what its ``seeds`` say
+    (`TrialBook.seed_line`: its accuracy over its seed repeats, or whose repeat it is)."""
     head = Text.assemble((f"Trial {record.number}", "bold"), "  ", (record.state, "italic"))
     if record.activity:
         head.append(f" · {inert(record.activity)}")
@@ -102,6 +103,8 @@ def describe_head(record: TrialRecord, ranking: Ranking, same: tuple[int, ...] =
         named = ", ".join(f"#{n}" for n in same[:SAME_SHOWN])
         more = f" and {len(same) - SAME_SHOWN} more" if len(same) > SAME_SHOWN else ""
         head.append(f"\nsame architecture as {named}{more}", style="cyan")  # a line of its own: 80 columns
+    if seeds:
+        head.append(f"\n{seeds}", style="cyan")
     return head
 
 

@@ -30,7 +30,7 @@ from tinynas_tui.tui.widgets.trial_detail.sections import body_key, describe_bod
 
 def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...],
              typical: tuple[float, int] | None = None, now: float | None = None, rows: int = EPOCH_ROWS,
-             same: tuple[int, ...] = ()) -> Group:
+             same: tuple[int, ...] = (), seeds: str | None = None) -> Group:
     """The renderable for one trial: its head line, then (running) its time line and progress, or
     (finished) its sections, side by side when the width allows.
 
@@ -39,12 +39,13 @@ def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_orde
         now: ``time.time()`` for a running trial's elapsed time (default: now).
         rows: Epochs a running trial shows at most.
         same: The other trials of the same architecture.
+        seeds: What its seed repeats say (`TrialBook.seed_line`).
     """
+    head = describe_head(record, ranking, same, seeds)
     if record.state == "running":
         when = time.time() if now is None else now
-        return Group(describe_head(record, ranking, same), time_text(record, typical, when),
-                     describe_running(record, budgets, param_order, rows))
-    return Group(describe_head(record, ranking, same), describe_body(record, budgets, param_order))
+        return Group(head, time_text(record, typical, when), describe_running(record, budgets, param_order, rows))
+    return Group(head, describe_body(record, budgets, param_order))
 
 
 PLACEHOLDER = "Highlight a trial to see its details."
@@ -104,18 +105,19 @@ class TrialDetail(ScrollView):
 
     def show(self, record: TrialRecord | None, ranking: Ranking, budgets: Budgets,
              param_order: tuple[str, ...], typical: tuple[float, int] | None = None,
-             same: tuple[int, ...] = ()) -> None:
+             same: tuple[int, ...] = (), seeds: str | None = None) -> None:
         """Describe ``record`` (None: the placeholder); nothing happens if what it shows is unchanged.
 
         Args:
             typical: (median seconds, trials) of the study's complete trials: a running trial's expected time.
             same: The other trials of the same architecture (named in the head line).
+            seeds: What its seed repeats say (`TrialBook.seed_line`; under the head line).
         """
-        self._shown_args = (record, ranking, budgets, param_order, typical, same)
+        self._shown_args = (record, ranking, budgets, param_order, typical, same, seeds)
         n = record.number if record is not None else None
         running = record is not None and record.state == "running"
         key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order,
-               typical if running else None, self._epoch_rows if running else None, same)
+               typical if running else None, self._epoch_rows if running else None, same, seeds)
         if key == self._shown:
             return
         self._shown = key
@@ -131,12 +133,12 @@ class TrialDetail(ScrollView):
                 body = ("running", running_key(record, budgets, param_order, self._epoch_rows))
                 if body != self._body[0]:
                     self._body = (body, describe_running(record, budgets, param_order, self._epoch_rows))
-                head = (describe_head(record, ranking, same), time_text(record, typical, time.time()))
+                head = (describe_head(record, ranking, same, seeds), time_text(record, typical, time.time()))
             else:
                 body = body_key(record, budgets, param_order)
                 if body != self._body[0]:
                     self._body = (body, describe_body(record, budgets, param_order))
-                head = (describe_head(record, ranking, same),)
+                head = (describe_head(record, ranking, same, seeds),)
             self.renderable = Group(*head, self._body[1])
         if not self._pending:
             self._pending = True
