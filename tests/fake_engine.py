@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinynas_tui.core import figures
 from tinynas_tui.core.importance import (
     MIN_TRIALS, OBJECTIVE_LABELS, ImportanceReport, ObjectiveImportance, too_few_note,
 )
@@ -125,13 +126,17 @@ class FakeEngine(FakeStudies):
         self.importance_weights: list = []
         self.study_name = "mnist-5k-single-conv-quick"
         self.space, self.pipeline = SINGLE_CONV, PipelineConfig()
+        self.trains_on: str | None = None
+        """What the options say about where trials train (`EngineInfo.trains_on`)."""
+        self.trained_on: str | None = None
+        """What each trial this engine runs records as ``trained_on``; None: nothing."""
 
     def info(self) -> EngineInfo:
         self._studies()
         return EngineInfo(self.study_name, "mnist-5k", "TPE", "sqlite:///tinynas-runs/tinynas.db",
                           self.space, self.pipeline, self.log_path, latency_board("m4-1m"),
                           self.study_budgets, self.saved_weights, self.saved_budgets,
-                          reference_for({}, latency_board("m4-1m").to_dict()))
+                          reference_for({}, latency_board("m4-1m").to_dict()), self.trains_on)
 
     def open(self):
         if self.fail_open:
@@ -180,6 +185,8 @@ class FakeEngine(FakeStudies):
                     on_event(TrialFailed(number, "stopped", "stopped by the user"))
                     return
                 values, attrs = metrics_for(number)
+                if self.trained_on is not None:
+                    attrs[figures.TRAINED_ON] = self.trained_on
                 on_event(TrialFinished(number, *values, metrics=attrs))
                 if self.pause.is_set():
                     return

@@ -5,6 +5,8 @@ A mixin, so that `fake_engine.py` stays what it was plus one base class.
 
 from __future__ import annotations
 
+from tinynas_tui.core import hypervolume
+from tinynas_tui.core.boards import latency_board
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.study_names import changes, edited_name, free_name
 from tinynas_tui.core.study_summary import StudySummary
@@ -37,9 +39,11 @@ class FakeStudies:
         out = []
         for name, (records, *_rest) in sorted(self._studies().items()):
             done = [r for r in records if r.state == "complete" and r.values]
+            reference = hypervolume.reference_for({}, latency_board("m4-1m").to_dict())  # as `FakeEngine.info`
             out.append(StudySummary(name, len(done), len(records), 0,
                                     max((r.values[0] for r in done), default=None),
                                     max((weights.score(*r.values) for r in done), default=None),
+                                    hypervolume.of_values([r.values for r in done], reference) if done else None,
                                     "single-conv", "mnist-5k"))
         return out
 

@@ -13,6 +13,7 @@ from tinynas_tui.core.hypervolume import (
     Reference,
     hypervolume,
     normalise,
+    of_values,
     reference_for,
 )
 
@@ -51,6 +52,31 @@ def test_equals_optunas_hypervolume(seed: int) -> None:
     # Optuna minimises from its reference: our unit cube, larger better, is its [-1, 0]^3 from 0.
     theirs = compute_hypervolume(-np.array(points), np.zeros(3))
     assert hypervolume(points) == pytest.approx(theirs, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_equals_optunas_hypervolume_with_ties_and_dominated_points(seed: int) -> None:
+    """Points on a coarse grid: equal coordinates on every axis, duplicates, most of them dominated."""
+    np = pytest.importorskip("numpy")
+    from optuna._hypervolume import compute_hypervolume
+
+    rng = random.Random(seed)
+    points = [tuple(rng.randint(1, 5) / 5 for _ in range(3)) for _ in range(60)]
+    theirs = compute_hypervolume(-np.array(sorted(set(points))), np.zeros(3))
+    assert hypervolume(points) == pytest.approx(theirs, rel=1e-9)
+
+
+def test_a_large_front_in_one_plane_is_its_staircase() -> None:
+    # 1,000 points all on the front of the first two axes, one level on the third: the staircase area.
+    points = [((i + 1) / 1000, 1 - i / 1000, 0.5) for i in range(1000)]
+    staircase = sum((i + 1) / 1000 * (1 / 1000) for i in range(1000))
+    assert hypervolume(points) == pytest.approx(0.5 * staircase, rel=1e-9)
+
+
+def test_of_values_normalises_by_the_reference() -> None:
+    trials = [(0.9, 25.0, 5.0), (0.5, 10.0, 2.0), (0.99, 150.0, 1.0)]  # the last is over the size bound
+    assert of_values(trials, REF) == pytest.approx(hypervolume([(0.9, 0.75, 0.5), (0.5, 0.9, 0.8)]))
+    assert of_values([], REF) == 0.0
 
 
 def test_history_grows_and_matches_a_full_recompute() -> None:

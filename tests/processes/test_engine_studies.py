@@ -115,3 +115,13 @@ def test_applied_budgets_skip_new_trials_of_the_running_study_process(tmp_path, 
     # A worker or headless run joining later uses the study's applied budgets.
     joined = open_run(validate(RunOptions(storage=url, study="s")), join_existing=True)
     assert joined.budgets == Budgets(max_flash_kb=10)
+
+
+@pytest.mark.parametrize("given, trains_on", [({"gpus": (0, 1)}, "GPUs 0,1"), ({"cpu": True}, "CPU"), ({}, None)])
+def test_the_engine_says_where_trials_train_as_the_options_do(tmp_path, given, trains_on):
+    engine = OptunaEngine(validate(RunOptions(runs_dir=str(tmp_path / "runs"), study="a", **given)))
+    try:
+        info, _ = engine.open()
+        assert info.trains_on == trains_on  # None: the first trial this run finishes says it
+    finally:
+        engine.close()

@@ -8,6 +8,7 @@ import time
 import optuna
 import pytest
 
+from tinynas_tui.core.hypervolume import ATTR, HypervolumeHistory, Reference, hypervolume, normalise, reference_for
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.search.study_list import _read_optuna, list_studies
 
@@ -56,6 +57,9 @@ def test_fifty_studies_of_a_thousand_trials_list_in_well_under_a_second(tmp_path
     assert first.best_accuracy == pytest.approx(0.999)
     assert first.best_score == pytest.approx(max(100 * i / 1000 - 0.01 * (10 + i) - 0.1 for i in range(1000)))
     assert (first.space, first.dataset) == ("single-conv", "mnist")
+    # Each trial i at (i / 1000, 10 + i KiB, 1 ms) against the stated 1024 KiB, 1000 ms: all on the front.
+    assert first.hypervolume == pytest.approx(hypervolume(
+        [(i / 1000, 1 - (10 + i) / 1024, 1 - 1 / 1000) for i in range(1, 1000)]), rel=1e-9)
 
 
 def test_the_optuna_fallback_gives_the_same_lines(tmp_path):
@@ -71,3 +75,39 @@ def test_a_study_not_made_by_this_program_is_listed_with_question_marks(tmp_path
     (summary,) = list_studies(storage, Weights())
     assert (summary.name, summary.complete, summary.total) == ("foreign", 1, 1)
     assert (summary.space, summary.dataset, summary.best_accuracy) == ("?", "?", None)
+
+
+def _told(storage, name, values, attrs):
+    """A study made as Optuna makes one: ``attrs`` set, then each of ``values`` told as a complete trial."""
+    study = optuna.create_study(storage=storage, study_name=name, directions=["maximize", "minimize", "minimize"])
+    for key, value in attrs.items():
+        study.set_user_attr(key, value)
+    for v in values:
+        study.tell(study.ask(), list(v))
+    return study
+
+
+def test_each_study_lists_its_hypervolume_from_its_own_reference(tmp_path):
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path}/hv.db")
+    trials = [(0.9, 120.0, 40.0), (0.95, 300.0, 90.0), (0.8, 40.0, 10.0), (0.7, 500.0, 300.0), (0.85, 60.0, 20.0)]
+    tight = Reference(256.0, 100.0, "budgets", "budgets")
+    _told(storage, "tight", trials, {ATTR: tight.to_dict()})
+    # An older study: no reference stored, its definition gives one (m4-1m's 1024 KiB, the stated latency).
+    _told(storage, "older", trials, {"latency": {"board": "m4-1m"}, "budgets": {}})
+    failed = _told(storage, "none-complete", [], {ATTR: tight.to_dict()})
+    failed.tell(failed.ask(), state=optuna.trial.TrialState.FAIL)
+    listed = {s.name: s for s in list_studies(storage, Weights())}
+    history = HypervolumeHistory(tight)
+    for v in trials:
+        history.add(v)
+    assert listed["tight"].hypervolume == pytest.approx(history.current, rel=1e-12)
+    assert listed["tight"].hypervolume == pytest.approx(
+        hypervolume([p for p in (normalise(v, tight) for v in trials) if p is not None]), rel=1e-12)
+    older = reference_for({}, {"board": "m4-1m"})
+    assert older.size_kb == 1024  # a different reference, so a different figure from the same trials
+    assert listed["older"].hypervolume == pytest.approx(
+        hypervolume([p for p in (normalise(v, older) for v in trials) if p is not None]), rel=1e-12)
+    assert listed["older"].hypervolume != pytest.approx(listed["tight"].hypervolume)
+    assert listed["none-complete"].hypervolume is None
+    through_optuna = sorted(_read_optuna(storage, Weights()), key=lambda s: s.name)
+    assert through_optuna == list_studies(storage, Weights())

@@ -10,13 +10,15 @@ from fake_engine import FakeEngine, complete_record
 from pilot_wait import until
 from textual.widgets import DataTable, Input
 
+from tinynas_tui.core.boards import latency_board
 from tinynas_tui.core.budgets import Budgets
+from tinynas_tui.core.hypervolume import of_values, reference_for
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SINGLE_CONV, Categorical
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
-from tinynas_tui.tui.screens.studies_screen import StudiesScreen
+from tinynas_tui.tui.screens.studies_screen import COLUMNS, NAME_COLUMN, NAME_WIDTH, StudiesScreen
 from tinynas_tui.tui.widgets.trial_table import TrialTable
 
 pytestmark = pytest.mark.asyncio
@@ -49,8 +51,8 @@ async def test_the_switcher_lists_every_study_and_opens_the_chosen_one(size):
         assert screen.names == [FIRST, "other"]
         table = screen.query_one(DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [rows[0][i] for i in (0, 1, 4)] == ["▶", "4/4", FIRST]
-        assert [rows[1][i] for i in (0, 1, 4)] == ["", "7/7", "other"]
+        assert [rows[0][i] for i in (0, 1, 5)] == ["▶", "4/4", FIRST]
+        assert [rows[1][i] for i in (0, 1, 5)] == ["", "7/7", "other"]
         assert rows[1][2] == f"{max(complete_record(i).values[0] for i in range(7)):.4f}"
         assert table.cursor_row == 0  # on the open study
         await pilot.press("down", "enter")
@@ -73,6 +75,36 @@ async def test_the_switcher_lists_every_study_and_opens_the_chosen_one(size):
         await pilot.press("up", "enter")
         await until(pilot, lambda: app.info.study_name == FIRST and app.state == "paused", "back")
         assert app.query_one(TrialTable).row_count == 4
+
+
+LONG = "mnist-5k-single-conv-quick-num_filters=8,32-kernel_size=3"  # 56 characters
+
+
+def name_cells(table):
+    return [str(table.get_row_at(i)[NAME_COLUMN]) for i in range(table.row_count)]
+
+
+async def test_a_long_name_is_cut_with_an_ellipsis_to_the_width_and_the_hypervolume_shown():
+    engine = FakeEngine([complete_record(i) for i in range(4)])
+    engine.add_study(LONG, [complete_record(i) for i in range(3)])
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state == "paused", "opened")
+        screen = await open_switcher(pilot)
+        table = screen.query_one(DataTable)
+        cut = name_cells(table)[1]
+        assert cut.endswith("…") and LONG.startswith(cut[:-1]) and len(cut) >= 20, cut
+        # The name column ends inside the table: nothing of it is left beyond the edge.
+        widths = [c.get_render_width(table) for c in table.ordered_columns[:NAME_COLUMN + 1]]
+        assert sum(widths) <= table.scrollable_content_region.width, widths
+        reference = reference_for({}, latency_board("m4-1m").to_dict())
+        expected = of_values([complete_record(i).values for i in range(3)], reference)
+        assert str(table.get_row_at(1)[COLUMNS.index("hyper-\nvolume")]) == f"{expected:.4f}"
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: name_cells(table)[1] != cut, "the names cut again to the new width")
+        assert name_cells(table)[1] == LONG[:NAME_WIDTH - 1] + "…"  # the most a name takes
+        assert name_cells(table)[0] == FIRST
+        assert table.cursor_row == 0  # still on the open study
 
 
 async def test_the_switcher_refuses_while_the_study_runs():

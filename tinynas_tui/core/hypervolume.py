@@ -128,6 +128,13 @@ def _normalised(values: Sequence[float], per_kb: float, per_ms: float) -> Point 
     return (accuracy if accuracy < 1.0 else 1.0, size if size < 1.0 else 1.0, latency if latency < 1.0 else 1.0)
 
 
+def of_values(values: Iterable[Sequence[float]], reference: Reference) -> float:
+    """The hypervolume of complete trials' (accuracy, size_kb, latency_ms), all at once (e.g. a study as the
+    switcher lists it); `HypervolumeHistory` keeps it trial by trial."""
+    per_kb, per_ms = 1.0 / reference.size_kb, 1.0 / reference.latency_ms
+    return hypervolume([p for v in values if (p := _normalised(v, per_kb, per_ms)) is not None])
+
+
 def _weakly_dominates(a: Point, b: Point) -> bool:
     return a[0] >= b[0] and a[1] >= b[1] and a[2] >= b[2]
 
@@ -135,38 +142,48 @@ def _weakly_dominates(a: Point, b: Point) -> bool:
 def hypervolume(points: Iterable[Point]) -> float:
     """The volume of [0, 1]^3 dominated by ``points`` (normalised, larger better), measured from the origin.
 
-    A sweep down the third axis: between one level and the next, the 2-D staircase area of the points at
-    or above it. O(n^2), for fronts of tens of points.
+    A sweep down the third axis: between one level and the next, the area of the 2-D staircase (the front
+    on the first two axes) of the points at or above it. The staircase keeps only its steps and its area
+    grows by what each point adds, so a whole study's trials, dominated or not, cost O(n log n) plus the
+    list inserts (the switcher lists 50 studies of 1,000 trials at once).
     """
-    pts = sorted(set(points), key=lambda p: p[2], reverse=True)
-    volume, active = 0.0, []  # the points at or above the level, by the first axis, largest first
-    for i, p in enumerate(pts):
-        bisect.insort(active, p, key=_descending)
+    pts = sorted(set(points), key=_third, reverse=True)
+    volume = area = 0.0
+    neg_xs: list[float] = []  # the steps' first coordinates negated (ascending, for bisect): largest first
+    ys: list[float] = []  # their second coordinates, ascending
+    for i, (x, y, z) in enumerate(pts):
+        step = bisect.bisect_right(neg_xs, -x)  # steps [0, step) reach at least as far on the first axis
+        if not step or ys[step - 1] < y:  # else covered by a step: most of a study's trials end here
+            area += _step_in(neg_xs, ys, step, x, y)
         below = pts[i + 1][2] if i + 1 < len(pts) else 0.0
-        if p[2] > below:
-            volume += (p[2] - below) * _area(active)
+        if z > below:
+            volume += (z - below) * area
     return volume
 
 
-def _descending(p: Point) -> tuple[float, float]:
-    return (-p[0], -p[1])
+def _third(p: Point) -> float:
+    return p[2]
 
 
-def _area(points: list[Point]) -> float:
-    """The 2-D staircase area of ``points`` (sorted by the first axis, largest first)."""
-    area, top = 0.0, 0.0
-    for x, y, _ in points:
-        if y > top:
-            area += x * (y - top)
-            top = y
-    return area
+def _step_in(neg_xs: list[float], ys: list[float], i: int, x: float, y: float) -> float:
+    """Put (x, y), which no step covers, on the staircase before step ``i``; return the area it adds."""
+    if i and neg_xs[i - 1] == -x:
+        i -= 1  # the step as far out but lower: replaced
+    added, bottom, j = 0.0, ys[i - 1] if i else 0.0, i
+    while j < len(ys) and ys[j] <= y:  # steps under (x, y): each band of theirs widens to x
+        added += (x + neg_xs[j]) * (ys[j] - bottom)
+        bottom = ys[j]
+        j += 1
+    added += (x + (neg_xs[j] if j < len(ys) else 0.0)) * (y - bottom)  # the band up to y over the next step
+    neg_xs[i:j], ys[i:j] = [-x], [y]
+    return added
 
 
 class HypervolumeHistory:
     """The hypervolume after each complete trial, in the order they are added, kept incrementally.
 
     A trial that adds nothing or is dominated by the front costs a check against the front; only a trial
-    that enters it recomputes the volume (O(front^2)).
+    that enters it recomputes the volume (O(front log front)).
     """
 
     def __init__(self, reference: Reference) -> None:

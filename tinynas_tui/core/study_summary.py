@@ -16,6 +16,8 @@ class StudySummary:
         running: Its trials running now (in this process or another).
         best_accuracy: The highest accuracy of a complete trial; None without one.
         best_score: The highest score of a complete trial under the weights the list was asked with.
+        hypervolume: The study's hypervolume (`tinynas_tui.core.hypervolume`, from its own reference);
+            None without a complete trial.
         space: The name of its search space ("?" for a study this program did not make).
         dataset: Its dataset's name.
     """
@@ -26,5 +28,6 @@ class StudySummary:
     running: int = 0
     best_accuracy: float | None = None
     best_score: float | None = None
+    hypervolume: float | None = None
     space: str = "?"
     dataset: str = "?"

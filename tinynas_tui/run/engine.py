@@ -19,6 +19,7 @@ from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.study_names import changes, edited_name, free_name
 from tinynas_tui.core.study_summary import StudySummary
+from tinynas_tui.core.training_device import from_options
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.run.options import ValidatedRun
 from tinynas_tui.run.setup import OpenRun, open_run, quiet_libraries, worker_log_path
@@ -110,6 +111,7 @@ class OptunaEngine:
             saved_weights=saved_weights,
             saved_budgets=saved_budgets,
             hv_reference=run.reference,
+            trains_on=from_options(self.validated.options.gpus, self.validated.options.cpu),
         )
 
     def poll(self) -> list[TrialRecord]:

@@ -29,8 +29,10 @@ from tinynas_tui.core.events import (
     TrialStale,
     TrialStarted,
 )
+from tinynas_tui.core import figures
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.training_device import from_trained_on
 from tinynas_tui.tui.analysis_views import AnalysisViews
 from tinynas_tui.tui.commands import StudyCommands
 from tinynas_tui.tui.engine_api import Engine, EngineInfo
@@ -122,6 +124,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         self._clock = TrialClock()
         self._ranked_at = self.book.complete_changes
         self._reading: set[int] = set()  # trials whose full record is being read
+        self.trained_on: str | None = None
+        """Where this run's latest finished trial trained (short), for a header the options left silent."""
         # The widgets every update touches, kept at hand: a DOM query walks the whole tree.
         self._side = SidePanel(self.weights, self.budgets, id="sidebar")
         self._status = StatusBar(beside=self._side, id="status")
@@ -202,8 +206,19 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
             self._clock.started(number)
         elif isinstance(event, (TrialFinished, TrialFailed, TrialPruned)):
             self._clock.finished(number)
+            if isinstance(event, TrialFinished):
+                self._note_trained_on(event)
         self._rerank((number,))
         self._update_status()
+
+    def _note_trained_on(self, event: TrialFinished) -> None:
+        """Where the trial trained, in the header unless the options said it (a polled trial, perhaps
+        another process's, never gets here)."""
+        trained_on = from_trained_on(event.metrics.get(figures.TRAINED_ON))
+        if trained_on:
+            self.trained_on = trained_on
+            if not (self.info and self.info.trains_on):
+                self._status.trains_on = trained_on
 
     def _notify_fault(self, event: StorageBusy | TrialStale | TrialLost) -> None:
         if isinstance(event, StorageBusy):

@@ -41,6 +41,9 @@ class EngineInfo:
     """The budgets the UI last ranked this study by (stored with it); None: never stored."""
     hv_reference: Reference | None = None
     """The study's hypervolume reference (stored with it); None: no figure shown."""
+    trains_on: str | None = None
+    """Where this run's trial workers train as its options say (`training_device.from_options`); None:
+    they do not say, and the first trial this run finishes does."""
 
 
 class Engine(Protocol):

@@ -34,6 +34,7 @@ class StudyOpening:
     book: TrialBook
     info: EngineInfo | None
     state: RunState
+    trained_on: str | None
     _opening_note: str | None = None
     """What to say once the study being opened is shown (the switcher's words); None: a new study."""
 
@@ -86,6 +87,7 @@ class StudyOpening:
         status.study, status.dataset, status.sampler, status.storage = (
             info.study_name, info.dataset, info.sampler, info.storage)
         status.board = info.board.name if info.board else "host CPU"
+        status.trains_on = info.trains_on or self.trained_on or ""  # this run's workers, whichever study
         self._table.set_latency_board(info.board.name if info.board else None)
         self._rerank(changed, ranked=True)
         self.query_one(LogPane).follow(info.log_path)

@@ -1,4 +1,5 @@
-"""The one-line header: app, study, state, progress and ETA, then dataset, sampler, storage and board."""
+"""The one-line header: app, study, state, progress and ETA, then dataset, sampler, storage, board and
+where the trials train."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ class StatusBar(Widget):
     storage = reactive("", repaint=False)
     board = reactive("", repaint=False)
     """Where latency is estimated (a board name), or measured ("host CPU")."""
+    trains_on = reactive("", repaint=False)
+    """Where this run's trial workers train (`tinynas_tui.core.training_device`); empty: not known yet."""
 
     def __init__(self, beside: Widget | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -85,7 +88,7 @@ class StatusBar(Widget):
             self.refresh()
 
     def on_mount(self) -> None:
-        for name in ("state", "done", "target", "following", "dataset", "sampler", "board", "storage"):
+        for name in ("state", "done", "target", "following", "dataset", "sampler", "board", "storage", "trains_on"):
             self.watch(self, name, self._refresh_progress, init=False)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
@@ -110,7 +113,8 @@ class StatusBar(Widget):
         self._progress_x = self.styles.padding.left + names.cell_length
         parts: list[str | tuple[str, str] | Content] = [names, *progress]
         room = self._room() - names.cell_length - _width(progress)
-        details = " · ".join(inert(part) for part in (self.dataset, self.sampler, self.storage, self.board) if part)
+        details = " · ".join(inert(part) for part in (self.dataset, self.sampler, self.storage, self.board,
+                                                      self.trains_on) if part)
         if details and room >= MIN_DETAILS:  # else left out rather than a few letters of the dataset
             parts.append((f"  │ {details}", "dim"))
         if self.following:
