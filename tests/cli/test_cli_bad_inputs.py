@@ -113,6 +113,8 @@ BAD_INPUTS = [
     (["--pipeline", "pipeline-unknown-key.toml"],
      "pipeline file pipeline-unknown-key.toml: unknown key(s) 'colour'; expected settings: name, epochs,"),
     (["--pipeline", "pipeline-typo.toml"], "unknown key(s) 'epoch' (did you mean 'epochs'?)"),
+    (["--screen-epochs", "1"], "screen_epochs (1) must be fewer than epochs (1): the screen is the first part"),
+    (["--screen-epochs", "2", "--epochs", "4", "--pipeline", "compress"], "distill trains instead; turn one off"),
     (["--pipeline", "pipeline-stage-table.toml"],
      "[distill_stage] is a table, but a pipeline file has no tables; expected each setting at the top level"),
     (["--weights=100,abc,0.1"], "--weights: SIZE 'abc' is not a number; expected three numbers ACC,SIZE,LATENCY"),

@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="quick (default: train, int8 convert, measure), compress (quick filter, teacher + "
                         "distillation, pruning, QAT), or a pipeline .toml file")
     g.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs (default 1)")
+    g.add_argument("--screen-epochs", type=positive_int, metavar="N",
+                   help="multi-fidelity: train every candidate N epochs first and only those no earlier one "
+                        "dominates on to --epochs (the others end PRUNED)")
     g.add_argument("--quantization", choices=("int8", "dynamic"),
                    help="int8 full-integer (default) or the seed's dynamic-range conversion")
     add_weights_option(g, given_only=True)
@@ -95,6 +98,7 @@ def options_from_args(args: argparse.Namespace):  # -> RunOptions
         space=args.space,
         pipeline=args.pipeline,
         epochs=args.epochs,
+        screen_epochs=args.screen_epochs,
         quantization=args.quantization,
         storage=args.storage,
         runs_dir=args.runs_dir,

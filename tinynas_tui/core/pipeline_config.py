@@ -47,6 +47,12 @@ class PipelineConfig:
         qat_epochs: Its epochs.
         keep_keras: Keep each complete trial's Keras model in the artifact store (for export): ``.keras``,
             or ``.h5`` after QAT, whose layers tfmot reloads only from HDF5.
+        screen: Multi-fidelity: train ``screen_epochs`` first, holding out ``screen_validation`` of the
+            training data; only a candidate no earlier screened one dominates (validation accuracy, size,
+            latency; `tinynas_tui.core.fidelity`) trains on to ``epochs``, the rest end PRUNED.
+        screen_epochs, screen_validation, screen_slack, screen_min_peers: Its epochs, held-out fraction,
+            the accuracy a dominating candidate must exceed by, and the candidates screened before any is
+            held back.
     """
 
     name: str = "quick"
@@ -75,6 +81,11 @@ class PipelineConfig:
     qat: bool = False
     qat_epochs: int = 5
     keep_keras: bool = False
+    screen: bool = False
+    screen_epochs: int = 1
+    screen_validation: float = 0.1
+    screen_slack: float = 0.0
+    screen_min_peers: int = 3
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,7 +138,22 @@ class PipelineConfig:
                       "and below 1")
         if self.curriculum and not self.distill:
             raise UsageError(f"{source}: curriculum orders data by the teacher, so it needs distill = true")
+        if not 0.0 < self.screen_validation < 1.0:
+            raise bad("screen_validation", "between 0 and 1 (exclusive)")
+        if not 0.0 <= self.screen_slack <= 1.0:
+            raise bad("screen_slack", "between 0 and 1")
+        if self.screen:
+            self._check_screen(source)
         return self
+
+    def _check_screen(self, source: str) -> None:
+        if self.distill:
+            raise UsageError(f"{source}: screen shortens plain training, but distill trains instead; turn one off")
+        if self.quick_eval:
+            raise UsageError(f"{source}: screen and quick_eval both end weak candidates early; turn one off")
+        if self.screen_epochs >= self.epochs:
+            raise UsageError(f"{source}: screen_epochs ({self.screen_epochs}) must be fewer than epochs "
+                             f"({self.epochs}): the screen is the first part of training")
 
     def used_settings(self) -> tuple[str, ...]:
         """The settings this pipeline's stages read (`STAGE_SETTINGS`), with the switches that turn a
@@ -143,6 +169,8 @@ class PipelineConfig:
         out = ["build", "preflight"]
         if self.quick_eval:
             out.append("quick_eval")
+        if self.screen:
+            out.append("screen")
         if self.distill:
             out += ["teacher", "distill"]
         else:
@@ -211,6 +239,7 @@ STAGE_SETTINGS: dict[str, tuple[str, ...]] = {
                 "curriculum"),
     "prune": ("prune_initial_sparsity", "prune_final_sparsity", "prune_epochs"),
     "qat": ("qat_epochs",),
+    "screen": ("screen_epochs", "screen_validation", "screen_slack", "screen_min_peers"),
 }
 """Switch -> the settings only its stage reads (`pipeline/trial.py`)."""
 

@@ -65,6 +65,8 @@ class TrialRequest:
 
     number: int
     params: dict[str, Any]
+    screen_peers: tuple[tuple[float, float, float], ...] = ()
+    """With a multi-fidelity screen: what earlier candidates' screens measured (`tinynas_tui.core.fidelity`)."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import signal
 import time
 from multiprocessing.connection import wait
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from tinynas_tui.core import figures
 from tinynas_tui.executor.protocol import (
@@ -76,8 +76,10 @@ class ProcessTrialExecutor:
     def worker_pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def run(self, number: int, params: dict[str, Any], on_event: Callable[[object], None]) -> TrialFinished | TrialFailed | TrialPruned:
-        """Run one trial and return how it ended; progress events go to ``on_event``."""
+    def run(self, number: int, params: dict[str, Any], on_event: Callable[[object], None],
+            screen_peers: Sequence[tuple[float, float, float]] = ()) -> TrialFinished | TrialFailed | TrialPruned:
+        """Run one trial and return how it ended; progress events go to ``on_event``; ``screen_peers`` are
+        what earlier candidates' multi-fidelity screens measured, for a pipeline that screens."""
         if self._abort_reason is not None:
             return TrialFailed(number, "stopped", self._abort_reason)
         try:
@@ -94,7 +96,7 @@ class ProcessTrialExecutor:
             if self._abort_reason is not None:
                 self._discard("aborted", on_event)  # abort() killed it, or it is unused: none is left
                 return TrialFailed(number, "stopped", self._abort_reason)
-            request = TrialRequest(number, params)
+            request = TrialRequest(number, params, tuple(map(tuple, screen_peers)))
             self._conn.send(request)
             outcome = self._await_outcome(number, on_event)
         except KeyboardInterrupt:

@@ -73,6 +73,7 @@ class _Trial:
 
     def __init__(self, request: TrialRequest, state: WorkerState, emit: Emit) -> None:
         self.number, self.params, self.state, self.emit = request.number, request.params, state, emit
+        self.request_screen_peers = request.screen_peers
         self.cfg, self.data = state.pipeline, state.data
         self.batch_size = int(self.params.get("batch_size", 32))
         self.lr = float(self.params.get("lr", 1e-3))
@@ -215,6 +216,11 @@ def _train(trial: _Trial, model: Any) -> Any:
     import tf_keras as keras
 
     cfg, data = trial.cfg, trial.data
+    if cfg.screen:
+        from tinynas_tui.pipeline.screen import screen_then_train
+
+        return screen_then_train(trial, model, lambda stage, epochs: [keras.callbacks.TerminateOnNaN(),
+                                                                      trial.progress(stage, epochs)])
     with trial.stage("train"):
         history = model.fit(data.x_train, data.y_train, epochs=cfg.epochs, batch_size=trial.batch_size,
                             verbose=2 if trial.state.config.verbose else 0,

@@ -42,6 +42,8 @@ class RunOptions:
     space: str | None = None
     pipeline: str | None = None
     epochs: int | None = None
+    screen_epochs: int | None = None
+    """``--screen-epochs``: turns the pipeline's multi-fidelity screen on with that many epochs."""
     quantization: str | None = None
     storage: str | None = None
     runs_dir: str | None = None
@@ -122,9 +124,10 @@ def validate(options: RunOptions) -> ValidatedRun:
     if dataset is not None:
         check_dataset_fits_space(dataset, space or resolve_space(DEFAULT_SPACE))
     pipeline = None
-    if options.pipeline is not None or options.epochs is not None or options.quantization is not None:
+    if any(v is not None for v in (options.pipeline, options.epochs, options.quantization, options.screen_epochs)):
         pipeline = resolve_pipeline(options.pipeline or DEFAULT_PIPELINE).with_overrides(
-            epochs=options.epochs, quantization=options.quantization
+            epochs=options.epochs, quantization=options.quantization,
+            screen=True if options.screen_epochs is not None else None, screen_epochs=options.screen_epochs,
         )
     sampler = studies.check_sampler(options.sampler) if options.sampler is not None else None
     budgets = None

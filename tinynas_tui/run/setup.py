@@ -221,7 +221,7 @@ def make_loop(run: OpenRun, executor: Any, **callbacks: Any) -> Any:
     from tinynas_tui.search.loop import TrialLoop
 
     return TrialLoop(run.study, run.definition.space, executor.members, run.artifact_store,
-                     budgets=run.budgets, **callbacks)
+                     budgets=run.budgets, screen=bool(run.definition.pipeline.get("screen")), **callbacks)
 
 
 @dataclass

@@ -54,6 +54,8 @@ class TrialLoop:
         on_recorded: Receives each trial's `FrozenTrial` once the storage holds its final state.
         budgets: The study's hardware budgets, recorded on each trial as Optuna constraints; may be
             replaced while a run is in progress (`budgets` as a trial starts is what it is recorded under).
+        screen: The pipeline screens candidates (multi-fidelity): each trial is given what earlier
+            screens measured (`tinynas_tui.search.screen_peers`).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class TrialLoop:
         on_event: EventCallback | None = None,
         on_recorded: Callable[[Any], None] | None = None,
         budgets: Budgets | None = None,
+        screen: bool = False,
     ) -> None:
         self.study = study
         self.space = space
@@ -73,6 +76,7 @@ class TrialLoop:
         self.on_event = on_event or (lambda event: None)
         self.on_recorded = on_recorded or (lambda trial: None)
         self.budgets = budgets or Budgets()
+        self.screen = screen
         # Set from any thread (the UI, a signal handler): no new trial starts once it is set.
         self.stop_requested = threading.Event()
         # Guards the run's count: how many trials are left to start, how many run, whether it takes more.
@@ -254,8 +258,13 @@ class TrialLoop:
         # Which machine and process ran it: several workers may share one study.
         trial.set_user_attr(figures.WORKER_HOST, f"{socket.gethostname()}:{os.getpid()}")
         self.on_event(TrialStarted(trial.number, params, as_repeat_of(trial.user_attrs.get(figures.REPEAT_OF))))
+        extra = {}
+        if self.screen:
+            from tinynas_tui.search.screen_peers import screen_peers
+
+            extra["screen_peers"] = screen_peers(self.study)
         try:
-            outcome = executor.run(trial.number, params, self.on_event)
+            outcome = executor.run(trial.number, params, self.on_event, **extra)
         except Exception as err:  # the executor itself failed: record why, then let the caller decide
             set_user_attrs(trial, {figures.FAIL_STAGE: "executor", figures.FAIL_REASON: str(err)[:500]})
             raise

@@ -1,0 +1,67 @@
+"""Multi-fidelity screening in the trial worker: a few epochs on held-out data, then full training or PRUNED.
+
+The screen trains ``screen_epochs`` on the training data less a seeded ``screen_validation`` share, and
+measures validation accuracy on that share (never on the test split, which the objective is measured on).
+With the pre-flight's estimated int8 size and board latency that is the candidate's screen point, judged
+against the points earlier screens recorded (`tinynas_tui.core.fidelity.judge`). A promoted candidate trains
+on, on all the training data, up to ``epochs`` (the screen's epochs count toward them); one held back ends
+PRUNED at ``screen`` having trained only the screen's epochs, and says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinynas_tui.core import figures
+from tinynas_tui.core.fidelity import ScreenPoint, ScreenRule, judge
+from tinynas_tui.executor.protocol import PruneTrial
+
+
+def held_out(n: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices to train on and to validate on: a seeded random ``share`` of ``n`` (at least one each)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = min(n - 1, max(1, round(n * share)))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def screen_point(metrics: dict[str, Any], accuracy: float) -> ScreenPoint:
+    """The candidate as the screen compares it: its validation accuracy with the pre-flight's estimated int8
+    weights (KiB) and board latency (0 without a board: then size and accuracy decide)."""
+    size_kb = metrics.get(figures.EST_WEIGHT_BYTES, 0) / 1024.0
+    return ScreenPoint(accuracy, size_kb, float(metrics.get(figures.EST_LATENCY_MS) or 0.0))
+
+
+def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
+    """Screen ``model``; train it on to the full epochs if promoted (the Keras history of all its epochs),
+    else raise `PruneTrial`. ``fit_callbacks(stage, epochs)`` gives the callbacks of a stage's fit."""
+    from tinynas_tui.pipeline.trial import _require_finite
+
+    cfg, data = trial.cfg, trial.data
+    fit_idx, val_idx = held_out(len(data.x_train), cfg.screen_validation, 3000 + trial.number)
+    with trial.stage("screen"):
+        early = model.fit(data.x_train[fit_idx], data.y_train[fit_idx], epochs=cfg.screen_epochs,
+                          batch_size=trial.batch_size, verbose=0,
+                          validation_data=(data.x_train[val_idx], data.y_train[val_idx]),
+                          callbacks=fit_callbacks("screen", cfg.screen_epochs))
+        _require_finite(early, "screen")
+        accuracy = float(early.history["val_accuracy"][-1])
+        point = screen_point(trial.metrics, accuracy)
+        peers = [ScreenPoint(*p) for p in trial.request_screen_peers]
+        verdict = judge(point, peers, ScreenRule(cfg.screen_slack, cfg.screen_min_peers))
+        trial.metrics[figures.SCREEN_ACCURACY] = accuracy
+        trial.metrics[figures.SCREEN_POINT] = [point.accuracy, point.size_kb, point.latency_ms]
+        trial.metrics[figures.SCREEN_VERDICT] = verdict.reason
+    if not verdict.promoted:
+        trial.metrics[figures.EPOCHS_RUN] = cfg.screen_epochs
+        trial.metrics[figures.FINAL_LOSS] = float(early.history["loss"][-1])
+        raise PruneTrial("screen", f"{verdict.reason} after {cfg.screen_epochs} epoch(s) (validation accuracy "
+                                   f"{accuracy:.4f})", trial.metrics)
+    with trial.stage("train"):
+        rest = model.fit(data.x_train, data.y_train, initial_epoch=cfg.screen_epochs, epochs=cfg.epochs,
+                         batch_size=trial.batch_size, verbose=2 if trial.state.config.verbose else 0,
+                         callbacks=fit_callbacks("train", cfg.epochs))
+        _require_finite(rest, "train")
+    rest.history["loss"] = list(early.history["loss"]) + list(rest.history["loss"])
+    return rest
