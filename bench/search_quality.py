@@ -15,10 +15,14 @@
 4. ``noise TABLE``: a few of the table's front models (most accurate to smallest) trained again with other
    seeds: how far accuracy moves for one architecture.
 
+5. ``live``: real studies of a space with float parameters (``single-conv``: its ``lr`` and ``dropout`` have
+   no grid), each sampler with each seed, against the joint front of all their trials. Tens of minutes.
+
 Usage:
     python bench/search_quality.py measure [--epochs 1] [--jobs 2]
     python bench/search_quality.py replay bench/data/blocks-grid-e1.json [--seeds 10] [--samplers tpe,random]
     python bench/search_quality.py noise bench/data/blocks-grid-e1.json [--models 3] [--repeats 4]
+    python bench/search_quality.py live [--space single-conv] [--samplers tpe,random] [--seeds 3] [--trials 25]
     python bench/search_quality.py fidelity bench/data/blocks-grid-e1.json bench/data/blocks-grid-e3.json
 """
 
@@ -88,6 +92,7 @@ def grid_table(storage: str, study_name: str) -> dict:
         accuracy, size_kb, latency_ms = t.values
         trials.append({"params": t.params, "accuracy": accuracy, "size_kb": size_kb, "latency_ms": latency_ms,
                        "seconds": round((t.datetime_complete - t.datetime_start).total_seconds(), 2),
+                       "train_s": (t.user_attrs.get("timings") or {}).get("train"),
                        "arena_kb": (t.user_attrs.get("arena_bytes") or 0) / 1024,
                        "float_accuracy": t.user_attrs.get("float_accuracy")})
     return {"space": attrs["space"], "reference": hypervolume.stored_or_derived(attrs).to_dict(),
@@ -137,7 +142,9 @@ def run_fidelity(args: argparse.Namespace) -> None:
 
     short, full = GridTable.load(Path(args.short)), GridTable.load(Path(args.full))
     target = full.front_hypervolume()
-    per_model = sum(r["seconds"] for r in full.rows.values()) / len(full.rows)
+    extra = (full.meta.get("epochs") or 1) - (short.meta.get("epochs") or 1)
+    per_model = sum(r["seconds"] + r["train_s"] / (short.meta.get("epochs") or 1) * extra
+                    for r in short.rows.values()) / len(short.rows)
     rule = ScreenRule(slack=args.slack, min_peers=args.min_peers)
     print(f"screen: {args.short} ({short.meta.get('epochs', '?')} epoch(s)); full: {args.full} "
           f"({full.meta.get('epochs', '?')} epochs, front hypervolume {target:.4f}); rule: slack {rule.slack:g}, "
@@ -147,7 +154,7 @@ def run_fidelity(args: argparse.Namespace) -> None:
                                                for s, b in zip(budgets, BUDGETS)) + "  promoted/screened")
     for name in (args.samplers.split(",") if args.samplers else ["tpe", "random"]):
         for kind in ("plain", "screened"):
-            curves = [plain(full, name, seed, max(budgets), target) if kind == "plain" else
+            curves = [plain(full, short, name, seed, max(budgets), target) if kind == "plain" else
                       screened(short, full, name, seed, max(budgets), target, rule) for seed in range(args.seeds)]
             cells = [summary([c.share_at(b) for c in curves]) for b in budgets]
             ratio = (f"{sum(c.promoted for c in curves) / len(curves):.1f}/"
@@ -188,6 +195,52 @@ def run_noise(args: argparse.Namespace) -> None:
               f"n={len(values)}; size {row['size_kb']:.1f} KiB)")
 
 
+def run_live(args: argparse.Namespace) -> None:
+    """Real studies of a space with float parameters (no grid can be tabled): each sampler with each seed,
+    compared against the front of every trial of every run together (the best front known)."""
+    import optuna
+
+    from tinynas_tui.core import hypervolume as hv
+
+    names = args.samplers.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = f"sqlite:///{args.storage_dir or tmp}/live.db"
+        runs: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
+        seconds: dict[tuple[str, int], float] = {}
+        for seed in range(args.seeds):
+            for name in names:  # seeds outermost: the machine's drift spreads over every sampler alike
+                study_name = f"{args.space}-{name}-{seed}"
+                subprocess.run([sys.executable, "-m", "tinynas_tui", "--headless", "--space", args.space,
+                                "--sampler", name, "--seed", str(seed), "--trials", str(args.trials),
+                                "--epochs", str(args.epochs), "--jobs", str(args.jobs), "--storage", storage,
+                                "--study", study_name, "--runs-dir", f"{args.storage_dir or tmp}/runs"],
+                               check=True, stdout=subprocess.DEVNULL)
+                study = optuna.load_study(study_name=study_name, storage=storage)
+                done = sorted(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
+                              key=lambda t: t.number)
+                runs[(name, seed)] = [tuple(t.values) for t in done]
+                seconds[(name, seed)] = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in done)
+                reference = hv.stored_or_derived(study.user_attrs)
+    everything = [p for values in runs.values() for v in values if (p := hv.normalise(v, reference))]
+    best = hv.hypervolume(everything)
+    print(f"{args.space}, {args.epochs} epoch(s): {len(everything)} trials in all; their joint front's hypervolume "
+          f"{best:.4f} (reference: {reference.text})")
+    checkpoints = [b for b in BUDGETS if b <= args.trials] or [args.trials]
+    print(f"\n{'sampler':<10} {'seeds':>5}  " + "  ".join(f"{'HV share @' + str(b):<30}" for b in checkpoints)
+          + f"  {'train s':>8}")
+    for name in names:
+        shares = {b: [] for b in checkpoints}
+        for seed in range(args.seeds):
+            history = hv.HypervolumeHistory(reference)
+            for values in runs[(name, seed)]:
+                history.add(values)
+            for b in checkpoints:
+                shares[b].append(history.history[min(b, len(history.history)) - 1] / best)
+        train = sum(seconds[(name, s)] for s in range(args.seeds)) / args.seeds
+        print(f"{name:<10} {args.seeds:>5}  " + "  ".join(f"{summary(shares[b]):<30}" for b in checkpoints)
+              + f"  {train:>8.0f}", flush=True)
+
+
 def _has_torch() -> bool:
     import importlib.util
 
@@ -221,9 +274,18 @@ def main() -> None:
     n.add_argument("--models", type=int, default=3)
     n.add_argument("--repeats", type=int, default=4)
     n.add_argument("--jobs", type=int, default=2)
+    live = sub.add_parser("live", help="real studies of a space with float parameters, against their joint front")
+    live.add_argument("--space", default="single-conv")
+    live.add_argument("--samplers", default="tpe,nsga2,random")
+    live.add_argument("--seeds", type=int, default=3)
+    live.add_argument("--trials", type=int, default=25)
+    live.add_argument("--epochs", type=int, default=1)
+    live.add_argument("--jobs", type=int, default=2)
+    live.add_argument("--storage-dir", help="keep the studies' SQLite file here (default: a temporary folder)")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    {"measure": measure, "replay": run_replays, "fidelity": run_fidelity, "noise": run_noise}[args.command](args)
+    {"measure": measure, "replay": run_replays, "fidelity": run_fidelity, "noise": run_noise,
+     "live": run_live}[args.command](args)
 
 
 if __name__ == "__main__":
