@@ -17,6 +17,7 @@ import numpy as np
 from tinynas_tui.core import figures
 from tinynas_tui.core.fidelity import ScreenPoint, ScreenRule, judge
 from tinynas_tui.executor.protocol import PruneTrial
+from tinynas_tui.pipeline.fit_checks import require_finite
 
 
 def held_out(n: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -36,8 +37,6 @@ def screen_point(metrics: dict[str, Any], accuracy: float) -> ScreenPoint:
 def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
     """Screen ``model``; train it on to the full epochs if promoted (the Keras history of all its epochs),
     else raise `PruneTrial`. ``fit_callbacks(stage, epochs)`` gives the callbacks of a stage's fit."""
-    from tinynas_tui.pipeline.trial import _require_finite
-
     cfg, data = trial.cfg, trial.data
     fit_idx, val_idx = held_out(len(data.x_train), cfg.screen_validation, 3000 + trial.number)
     with trial.stage("screen"):
@@ -45,7 +44,7 @@ def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
                           batch_size=trial.batch_size, verbose=0,
                           validation_data=(data.x_train[val_idx], data.y_train[val_idx]),
                           callbacks=fit_callbacks("screen", cfg.screen_epochs))
-        _require_finite(early, "screen")
+        require_finite(early, "screen")
         accuracy = float(early.history["val_accuracy"][-1])
         point = screen_point(trial.metrics, accuracy)
         peers = [ScreenPoint(*p) for p in trial.request_screen_peers]
@@ -62,6 +61,6 @@ def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
         rest = model.fit(data.x_train, data.y_train, initial_epoch=cfg.screen_epochs, epochs=cfg.epochs,
                          batch_size=trial.batch_size, verbose=2 if trial.state.config.verbose else 0,
                          callbacks=fit_callbacks("train", cfg.epochs))
-        _require_finite(rest, "train")
+        require_finite(rest, "train")
     rest.history["loss"] = list(early.history["loss"]) + list(rest.history["loss"])
     return rest

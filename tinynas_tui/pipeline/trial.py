@@ -27,6 +27,7 @@ from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
 from tinynas_tui.pipeline.datasets import Dataset, load_dataset
 from tinynas_tui.pipeline.measure_stage import measure_stage
+from tinynas_tui.pipeline.fit_checks import require_finite as _require_finite
 
 Emit = Callable[[object], None]
 # Epoch events are throttled so a UI is never flooded, however short an epoch is.
@@ -304,14 +305,6 @@ def _teacher(state: WorkerState, callback: Any) -> Any:
         if cfg.curriculum:
             state.curriculum = entropy_order(teacher, data.x_train)
     return state.teacher
-
-
-def _require_finite(history: Any, stage: str) -> None:
-    """Stop at a NaN loss: such a model is never converted or exported."""
-    losses = history.history.get("loss", [])
-    if not losses or not all(np.isfinite(losses)):
-        epoch = next((i + 1 for i, v in enumerate(losses) if not np.isfinite(v)), 1)
-        raise TrialError(stage, f"loss became NaN at epoch {epoch}; the model is not converted")
 
 
 def _epoch_reporter(number: int, stage: str, epochs: int, emit: Emit) -> Any:
