@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tinynas_tui.cli import main
+from tinynas_tui.errors import UsageError
 
 BAD_ARGS = [
     (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
@@ -93,6 +94,21 @@ def test_resume_with_a_different_space_is_refused(workdir, capsys):
     assert main(["--headless", "--study", "s", "--space", str(other)]) == 2
     err = capsys.readouterr().err
     assert "has a different space" in err and err.count("\n") == 1
+
+
+def test_a_study_stored_before_newer_pipeline_settings_resumes_with_its_preset_named(workdir):
+    from tinynas_tui.run.options import RunOptions, validate
+    from tinynas_tui.run.setup import open_run
+
+    first = open_run(validate(RunOptions(study="s")))
+    older = {k: v for k, v in first.study.user_attrs["pipeline"].items()
+             if not k.startswith(("augment", "early_stopping", "reduce_lr")) and k not in ("validation_split",
+                                                                                           "patience")}
+    first.study.set_user_attr("pipeline", older)
+    again = open_run(validate(RunOptions(study="s", pipeline="quick")))
+    assert not again.created and again.definition.pipeline == older  # trained as stored
+    with pytest.raises(UsageError, match="has a different pipeline"):
+        open_run(validate(RunOptions(study="s", pipeline="converge")))
 
 
 def test_python_dash_m_is_the_same_entry_point(workdir):

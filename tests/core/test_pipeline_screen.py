@@ -19,6 +19,7 @@ def test_screen_runs_before_training_and_its_settings_show_only_when_on():
     ({"epochs": 1, "screen": True}, "screen_epochs (1) must be fewer than epochs (1)"),
     ({"epochs": 3, "screen": True, "distill": True}, "distill trains instead"),
     ({"epochs": 3, "screen": True, "quick_eval": True}, "both end weak candidates early"),
+    ({"epochs": 3, "screen": True, "early_stopping": True}, "both hold out part of the training data"),
     ({"screen_validation": 1.0}, "screen_validation must be between 0 and 1 (exclusive)"),
     ({"screen_slack": -0.1}, "screen_slack must be between 0 and 1"),
     ({"screen_min_peers": 0}, "screen_min_peers must be a positive whole number"),

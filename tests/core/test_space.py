@@ -215,3 +215,24 @@ def test_suggesting_blocks_skips_dense_units_without_dense_layers():
     assert all(p["dense_units"] in (64, 128, 256, 512) for p in with_dense)
     assert all(list(p) == [n for n in BLOCKS.names if n in p] for p in seen)
     assert all(p["separable"] is False and p["batch_norm"] is False for p in seen)
+
+
+def test_mcu_preset_is_a_blocks_space_of_small_models():
+    from tinynas_tui.core.space import MCU
+
+    assert resolve_space("mcu") is MCU and MCU.model == "blocks"
+    table = {p.name: p for p in MCU.params}
+    assert max(table["init_filters"].choices) <= 16 and min(table["init_filters"].choices) == 4
+    assert table["stem_stride"] == Categorical("stem_stride", (1, 2))
+    assert table["separable_stem"] == Categorical("separable_stem", (False,))
+    assert SearchSpace.from_dict(MCU.to_dict(), source="mcu") == MCU  # every value passes the space rules
+
+
+@pytest.mark.parametrize("choices, words", [("[1, 5]", "choice 5 is out of range; expected a whole number "
+                                                      "from 1 to 4"),
+                                            ("[0, 2]", "choice 0 is out of range")])
+def test_stem_stride_takes_small_whole_numbers(tmp_path, choices, words):
+    path = tmp_path / "s.toml"
+    path.write_text(space_text(stem_stride=f'type = "categorical"\nchoices = {choices}'))
+    with pytest.raises(UsageError, match=words):
+        SearchSpace.load(path)

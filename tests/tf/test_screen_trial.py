@@ -56,3 +56,26 @@ def test_a_promoted_candidate_trains_on_to_the_full_epochs(state):
     assert tuple(e.stage for e in events if isinstance(e, StageStarted)) == SCREENED.stages
     train_epochs = [e.epoch for e in events if isinstance(e, EpochEnded) and e.stage == "train"]
     assert train_epochs[-1] == 3 and min(train_epochs) >= 2  # the screen's epoch counts toward the three
+
+
+def test_an_augmenting_pipeline_screens_and_trains_on_augmented_batches(tmp_path):
+    from tinynas_tui.pipeline import fitting
+    from tinynas_tui.pipeline.trial import prepare
+
+    augmenting = SCREENED.with_overrides(augment=True)
+    state = prepare(WorkerConfig(dataset={"name": "mnist-5k", "train_samples": 400, "test_samples": 100, "seed": 0},
+                                 pipeline=augmenting.to_dict(), model="blocks", scratch_dir=str(tmp_path)))
+    calls = []
+    real = fitting.augmented_batches
+
+    def spy(x, *args, **kwargs):
+        calls.append(len(x))
+        return real(x, *args, **kwargs)
+
+    fitting.augmented_batches = spy
+    try:
+        result = run(state, 2, (), [])
+    finally:
+        fitting.augmented_batches = real
+    assert isinstance(result, TrialFinished) and result.metrics[figures.EPOCHS_RUN] == 3
+    assert calls == [360, 400]  # the screen on 90 % of the 400 training images, then training on all of them

@@ -78,3 +78,12 @@ def test_both_accuracies_have_the_tables_four_decimals():
                                {**ATTRS, figures.FLOAT_ACCURACY: 0.9366666667}))
     assert re.search(r"accuracy int8\s+0\.9233\b", text) and re.search(r"accuracy float\s+0\.9367\b", text)
     assert "0.936667" not in text
+
+
+def test_early_stopping_shows_the_kept_epochs_validation_accuracy():
+    converged = {**ATTRS, figures.VALIDATION_ACCURACY: 0.9775, figures.BEST_EPOCH: 13, figures.EPOCHS_RUN: 19,
+                 figures.VALIDATION_SAMPLES: 400}
+    text = text_of(TrialRecord(3, "complete", {}, (0.98, 30.6, 49.1), converged))
+    assert "validation acc" in text and "0.9775 (epoch 13 of 19, 400 held out)" in text
+    plain = text_of(TrialRecord(3, "complete", {}, (0.98, 30.6, 49.1), {**ATTRS, figures.EPOCHS_RUN: 1}))
+    assert "validation acc" not in plain

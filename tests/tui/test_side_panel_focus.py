@@ -110,3 +110,20 @@ async def test_a_compress_study_shows_every_compress_setting():
         await opened_with_panel(pilot, app)
         shown = {name for name, row in rows(app).items() if row.kind is None and row.display}
         assert set(STAGE_SETTINGS["prune"]) | set(STAGE_SETTINGS["distill"]) | {"qat_epochs"} <= shown
+
+
+async def test_early_stopping_off_hides_its_settings_and_the_learning_rate_switch_under_it():
+    engine = FakeEngine([complete_record(0)])
+    engine.pipeline = PRESETS["converge"]
+    app = create_app(engine, paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await opened_with_panel(pilot, app)
+        shown = {name for name, row in rows(app).items() if row.kind is None and row.display}
+        assert set(STAGE_SETTINGS["augment"]) | set(STAGE_SETTINGS["early_stopping"]) <= shown
+        assert rows(app)["early_stopping_monitor"].field.value == "val_loss"  # a choice, not free text
+        rows(app)["early_stopping"].field.value = False
+        await until(pilot, lambda: not rows(app)["patience"].display, "the early-stopping settings hide")
+        assert not rows(app)["reduce_lr"].display and not rows(app)["reduce_lr_patience"].display
+        assert rows(app)["augment_shift"].display
+        space, pipeline = app.query_one(SpaceEditor).edited_definition()
+        assert not pipeline.early_stopping and pipeline.reduce_lr and pipeline.patience == 6  # kept, unused

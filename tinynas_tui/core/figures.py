@@ -46,6 +46,9 @@ EST_LATENCY_MS = "est_latency_ms"  # the board latency estimated from the Keras 
 # -- how the trial went ----------------------------------------------------------------------------
 TIMINGS = "timings"  # seconds per stage
 EPOCHS_RUN = "epochs_run"
+BEST_EPOCH = "best_epoch"  # with early stopping: the epoch whose weights were kept (1-based)
+VALIDATION_ACCURACY = "validation_accuracy"  # with early stopping: the kept epoch's held-out accuracy
+VALIDATION_SAMPLES = "validation_samples"  # with early stopping: training images held out to watch
 FINAL_LOSS = "final_loss"
 QUICK_EVAL_ACCURACY = "quick_eval_accuracy"
 QUICK_EVAL_EPOCHS_RUN = "quick_eval_epochs_run"

@@ -29,7 +29,8 @@ MODEL_PARAMS: dict[str, tuple[str, ...]] = {
     "single-conv": ("num_filters", "kernel_size", "dense_units", "dropout", "lr", "batch_size"),
     # The reference notebook's family: n_blocks blocks of layers_per_block convs (filters doubling per
     # block, max-pooling after each), global average pooling, n_dense dense layers of dense_units.
-    # Optional microcontroller extras read by the builder (False when absent): separable, batch_norm.
+    # Optional microcontroller extras read by the builder, with defaults that build older studies' models
+    # unchanged: separable, separable_stem, batch_norm (False), stem_stride (1), dropout (0), lr (1e-3).
     "blocks": ("n_blocks", "layers_per_block", "init_filters", "n_dense", "dense_units"),
 }
 
@@ -346,7 +347,30 @@ BLOCKS = SearchSpace(
 """The reference notebook's search space (its search_architectures loops), with dense_units only
 sampled when there is a dense layer: 162 distinct models where the notebook's loops make 216."""
 
-PRESETS: dict[str, SearchSpace] = {SINGLE_CONV.name: SINGLE_CONV, BLOCKS.name: BLOCKS}
+MCU = SearchSpace(
+    name="mcu",
+    model="blocks",
+    params=(
+        Categorical("n_blocks", (2, 3)),
+        Categorical("layers_per_block", (1, 2)),
+        Categorical("init_filters", (4, 8, 12, 16)),
+        Categorical("stem_stride", (1, 2)),
+        Categorical("n_dense", (0, 1)),
+        Categorical("dense_units", (32, 64), requires="n_dense"),
+        Categorical("separable", (False, True)),
+        Categorical("separable_stem", (False,)),
+        Categorical("batch_norm", (True,)),
+        Categorical("dropout", (0.0, 0.2)),
+        FloatRange("lr", 1e-3, 1e-2, log=True),
+        Categorical("batch_size", (32, 64)),
+    ),
+)
+"""Small models for a microcontroller (e.g. 32 KiB flash, a 16 KiB TFLite Micro arena): narrow widths,
+an optional strided first conv so no full-resolution activation is stored, separable convs after a plain
+first one, batch normalisation (folded away at conversion), dropout before the head. About 5-60 KiB of
+int8 weights; the pre-flight skips those over a study's budgets before any training."""
+
+PRESETS: dict[str, SearchSpace] = {SINGLE_CONV.name: SINGLE_CONV, BLOCKS.name: BLOCKS, MCU.name: MCU}
 
 
 def resolve_space(name_or_path: str) -> SearchSpace:

@@ -81,7 +81,9 @@ PARAM_RULES: dict[str, ValueRule] = {
     "dropout": ValueRule("float", 0, 1, high_open=True),
     "lr": ValueRule("float", 0, 1, low_open=True),
     "separable": ValueRule("bool"),
+    "separable_stem": ValueRule("bool"),
     "batch_norm": ValueRule("bool"),
+    "stem_stride": ValueRule("int", 1, 4),
 }
 """Every parameter the builders (`tinynas_tui.pipeline.models`) or the trial read, with its valid values.
 The README's table of parameters is this one."""

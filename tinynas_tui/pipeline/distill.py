@@ -114,8 +114,8 @@ def make_distiller(student: Any, teacher: Any, *, alpha: float = 0.1, temperatur
 def distill(
     student: Any,
     teacher: Any,
-    x: np.ndarray,
-    y: np.ndarray,
+    x: Any,
+    y: np.ndarray | None,
     *,
     alpha: float = 0.1,
     temperature: float = 3.0,
@@ -124,30 +124,35 @@ def distill(
     learning_rate: float = 1e-3,
     shuffle: bool = True,
     callbacks: list | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Any:
     """Trains ``student`` in place by knowledge distillation from ``teacher``.
 
     ``loss = alpha * CE(y, student) + (1 - alpha) * T^2 * KL(softmax(log p_t / T) || softmax(log p_s / T))``
     with ``p_t``, ``p_s`` the two models' softmax outputs. The defaults (alpha 0.1, T = 3, 10 epochs,
-    Adam 1e-3) are the reference notebook's. The teacher's probabilities are computed once, before
-    training: it runs with ``training=False`` and the data is not augmented, so per-batch calls would
-    recompute the same numbers every epoch.
+    Adam 1e-3) are the reference notebook's. On arrays, the teacher's probabilities are computed once,
+    before training: it runs with ``training=False`` and the data is not augmented, so per-batch calls
+    would recompute the same numbers every epoch. On a ``tf.data`` pipeline (augmented batches) the
+    teacher runs on each batch, as it must see the images the student sees.
 
     Training stops at the first NaN loss (``TerminateOnNaN``); check ``history.history["loss"]``.
 
     Args:
         student: A built tf_keras model ending in softmax; its weights are updated.
         teacher: A tf_keras model ending in softmax, with as many outputs as the student.
-        x: Inputs, shape (N, ...).
-        y: Integer class indices, shape (N,).
+        x: Inputs, shape (N, ...), or a ``tf.data`` pipeline of (inputs, integer labels) batches.
+        y: Integer class indices, shape (N,); None when ``x`` is a pipeline.
         alpha: Weight of the hard-label cross-entropy; ``1 - alpha`` weighs the distillation term.
         temperature: Softening temperature T (> 0).
         epochs: Training epochs.
         batch_size: Batch size.
         learning_rate: Adam learning rate.
         shuffle: Shuffle each epoch; pass False to keep a curriculum order (see :func:`entropy_order`).
+            Unused for a pipeline, which shuffles (or not) itself.
         callbacks: Extra Keras callbacks (their ``model`` is the Distiller; logs have ``loss``,
-            ``student_loss``, ``distillation_loss`` and ``accuracy``).
+            ``student_loss``, ``distillation_loss`` and ``accuracy``; with validation data, ``val_`` ones).
+        validation_data: ``(x_val, y_val)`` to evaluate after each epoch (for early stopping); the
+            teacher's probabilities on it are computed once.
 
     Returns:
         The Keras ``History`` of the Distiller's fit.
@@ -156,13 +161,18 @@ def distill(
 
     distiller = make_distiller(student, teacher, alpha=alpha, temperature=temperature)
     distiller.compile(optimizer=adam(learning_rate))
-    teacher_probs = teacher.predict(x, batch_size=256, verbose=0).astype(np.float32)
+    def with_teacher(inputs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(labels), teacher.predict(inputs, batch_size=256, verbose=0).astype(np.float32)
+
+    if y is None:  # a pipeline of batches: the teacher runs on each
+        data: dict[str, Any] = {"x": x}
+    else:
+        data = {"x": x, "y": with_teacher(x, y), "batch_size": int(batch_size), "shuffle": bool(shuffle)}
+    if validation_data is not None:
+        data["validation_data"] = (validation_data[0], with_teacher(*validation_data))
     return distiller.fit(
-        x,
-        (np.asarray(y), teacher_probs),
+        **data,
         epochs=int(epochs),
-        batch_size=int(batch_size),
-        shuffle=bool(shuffle),
         verbose=0,
         callbacks=[keras.callbacks.TerminateOnNaN(), *(callbacks or [])],
     )

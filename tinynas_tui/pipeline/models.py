@@ -61,27 +61,37 @@ def build_blocks(params: dict[str, Any], input_shape: tuple[int, ...], num_class
     """The second seed's family: conv blocks (filters doubling per block, 3x3 same-padding ReLU convs,
     2x2 max-pool after each block), global average pooling, dense layers, softmax head.
 
-    Microcontroller extras, off unless the space turns them on: ``separable`` uses depthwise-separable
-    convs; ``batch_norm`` puts batch normalisation between conv and ReLU (the converter folds it into
-    the conv, so it costs nothing at inference).
+    Microcontroller extras, each read with a default that builds the models of older studies unchanged:
+    ``separable`` uses depthwise-separable convs (``separable_stem``, default ``separable``, says whether
+    the first conv is one too: on a one-channel image a separable conv is a single 3x3 filter scaled per
+    output channel); ``batch_norm`` puts batch normalisation between conv and ReLU (the converter folds
+    it into the conv, so it costs nothing at inference); ``stem_stride`` 2 makes the first conv strided,
+    so no full-resolution activation is ever stored (28x28x16 int8 is 12.25 KiB, most of a 16 KiB arena);
+    ``dropout`` drops features before the softmax head while training (nothing at inference).
     """
     import tf_keras as keras
     from tf_keras import layers
 
     separable = bool(params.get("separable", False))
+    separable_stem = bool(params.get("separable_stem", separable))
     batch_norm = bool(params.get("batch_norm", False))
-    conv = layers.SeparableConv2D if separable else layers.Conv2D
+    stem_stride = int(params.get("stem_stride", 1))
+    dropout = float(params.get("dropout", 0.0))
     model = keras.Sequential([keras.Input(shape=input_shape)], name="blocks")
     filters = int(params["init_filters"])
     height, width = input_shape[0], input_shape[1]
-    for _ in range(int(params["n_blocks"])):
-        for _ in range(int(params["layers_per_block"])):
+    for block in range(int(params["n_blocks"])):
+        for index in range(int(params["layers_per_block"])):
+            stem = block == 0 and index == 0
+            conv = layers.SeparableConv2D if (separable_stem if stem else separable) else layers.Conv2D
+            strides = stem_stride if stem else 1
             if batch_norm:
-                model.add(conv(filters, 3, padding="same", use_bias=False))
+                model.add(conv(filters, 3, strides=strides, padding="same", use_bias=False))
                 model.add(layers.BatchNormalization())
                 model.add(layers.ReLU())
             else:
-                model.add(conv(filters, 3, padding="same", activation="relu"))
+                model.add(conv(filters, 3, strides=strides, padding="same", activation="relu"))
+            height, width = -(-height // strides), -(-width // strides)  # "same" padding rounds up
         if height >= 2 and width >= 2:  # small inputs run out of pixels to pool
             model.add(layers.MaxPooling2D(2))
             height, width = height // 2, width // 2
@@ -89,6 +99,8 @@ def build_blocks(params: dict[str, Any], input_shape: tuple[int, ...], num_class
     model.add(layers.GlobalAveragePooling2D())
     for _ in range(int(params["n_dense"])):
         model.add(layers.Dense(int(params["dense_units"]), activation="relu"))
+    if dropout > 0:
+        model.add(layers.Dropout(dropout))
     model.add(layers.Dense(num_classes, activation="softmax"))
     model.compile(
         optimizer=adam(float(params.get("lr", 1e-3))),

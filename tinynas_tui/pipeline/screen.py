@@ -37,11 +37,14 @@ def screen_point(metrics: dict[str, Any], accuracy: float) -> ScreenPoint:
 def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
     """Screen ``model``; train it on to the full epochs if promoted (the Keras history of all its epochs),
     else raise `PruneTrial`. ``fit_callbacks(stage, epochs)`` gives the callbacks of a stage's fit."""
+    from tinynas_tui.pipeline.fitting import fit_plan
+
     cfg, data = trial.cfg, trial.data
     fit_idx, val_idx = held_out(len(data.x_train), cfg.screen_validation, 3000 + trial.number)
     with trial.stage("screen"):
-        early = model.fit(data.x_train[fit_idx], data.y_train[fit_idx], epochs=cfg.screen_epochs,
-                          batch_size=trial.batch_size, verbose=0,
+        # Augmented batches when the pipeline augments (early stopping is refused with a screen).
+        plan = fit_plan(cfg, data.x_train[fit_idx], data.y_train[fit_idx], trial.batch_size, seed=3000 + trial.number)
+        early = model.fit(**plan.inputs, epochs=cfg.screen_epochs, verbose=0,
                           validation_data=(data.x_train[val_idx], data.y_train[val_idx]),
                           callbacks=fit_callbacks("screen", cfg.screen_epochs))
         require_finite(early, "screen")
@@ -58,9 +61,9 @@ def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
         raise PruneTrial("screen", f"{verdict.reason} after {cfg.screen_epochs} epoch(s) (validation accuracy "
                                    f"{accuracy:.4f})", trial.metrics)
     with trial.stage("train"):
-        rest = model.fit(data.x_train, data.y_train, initial_epoch=cfg.screen_epochs, epochs=cfg.epochs,
-                         batch_size=trial.batch_size, verbose=2 if trial.state.config.verbose else 0,
-                         callbacks=fit_callbacks("train", cfg.epochs))
+        plan = fit_plan(cfg, data.x_train, data.y_train, trial.batch_size, seed=4000 + trial.number)
+        rest = model.fit(**plan.inputs, initial_epoch=cfg.screen_epochs, epochs=cfg.epochs,
+                         verbose=2 if trial.state.config.verbose else 0, callbacks=fit_callbacks("train", cfg.epochs))
         require_finite(rest, "train")
     rest.history["loss"] = list(early.history["loss"]) + list(rest.history["loss"])
     return rest

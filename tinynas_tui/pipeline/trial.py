@@ -26,6 +26,7 @@ from tinynas_tui.core.events import EpochEnded, PreflightMeasured, StageFinished
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.executor.protocol import PruneTrial, TrialError, TrialRequest, WorkerConfig
 from tinynas_tui.pipeline.datasets import Dataset, load_dataset
+from tinynas_tui.pipeline.fitting import convergence_figures, fit_plan
 from tinynas_tui.pipeline.measure_stage import measure_stage
 from tinynas_tui.pipeline.fit_checks import require_finite as _require_finite
 
@@ -202,18 +203,21 @@ def _distill(trial: _Trial, model: Any) -> Any:
         teacher = _teacher(state, trial.progress("teacher", cfg.teacher_epochs))
     trial.metrics.update(state.teacher_info)
     keras.utils.set_random_seed(2000 + trial.number)  # training a teacher reseeds; keep trials reproducible
-    x, y, shuffle = data.x_train, data.y_train, True
-    if cfg.curriculum:
-        x, y, shuffle = x[state.curriculum], y[state.curriculum], False  # easiest first, kept in order
     with trial.stage("distill"):
-        history = distill(model, teacher, x, y, alpha=cfg.distill_alpha, temperature=cfg.distill_temperature,
-                          epochs=cfg.distill_epochs, batch_size=trial.batch_size, learning_rate=trial.lr,
-                          shuffle=shuffle, callbacks=[trial.progress("distill", cfg.distill_epochs)])
+        plan = fit_plan(cfg, data.x_train, data.y_train, trial.batch_size, seed=2000 + trial.number,
+                        order=state.curriculum if cfg.curriculum else None)  # easiest first, kept in order
+        history = distill(model, teacher, plan.inputs["x"], plan.inputs.get("y"), alpha=cfg.distill_alpha,
+                          temperature=cfg.distill_temperature, epochs=cfg.distill_epochs,
+                          batch_size=trial.batch_size, learning_rate=trial.lr,
+                          shuffle=plan.inputs.get("shuffle", True), validation_data=plan.validation,
+                          callbacks=[*plan.callbacks, trial.progress("distill", cfg.distill_epochs)])
         _require_finite(history, "distill")
+    trial.metrics.update(convergence_figures(plan, history))
     return history
 
 
 def _train(trial: _Trial, model: Any) -> Any:
+    """Plain training, or with augmented batches and early stopping on a held-out part (`fitting`)."""
     import tf_keras as keras
 
     cfg, data = trial.cfg, trial.data
@@ -223,10 +227,13 @@ def _train(trial: _Trial, model: Any) -> Any:
         return screen_then_train(trial, model, lambda stage, epochs: [keras.callbacks.TerminateOnNaN(),
                                                                       trial.progress(stage, epochs)])
     with trial.stage("train"):
-        history = model.fit(data.x_train, data.y_train, epochs=cfg.epochs, batch_size=trial.batch_size,
+        plan = fit_plan(cfg, data.x_train, data.y_train, trial.batch_size, seed=3000 + trial.number)
+        history = model.fit(**plan.inputs, epochs=cfg.epochs, validation_data=plan.validation,
                             verbose=2 if trial.state.config.verbose else 0,
-                            callbacks=[keras.callbacks.TerminateOnNaN(), trial.progress("train", cfg.epochs)])
+                            callbacks=[*plan.callbacks, keras.callbacks.TerminateOnNaN(),
+                                       trial.progress("train", cfg.epochs)])
         _require_finite(history, "train")
+    trial.metrics.update(convergence_figures(plan, history))
     return history
 
 

@@ -15,7 +15,7 @@ from tinynas_tui.core.boards import LatencyBoard, latency_board
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.hypervolume import Reference
 from tinynas_tui.core.dataset_spec import DatasetSpec, parse_dataset_spec
-from tinynas_tui.core.pipeline_config import resolve_pipeline
+from tinynas_tui.core.pipeline_config import PipelineConfig, resolve_pipeline
 from tinynas_tui.core.space import SearchSpace, resolve_space
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import WorkerConfig, trial_entry
@@ -136,9 +136,10 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
     given["budgets"] = v.budgets.to_dict() if v.budgets else None
     given["latency board"] = v.latency.to_dict() if v.latency else None
     stored = {**stored, "budgets": stored_budgets, "latency board": stored_latency}
+    compared = {**stored, "pipeline": _with_defaults(stored["pipeline"])}
     for key, wanted in given.items():
         if wanted is not None:
-            studies.check_same(name, key, stored[key], wanted)
+            studies.check_same(name, key, compared[key], wanted)
     if v.sampler is not None and v.sampler != studies.stored_sampler(study):
         raise UsageError(f"study {name!r} uses the {studies.stored_sampler(study)} sampler; leave --sampler out "
                          "to resume it, or pass --study NEW_NAME")
@@ -146,6 +147,15 @@ def _resumed_definition(study: Any, name: str, v: ValidatedRun) -> studies.Study
         SearchSpace.from_dict(stored["space"], source=f"study {name!r}"), stored["pipeline"], stored["dataset"],
         stored_budgets, stored_latency,
     )
+
+
+def _with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
+    """A stored pipeline with the settings added since it was stored, at their defaults (which leave the
+    trial as it was): so ``--pipeline quick`` resumes a ``quick`` study made before they existed."""
+    try:
+        return PipelineConfig.from_dict(pipeline).to_dict()
+    except UsageError:
+        return pipeline  # compared as stored, so the refusal names what differs
 
 
 def _check_stored_dataset_fits(dataset: dict[str, Any], memory_limit_mb: float | None) -> None:

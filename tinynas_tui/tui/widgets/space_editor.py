@@ -21,13 +21,14 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, Switch
 
 from tinynas_tui.errors import UsageError
-from tinynas_tui.core.pipeline_config import QUANTIZATION_MODES, PipelineConfig
+from tinynas_tui.core.pipeline_config import EARLY_STOPPING_MONITORS, QUANTIZATION_MODES, PipelineConfig
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.space_text import SOURCE, param_from_text, param_kind, param_to_text, space_with_params
 from tinynas_tui.tui.widgets.field_row import FieldRow, TextCheck
 
-FIELD_CHOICES: dict[str, tuple[str, ...]] = {"quantization": QUANTIZATION_MODES}
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {"quantization": QUANTIZATION_MODES,
+                                             "early_stopping_monitor": EARLY_STOPPING_MONITORS}
 """Pipeline settings edited with a `Select` over these values instead of a free input."""
 
 MIN_INPUT_WIDTH = 16

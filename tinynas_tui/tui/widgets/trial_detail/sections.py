@@ -148,6 +148,7 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         ("teacher acc", a.get(figures.TEACHER_ACCURACY) is not None
          and f"{a[figures.TEACHER_ACCURACY]:.4f}" + (" (cached)" if a.get(figures.TEACHER_CACHED) else "")),
         ("sparsity after pruning", a.get(figures.KERAS_SPARSITY) is not None and f"{a[figures.KERAS_SPARSITY]:.1%}"),
+        ("validation acc", validation_text(a)),
     ]
     if a.get(figures.EST_LATENCY_MS) is not None:
         stages.append(("pre-flight latency", f"{a[figures.EST_LATENCY_MS]:.2f} ms (estimated)"))
@@ -182,6 +183,16 @@ def describe_body(record: TrialRecord, budgets: Budgets, param_order: tuple[str,
         sections.append(table)
     parts.append(Columns(sections, padding=(1, 3)))
     return Group(*parts)
+
+
+def validation_text(attrs: dict[str, Any]) -> str | None:
+    """With early stopping: the kept epoch's held-out accuracy, which epoch that was and of how many."""
+    accuracy = attrs.get(figures.VALIDATION_ACCURACY)
+    if accuracy is None:
+        return None
+    where = f"epoch {attrs.get(figures.BEST_EPOCH, '?')} of {attrs.get(figures.EPOCHS_RUN, '?')}"
+    held = attrs.get(figures.VALIDATION_SAMPLES)
+    return f"{float(accuracy):.4f} ({where}" + (f", {held} held out)" if held else ")")
 
 
 def latency_rows(record: TrialRecord) -> list[tuple[str, str]]:
