@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference, hypervolume, normalise
+from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference, normalise, of_values
+from tinynas_tui.core.scoring import front_numbers
 from tinynas_tui.core.space import SearchSpace, resolve_space
 
 
@@ -46,26 +47,20 @@ class GridTable:
         return cls(space, Reference.from_dict(data["reference"]), rows, data.get("meta", {}))
 
     def front_hypervolume(self) -> float:
-        points = [p for r in self.rows.values() if (p := normalise(objectives(r), self.reference))]
-        return hypervolume(_front(points))
+        return of_values(map(objectives, self.rows.values()), self.reference)
 
     def front_size(self) -> int:
         return len(self.front_rows())
 
     def front_rows(self) -> list[dict[str, Any]]:
         """The rows on the grid's front (of those within the reference)."""
-        normalised = {params_key(r["params"]): normalise(objectives(r), self.reference) for r in self.rows.values()}
-        front = set(_front([p for p in normalised.values() if p]))
-        return [self.rows[k] for k, p in normalised.items() if p in front]
+        inside = [r for r in self.rows.values() if normalise(objectives(r), self.reference)]
+        front = set(front_numbers((-r["accuracy"], r["size_kb"], r["latency_ms"], i) for i, r in enumerate(inside)))
+        return [r for i, r in enumerate(inside) if i in front]
 
 
 def objectives(row: dict[str, Any]) -> tuple[float, float, float]:
     return row["accuracy"], row["size_kb"], row["latency_ms"]
-
-
-def _front(points: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
-    return [p for p in set(points)
-            if not any(q != p and q[0] >= p[0] and q[1] >= p[1] and q[2] >= p[2] for q in points)]
 
 
 def sampler_factories() -> dict[str, Callable[[int], Any]]:
