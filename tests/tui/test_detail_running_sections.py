@@ -42,6 +42,10 @@ def test_a_new_stage_lays_the_sections_out_again_only_before_its_first_epoch():
     assert running_key(replace(record, live=live.stage_began("convert", 20.0)), Budgets(), (), 5) == key
     assert running_key(replace(record, live=live.epoch_ended(replace(epoch, epoch=2), 13.0)), Budgets(), (), 5) != key
     assert running_key(replace(record, live=live.measured({figures.PARAMS: 3})), Budgets(), (), 5) != key
+    # Room for more epochs than there are draws the same; room for fewer draws the last ones.
+    assert running_key(record, Budgets(), (), 8) == key
+    two = replace(record, live=live.epoch_ended(replace(epoch, epoch=2), 13.0))
+    assert running_key(two, Budgets(), (), 1) != running_key(two, Budgets(), (), 2)
     fresh = replace(record, live=LiveTrial("build", 1.0))
     assert running_key(replace(fresh, live=fresh.live.stage_began("preflight", 2.0)), Budgets(), (), 5) != \
         running_key(fresh, Budgets(), (), 5)

@@ -100,6 +100,25 @@ async def test_elapsed_ticks_repainting_only_the_time_line(monkeypatch):
         assert not detail._time_timer._active.is_set()  # no timer while no running trial is shown
 
 
+async def test_a_shorter_view_renders_a_running_trial_again_only_when_it_shows_fewer_epochs():
+    engine = FakeEngine([complete_record(i) for i in range(SEEDED)], gated=True, epochs=4)
+    app = create_app(engine, trials=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await running_detail(pilot, app, 4)
+        rows = detail._epoch_rows
+        assert rows >= 4  # room for every epoch
+        before = list(detail._lines)
+        # Two lines less (as when the table grows by rows): room for fewer epochs, still all four.
+        await pilot.resize_terminal(80, 24 - (rows - 4))
+        await until(pilot, lambda: detail._epoch_rows == 4, "the view's epoch rows follow its height")
+        assert detail.up_to_date and all(a is b for a, b in zip(before, detail._lines, strict=True))
+        await pilot.resize_terminal(80, 24 - (rows - 3))
+        await until(pilot, lambda: detail._epoch_rows == 3 and detail.up_to_date, "the last three epochs")
+        assert "train epochs (last 3)" in shown_text(detail) and not re.search(r"^\s*1/4 ", shown_text(detail), re.M)
+        engine.release()
+        await until(pilot, lambda: app.book.get(RUNNING).state == "complete", "the trial finishes")
+
+
 async def test_a_trial_another_process_runs_shows_its_start_and_says_why_no_progress():
     started = time.time() - 65
     other = TrialRecord(9, "running", params_for(9), attrs={figures.WORKER_HOST: "box:4242"}, started_at=started)

@@ -59,14 +59,21 @@ def time_text(record: TrialRecord, typical: tuple[float, int] | None, now: float
     return line
 
 
+def shown_epochs(record: TrialRecord, rows: int) -> int:
+    """How many epochs the detail shows of ``record`` with room for ``rows``: a view that grew or shrank
+    draws the same epochs table while this is unchanged (the table growing by a row shrinks the view)."""
+    return 0 if record.live is None else min(rows, len(record.live.epochs))
+
+
 def running_key(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...], rows: int) -> tuple:
     """What `describe_running` depends on: equal keys describe equal bodies (compare with ==).
 
     Not the stage nor when it began (the head and time lines show those): a new stage lays no section
-    out again unless it has no epoch yet."""
+    out again unless it has no epoch yet. Not ``rows`` itself: only the epochs it shows."""
     live = record.live
-    shown = None if live is None else (live.epochs[-rows:], live.preflight, None if live.epochs else live.stage)
-    return (record.state, record.params, shown, record.attrs.get(figures.WORKER_HOST), budgets, param_order, rows)
+    shown = None if live is None else (live.epochs[-rows:], len(live.epochs), live.preflight,
+                                       None if live.epochs else live.stage)
+    return (record.state, record.params, shown, record.attrs.get(figures.WORKER_HOST), budgets, param_order)
 
 
 def describe_running(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...],

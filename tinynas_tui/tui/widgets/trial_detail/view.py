@@ -23,6 +23,7 @@ from tinynas_tui.tui.widgets.trial_detail.running import (
     describe_running,
     epoch_rows,
     running_key,
+    shown_epochs,
     time_text,
 )
 from tinynas_tui.tui.widgets.trial_detail.sections import body_key, describe_body, describe_head
@@ -117,7 +118,8 @@ class TrialDetail(ScrollView):
         n = record.number if record is not None else None
         running = record is not None and record.state == "running"
         key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order,
-               typical if running else None, self._epoch_rows if running else None, same, seeds)
+               typical if running else None, shown_epochs(record, self._epoch_rows) if running else None, same,
+               seeds)
         if key == self._shown:
             return
         self._shown = key
