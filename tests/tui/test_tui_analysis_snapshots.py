@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
+from pilot_wait import until
 
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.importance import MIN_TRIALS
@@ -21,11 +22,7 @@ def make_app():
 
 
 async def wait(pilot, predicate):
-    for _ in range(1000):
-        if predicate():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the view never settled")
+    await until(pilot, predicate, "the view settled")
 
 
 async def opened(pilot):

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 from fake_engine import complete_record, failed_record, params_for
+from pilot_wait import until
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -283,20 +284,14 @@ async def test_while_trials_run_no_frame_repaints_the_side_panel(monkeypatch):
     engine = FakeEngine([complete_record(i) for i in range(4)], gated=True)
     app = create_app(engine, trials=3)
     async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(400):
-            if app.state == "running" and app._status.done == 4:
-                break
-            await pilot.pause(0.01)
+        await until(pilot, lambda: app.state == "running" and app._status.done == 4, "the study running")
         side = app._side.region
         assert side.width == 46 and app._status.region.width == 160
         await pilot.pause()
         frames.clear()
         for finished in (5, 6):
             engine.release(1)  # a trial finishes: re-rank, status, detail, sparkline; the next one starts
-            for _ in range(400):
-                if app._status.done == finished:
-                    break
-                await pilot.pause(0.01)
+            await until(pilot, lambda: app._status.done == finished, f"{finished} trials done")
             await pilot.pause()
     repainted = [region for frame in frames for region in frame]
     assert any(region.y == 0 for region in repainted)  # the status bar did repaint
@@ -314,18 +309,12 @@ async def test_status_names_follow_the_side_panel_width():
 
     app = create_app(FakeEngine([complete_record(0)]), paused=True)
     async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(400):
-            if app.state == "paused" and app._side.region.width:
-                break
-            await pilot.pause(0.01)
+        await until(pilot, lambda: app.state == "paused" and app._side.region.width, "the side panel shown")
         status = app._status
         await pilot.pause()
         assert status.render().plain.index("●") == 46 - 1  # names padded to the panel's edge
         await pilot.press("f2")  # hide the side panel
-        for _ in range(400):
-            if not app._side.display or not app._side.region.width:
-                break
-            await pilot.pause(0.01)
+        await until(pilot, lambda: not app._side.display or not app._side.region.width, "the side panel hidden")
         await pilot.pause()
         shown = status.render().plain
         assert shown.index("●") == len(f"tinynas-tui  {app.info.study_name}  ")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
+from pilot_wait import until
+from textual.widgets import Input
 
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
@@ -16,16 +18,11 @@ def make_app():
 
 
 async def opened(pilot):
-    for _ in range(400):
-        if pilot.app.state == "paused":
-            break
-        await pilot.pause(0.01)
+    await until(pilot, lambda: pilot.app.state == "paused", "the study opened")
     pilot.app.query_one("#trials").move_to(2)
     await pilot.pause()
-    for _ in range(400):  # the detail is rendered in a worker thread
-        if pilot.app.query_one("#detail").up_to_date:
-            break
-        await pilot.pause(0.01)
+    # the detail is rendered in a worker thread
+    await until(pilot, lambda: pilot.app.query_one("#detail").up_to_date, "the detail rendered")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -45,6 +42,9 @@ def test_weights_tab_at_160x48(snap_compare):
     async def weights(pilot):
         await opened(pilot)
         pilot.app.action_focus_weights()
+        # the first input is focused after the tab's refresh: its cursor is in the picture
+        await until(pilot, lambda: isinstance(pilot.app.focused, Input)
+                    and pilot.app.focused in pilot.app.query_one("#tab-weights").query(Input), "the weights focused")
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=weights)
@@ -107,17 +107,14 @@ def test_running_trial_detail_at_80x24(snap_compare, monkeypatch):
     app = create_app(engine, trials=1)
 
     async def running(pilot):
-        for _ in range(2000):
-            record = pilot.app.book.get(10)
-            if record is not None and record.live is not None and len(record.live.epochs) == 3:
-                break
-            await pilot.pause(0.01)
+        await until(pilot, lambda: (record := pilot.app.book.get(10)) is not None and record.live is not None
+                    and len(record.live.epochs) == 3, "the running trial's three epochs")
         Clock.now = pilot.app.book.get(10).started_at + 83
         detail = pilot.app.query_one("#detail")
-        for _ in range(2000):  # the detail is rendered in a worker thread, its time line by a 1 s timer
+        def shown() -> bool:  # the detail is rendered in a worker thread, its time line by a 1 s timer
             pilot.app.query_one("#trials").move_to(10)
-            if detail.up_to_date and detail._time_row is not None and "1:23" in detail._lines[detail._time_row].text:
-                break
-            await pilot.pause(0.01)
+            return detail.up_to_date and detail._time_row is not None and "1:23" in detail._lines[detail._time_row].text
+
+        await until(pilot, shown, "the running trial's detail at 1:23")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=running)

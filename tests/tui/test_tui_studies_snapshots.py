@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
+from pilot_wait import until
 
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.tui.factory import create_app
@@ -17,15 +18,9 @@ def make_app():
 
 
 async def switcher(pilot):
-    for _ in range(400):
-        if pilot.app.state == "paused":
-            break
-        await pilot.pause(0.01)
+    await until(pilot, lambda: pilot.app.state == "paused", "the study opened")
     await pilot.press("o")
-    for _ in range(400):  # the list is read in a thread
-        if getattr(pilot.app.screen, "names", None):
-            break
-        await pilot.pause(0.01)
+    await until(pilot, lambda: getattr(pilot.app.screen, "names", None), "the list of studies")  # read in a thread
     await pilot.pause()
 
 
