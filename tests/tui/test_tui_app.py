@@ -426,3 +426,14 @@ async def test_a_trial_another_process_runs_says_where_it_runs_not_starting():
         app.query_one(TrialTable).move_to(40)
         await until(pilot, lambda: "running · on gpu-box:4242" in app.query_one("#detail").plain_text(),
                     "the detail says where it runs")
+
+
+async def test_what_opening_froze_for_the_collector_is_collectable_once_the_app_ends():
+    import gc
+
+    gc.unfreeze()
+    app = create_app(FakeEngine(seeded()), paused=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.state == "paused", "the study opened")
+        assert gc.get_freeze_count() > 0  # the book and the widgets, out of the full collections
+    assert gc.get_freeze_count() == 0

@@ -8,6 +8,7 @@ the run state. Study controls, the export flow and the analysis views are mixins
 
 from __future__ import annotations
 
+import gc
 import traceback
 from typing import Any, Iterable
 
@@ -166,6 +167,7 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
             self.engine.abort()
         self._flush_ranking()  # weights changed within the last second: kept with the study too
         self.engine.close()
+        gc.unfreeze()  # what opening froze (`_finish_opening`) lived as long as the app: collectable again
 
     # -- threads (they only post messages) ------------------------------------------------------
 
