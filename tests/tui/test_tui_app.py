@@ -162,11 +162,16 @@ async def test_study_thread_error_opens_a_modal_and_the_app_stays_usable():
         assert app.query_one(TrialTable).marked
 
 
+def error_modal_mounted(app) -> bool:
+    """The error modal is up with all its parts: its traceback's scroll mounts its text after the message."""
+    screen = app.screen
+    return isinstance(screen, ErrorScreen) and screen.is_mounted and all(w.is_mounted for w in screen.query("*"))
+
+
 async def test_engine_that_cannot_open_shows_why():
     app = create_app(FakeEngine(fail_open=RuntimeError("cannot open storage sqlite:///x.db")))
     async with app.run_test() as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
-                    "error modal")
+        await until(pilot, lambda: error_modal_mounted(app), "error modal")
         assert "cannot open storage" in str(app.screen.query_one("#error-message").render())
         assert app.screen.query("#error-details")  # an unexpected failure: its traceback, for a bug report
 
@@ -177,8 +182,7 @@ async def test_a_refused_study_says_why_in_its_line_without_a_traceback():
     refused = UsageError("study 'lead' has a different dataset (train_samples differ); leave the option out")
     app = create_app(FakeEngine(fail_open=refused))
     async with app.run_test() as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#error-message"),
-                    "error modal")
+        await until(pilot, lambda: error_modal_mounted(app), "error modal")
         assert "train_samples differ" in str(app.screen.query_one("#error-message").render())
         assert not app.screen.query("#error-details")
 
