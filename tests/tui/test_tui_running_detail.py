@@ -119,6 +119,22 @@ async def test_a_shorter_view_renders_a_running_trial_again_only_when_it_shows_f
         await until(pilot, lambda: app.book.get(RUNNING).state == "complete", "the trial finishes")
 
 
+async def test_the_newest_epoch_stays_on_screen_under_a_same_architecture_line():
+    engine = FakeEngine([complete_record(i) for i in range(10)], gated=True, epochs=8)  # 10 is built as 4
+    app = create_app(engine, trials=1)
+    async with app.run_test(size=(80, 30)) as pilot:  # 11 rows in the table, 11 lines of detail
+        await until(pilot, lambda: (r := app.book.get(10)) is not None and r.live is not None
+                    and len(r.live.epochs) == 8, "the running trial's epochs")
+        await highlight(pilot, app, 10)
+        detail = app.query_one(TrialDetail)
+        await until(pilot, lambda: detail.up_to_date and "8/8" in shown_text(detail), "the detail")
+        visible = shown_text(detail, visible_only=True).splitlines()
+        assert visible[1].startswith("same architecture as #4")
+        assert any(line.startswith("8/8 ") for line in visible), visible
+        engine.release()
+        await until(pilot, lambda: app.book.get(10).state == "complete", "the trial finishes")
+
+
 async def test_a_trial_another_process_runs_shows_its_start_and_says_why_no_progress():
     started = time.time() - 65
     other = TrialRecord(9, "running", params_for(9), attrs={figures.WORKER_HOST: "box:4242"}, started_at=started)

@@ -28,10 +28,11 @@ METRIC_COLUMNS = 4
 """Figures per epoch at most (loss, accuracy, val_loss, val_accuracy fit 80 columns)."""
 
 
-def epoch_rows(height: int) -> int:
-    """How many epochs a view ``height`` lines tall shows: what is left under the head, time line and
-    table header, at least 3."""
-    return max(3, min(EPOCH_ROWS, height - 4))
+def epoch_rows(height: int, head_lines: int = 1) -> int:
+    """How many epochs a view ``height`` lines tall shows: what is left under the head (``head_lines``:
+    its same-architecture and seed lines too), the time line and the table's title and header, at
+    least 3."""
+    return max(3, min(EPOCH_ROWS, height - 3 - head_lines))
 
 
 def time_text(record: TrialRecord, typical: tuple[float, int] | None, now: float) -> Text:

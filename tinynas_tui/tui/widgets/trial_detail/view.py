@@ -90,7 +90,8 @@ class TrialDetail(ScrollView):
         self._body_lines: tuple = (None, 0, None, [])  # (body renderable, width, style, strips)
         self._pass: tuple[int, int, Style] | None = None  # (top line, width, base style) in render_lines
         self._shown_args: tuple = ()  # the arguments of the last `show`, to describe again for another height
-        self._epoch_rows = EPOCH_ROWS  # epochs a running trial shows at this height
+        self._epoch_rows = EPOCH_ROWS  # epochs the running trial shown has room for
+        self._height = 0  # the view's height, as of the last resize
         self._running_shown: tuple[TrialRecord, tuple[float, int] | None] | None = None  # (record, typical) shown
         self._time_row: int | None = None  # where the time line is in self._lines
         self._time_plain = ""  # its text there
@@ -117,6 +118,8 @@ class TrialDetail(ScrollView):
         self._shown_args = (record, ranking, budgets, param_order, typical, same, seeds)
         n = record.number if record is not None else None
         running = record is not None and record.state == "running"
+        if running and self._height:
+            self._epoch_rows = epoch_rows(self._height, 1 + bool(same) + bool(seeds))  # describe_head's lines
         key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order,
                typical if running else None, shown_epochs(record, self._epoch_rows) if running else None, same,
                seeds)
@@ -195,9 +198,9 @@ class TrialDetail(ScrollView):
         refresh_stale_lines(self, lambda y: _line(before, top + y) != _line(lines, top + y))
 
     def on_resize(self, event: events.Resize) -> None:
-        rows = epoch_rows(self.scrollable_content_region.height)
-        if rows != self._epoch_rows:
-            self._epoch_rows = rows
+        height = self.scrollable_content_region.height
+        if height != self._height:
+            self._height = height
             if self._running_shown is not None:
                 self.show(*self._shown_args)  # the epochs that fit now
         self._request()
