@@ -72,8 +72,7 @@ def running_key(record: TrialRecord, budgets: Budgets, param_order: tuple[str, .
     Not the stage nor when it began (the head and time lines show those): a new stage lays no section
     out again unless it has no epoch yet. Not ``rows`` itself: only the epochs it shows."""
     live = record.live
-    shown = None if live is None else (live.epochs[-rows:], len(live.epochs), live.preflight,
-                                       None if live.epochs else live.stage)
+    shown = None if live is None else (live.epochs[-rows:], live.preflight, None if live.epochs else live.stage)
     return (record.state, record.params, shown, record.attrs.get(figures.WORKER_HOST), budgets, param_order)
 
 

@@ -108,6 +108,11 @@ def describe_head(record: TrialRecord, ranking: Ranking, same: tuple[int, ...] =
     return head
 
 
+def head_lines(same: tuple[int, ...] = (), seeds: str | None = None) -> int:
+    """How many lines `describe_head` takes with these ``same`` and ``seeds``."""
+    return 1 + bool(same) + bool(seeds)
+
+
 def body_key(record: TrialRecord, budgets: Budgets, param_order: tuple[str, ...]) -> tuple:
     """What `describe_body` depends on: equal keys describe equal bodies (compare with ==)."""
     return (record.state, record.params, record.values, record.attrs, record.partial, budgets, param_order)

@@ -26,7 +26,7 @@ from tinynas_tui.tui.widgets.trial_detail.running import (
     shown_epochs,
     time_text,
 )
-from tinynas_tui.tui.widgets.trial_detail.sections import body_key, describe_body, describe_head
+from tinynas_tui.tui.widgets.trial_detail.sections import body_key, describe_body, describe_head, head_lines
 
 
 def describe(record: TrialRecord, ranking: Ranking, budgets: Budgets, param_order: tuple[str, ...],
@@ -119,7 +119,7 @@ class TrialDetail(ScrollView):
         n = record.number if record is not None else None
         running = record is not None and record.state == "running"
         if running and self._height:
-            self._epoch_rows = epoch_rows(self._height, 1 + bool(same) + bool(seeds))  # describe_head's lines
+            self._epoch_rows = epoch_rows(self._height, head_lines(same, seeds))
         key = (record, ranking.ranks.get(n), ranking.scores.get(n), n in ranking.front, budgets, param_order,
                typical if running else None, shown_epochs(record, self._epoch_rows) if running else None, same,
                seeds)
