@@ -1,9 +1,13 @@
-"""App tests leave the app only once its opening has finished.
+"""App tests leave the app the way a user's quit does: once its opening has finished, and with its
+message loop ended before its widgets are taken down.
 
-`run_test` tears the app down at once when the test body ends, past the app's message queue. A side
-panel still being built then fails inside Textual (its `Tabs` and `Select` mount to find their children
-gone) and the test fails for it. A user's quit waits in that queue behind the opening, so only tests
-need this; they wait for the condition, never for a time.
+`run_test` on its own tears the app down while the app's message loop still runs. Two races follow:
+- a side panel still being built fails inside Textual (its `Tabs` and `Select` mount to find their
+  children gone);
+- a trial event that arrives from the engine's thread meanwhile is handled against widgets half
+  removed (`NoMatches: '#spark'`, seen in CI).
+A user's quit (`App.exit`) ends the loop first and only then tears down, so only tests need this; they
+wait for conditions, never for a time.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ def opening_finished(app: TinyNasApp) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _leave_after_opening(monkeypatch):
+def _leave_as_a_user_quits(monkeypatch):
     run_test = TinyNasApp.run_test
 
     @asynccontextmanager
@@ -32,6 +36,8 @@ def _leave_after_opening(monkeypatch):
             yield pilot
             if self.is_running:
                 await until(pilot, lambda: opening_finished(self), "the opening finishes before the test leaves")
+                self.exit()
+            # `run_test` keeps the app's task here; it ends when the message loop does, before teardown.
+            await self._task
 
     monkeypatch.setattr(TinyNasApp, "run_test", settled_run_test)
-
