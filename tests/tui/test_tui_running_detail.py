@@ -119,10 +119,11 @@ async def test_a_shorter_view_renders_a_running_trial_again_only_when_it_shows_f
         await until(pilot, lambda: app.book.get(RUNNING).state == "complete", "the trial finishes")
 
 
-async def test_the_newest_epoch_stays_on_screen_under_a_same_architecture_line():
+@pytest.mark.parametrize("height", [30, 24])  # 11 rows in the table: 11 lines of detail at 30, 6 at 24
+async def test_the_newest_epoch_stays_on_screen_under_a_same_architecture_line(height):
     engine = FakeEngine([complete_record(i) for i in range(10)], gated=True, epochs=8)  # 10 is built as 4
     app = create_app(engine, trials=1)
-    async with app.run_test(size=(80, 30)) as pilot:  # 11 rows in the table, 11 lines of detail
+    async with app.run_test(size=(80, height)) as pilot:
         await until(pilot, lambda: (r := app.book.get(10)) is not None and r.live is not None
                     and len(r.live.epochs) == 8, "the running trial's epochs")
         await highlight(pilot, app, 10)

@@ -31,8 +31,9 @@ METRIC_COLUMNS = 4
 def epoch_rows(height: int, head_lines: int = 1) -> int:
     """How many epochs a view ``height`` lines tall shows: what is left under the head (``head_lines``:
     its same-architecture and seed lines too), the time line and the table's title and header, at
-    least 3."""
-    return max(3, min(EPOCH_ROWS, height - 3 - head_lines))
+    least 1. Never more than fit: the rows are oldest first, so one too many scrolls the newest epoch,
+    the one the user watches, out of view (80×24 with 11 trials leaves the detail 6 lines)."""
+    return max(1, min(EPOCH_ROWS, height - 3 - head_lines))
 
 
 def time_text(record: TrialRecord, typical: tuple[float, int] | None, now: float) -> Text:
