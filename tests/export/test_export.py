@@ -28,8 +28,8 @@ from tinynas_tui.export.files import safe_name
 from tinynas_tui.export.plan import FORMATS, parse_formats, plan_export
 from tinynas_tui.export.select import select_trials
 from tinynas_tui.export.write import write_export
+from tinynas_tui.export.trials_csv import CSV_COLUMNS
 from tinynas_tui.export.report import (
-    CSV_COLUMNS,
     GLYPH_EXPORTED,
     GLYPH_FRONT,
     GLYPH_POINT,

@@ -10,8 +10,9 @@ from tinynas_tui.core import figures
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.export.report import (
-    GLYPH_EXPORTED, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_POINT, ReportContext, csv_text, markdown_report,
+    GLYPH_EXPORTED, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_POINT, ReportContext, markdown_report,
 )
+from tinynas_tui.export.trials_csv import csv_text
 
 # number: (accuracy, size KB, latency ms). 2 is the fastest, so on the 3-objective front, but 1 is more
 # accurate and smaller: on the accuracy-vs-size plot it is dominated. 3 is dominated everywhere.

@@ -29,7 +29,8 @@ from tinynas_tui.export.c_array import c_identifier, tflite_to_c
 from tinynas_tui.export.files import exists, inside, safe_name
 from tinynas_tui.export.params_json import params_json
 from tinynas_tui.export.planned import ExportPlan, PlannedFile, Skipped
-from tinynas_tui.export.report import ReportContext, csv_text, markdown_report
+from tinynas_tui.export.report import ReportContext, markdown_report
+from tinynas_tui.export.trials_csv import csv_text
 from tinynas_tui.export.select import check_numbers, study_book, study_budgets
 from tinynas_tui.search.storage import mask_url
 from tinynas_tui.search.study import stored_definition, stored_sampler
@@ -260,7 +261,8 @@ def _set_files(ctx: _Study, plan: ExportPlan, files_of: dict[int, list[str]],
     files: list[PlannedFile] = []
     if "csv" in ctx.formats:
         param_order = tuple((ctx.definition.get("space") or {}).get("params") or ())
-        text = csv_text(exported, ctx.ranking, param_order)
+        spreads = {n: found for n in plan.trials if (found := ctx.book.seed_spread(n)) is not None}
+        text = csv_text(exported, ctx.ranking, param_order, spreads)
         files.append(PlannedFile(csv_name, "csv", None, _constant(text.encode())))
     if "md" in ctx.formats:
         context = ReportContext(

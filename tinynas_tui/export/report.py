@@ -1,15 +1,13 @@
-"""The whole-set files of an export: a CSV of the chosen trials and a Markdown report with a text plot.
+"""The Markdown report of an export, with a text plot (the CSV is `tinynas_tui.export.trials_csv`).
 
-Both are plain functions of trial records (`tinynas_tui.core.trial_book.TrialRecord`) and their ranking,
-so they can be tested without a study. The plot is plain text (no terminal styling): accuracy against
+A plain function of trial records (`tinynas_tui.core.trial_book.TrialRecord`) and their ranking,
+so it can be tested without a study. The plot is plain text (no terminal styling): accuracy against
 size of every complete trial, the front of accuracy vs size marked ``●``, the rest of the 3-objective
 Pareto front ``○``, other trials ``·``, exported trials ``◉``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -26,76 +24,6 @@ from tinynas_tui.core.scoring import Weights
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_EXPORTED = "·", "●", "○", "◉"
 PLOT_WIDTH, PLOT_HEIGHT = 72, 18
-
-CSV_COLUMNS = (
-    "number", "state", "accuracy", "float_accuracy", "size_kb", "latency_ms", "arena_kb", "macs", "params",
-    "score", "rank", "on_pareto", "gzip_kb", "sparsity", "latency_board", "latency_cycles", "host_latency_ms",
-)
-
-
-def _kb(value: Any) -> float | None:
-    return None if value is None else value / 1024.0
-
-
-CSV_DIGITS = 7
-"""Significant digits of a float in the CSV. Enough that a size in KiB below 1 MiB gives back its exact
-byte count (``round(kib * 1024)``) and an accuracy on up to a million samples its count of correct
-ones; ``79.18369774999998`` is written ``79.1837``."""
-
-# A cell a spreadsheet would read as a formula (CSV injection): shown as text with a leading quote.
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _csv_value(value: Any, exact: bool = False) -> Any:
-    """A cell; a float to `CSV_DIGITS` significant digits unless ``exact`` (a parameter: the value the
-    trial trained with, to run it again)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return ""
-        return repr(value) if exact else format(value, f".{CSV_DIGITS}g")
-    if isinstance(value, str):
-        text = inert(value)
-        return "'" + text if text.startswith(_FORMULA_START) else text
-    return value
-
-
-def param_columns(records: Sequence[TrialRecord], param_order: Sequence[str]) -> list[tuple[str, str]]:
-    """(column, param name) for every parameter of ``records``: the space's order first, then the rest.
-
-    A parameter whose name is also a fixed column (e.g. ``params``) gets the column ``param_<name>``.
-    """
-    names = [n for n in param_order if any(n in r.params for r in records)]
-    for r in records:
-        names += [n for n in r.params if n not in names]
-    return [(f"param_{n}" if n in CSV_COLUMNS else n, n) for n in names]
-
-
-def csv_text(records: Sequence[TrialRecord], ranking: Ranking, param_order: Sequence[str] = ()) -> str:
-    """One row per record (in the given order): the fixed `CSV_COLUMNS`, then one column per parameter.
-
-    Figures that are floats are written to `CSV_DIGITS` significant digits, parameters in full; a figure that was not measured is an empty
-    cell; booleans are ``true``/``false``.
-    """
-    params = param_columns(records, param_order)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([_csv_value(column) for column in (*CSV_COLUMNS, *(column for column, _ in params))])
-    for r in records:
-        a = r.attrs
-        row = [
-            r.number, r.state, r.accuracy, a.get(figures.FLOAT_ACCURACY), r.size_kb, r.latency_ms,
-            _kb(a.get(figures.ARENA_BYTES)), a.get(figures.MACS), a.get(figures.PARAMS), ranking.scores.get(r.number),
-            ranking.ranks.get(r.number), r.number in ranking.front, _kb(a.get(figures.GZIP_BYTES)),
-            a.get(figures.TFLITE_SPARSITY), a.get(figures.LATENCY_BOARD), a.get(figures.LATENCY_CYCLES),
-            a.get(figures.HOST_LATENCY_MS),
-        ]
-        writer.writerow([_csv_value(v) for v in row] + [_csv_value(r.params.get(name), exact=True)
-                                                         for _, name in params])
-    return out.getvalue()
 
 
 # -- the text plot ---------------------------------------------------------------------------------
@@ -305,7 +233,7 @@ def markdown_report(ctx: ReportContext) -> str:
             files = ", ".join(_code(name) for name in ctx.files.get(r.number, []))
             lines.append("| " + " | ".join([
                 str(r.number), value_text(r.accuracy, ".4f"), value_text(a.get(figures.FLOAT_ACCURACY), ".4f"),
-                value_text(r.size_kb, ".1f"), value_text(r.latency_ms, ".2f"), value_text(_kb(a.get(figures.ARENA_BYTES)), ".1f"),
+                value_text(r.size_kb, ".1f"), value_text(r.latency_ms, ".2f"), value_text(r.arena_kb, ".1f"),
                 value_text(a.get(figures.MACS), ","), value_text(a.get(figures.PARAMS), ","),
                 value_text(ctx.ranking.scores.get(r.number), ".2f"), value_text(ctx.ranking.ranks.get(r.number), "d"),
                 "★" if r.number in ctx.ranking.front else "", files.replace("|", "\\|"),
