@@ -8,6 +8,9 @@ message loop ended before its widgets are taken down.
   removed (`NoMatches: '#spark'`, seen in CI).
 A user's quit (`App.exit`) ends the loop first and only then tears down, so only tests need this; they
 wait for conditions, never for a time.
+
+An input's or text area's cursor does not blink in tests: a snapshot taken with an input focused would show the cursor
+or not as it was taken (a 0.5 s timer; a snapshot failed for it under load).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from pilot_wait import until
+from textual.widgets import Input, TextArea
 
 from tinynas_tui.tui.app import TinyNasApp
 from tinynas_tui.tui.run_state import RunState
@@ -41,3 +45,9 @@ def _leave_as_a_user_quits(monkeypatch):
             await self._task
 
     monkeypatch.setattr(TinyNasApp, "run_test", settled_run_test)
+
+
+@pytest.fixture(autouse=True)
+def _steady_cursor(monkeypatch):
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
