@@ -6,10 +6,13 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from tinynas_tui.core.figures import REPEAT_OF
 from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
-from tinynas_tui.tui.widgets.pareto_plot import GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, ParetoPlot
+from tinynas_tui.tui.widgets.pareto_plot import (
+    GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_SPREAD, ParetoPlot,
+)
 
 SENTINEL = object()
 
@@ -37,10 +40,14 @@ def make_records() -> list[TrialRecord]:
 RECORDS = make_records()
 
 
-def computed_front(records: list[TrialRecord]) -> frozenset[int]:
+def book_of(records: list[TrialRecord]) -> TrialBook:
     book = TrialBook()
     book.merge(records)
-    return book.rank(Weights()).front
+    return book
+
+
+def computed_front(records: list[TrialRecord]) -> frozenset[int]:
+    return book_of(records).rank(Weights()).front
 
 
 FRONT = computed_front(RECORDS)
@@ -64,7 +71,8 @@ class ParetoHost(App[None]):
         yield Static("trials table")
 
     def on_mount(self) -> None:
-        screen = ParetoScreen(self.records, computed_front(self.records), self.highlighted)
+        book = book_of(self.records)
+        screen = ParetoScreen(self.records, book.rank(Weights()).front, self.highlighted, spreads=book.seed_spreads())
         self.push_screen(screen, self.results.append)
 
 
@@ -231,9 +239,57 @@ async def test_clicking_a_point_highlights_it():
         assert app.screen.highlighted == 6
 
 
+def with_repeats_of_1(*accuracies: float) -> list[TrialRecord]:
+    """`RECORDS` and seed repeats of trial 1 (numbered from 10) that reached ``accuracies``."""
+    one = next(r for r in RECORDS if r.number == 1)
+    return RECORDS + [TrialRecord(10 + i, "complete", {}, (accuracy, *one.values[1:]), {REPEAT_OF: 1})
+                      for i, accuracy in enumerate(accuracies)]
+
+
+def column_of(plot: ParetoPlot, number: int) -> list[tuple[int, str]]:
+    """(row, glyph) of every drawn cell in trial ``number``'s column, top down."""
+    col, _ = plot.cell_of(number)
+    return [(row, line[col]) for row, line in enumerate(plot.render().plain.split("\n")) if line[col] != " "]
+
+
+@pytest.mark.asyncio
+async def test_repeats_are_not_plotted_and_their_original_has_a_bar_over_its_seeds():
+    # 0.99 is above every other trial: the y range grows so the bar's top stays on the plot.
+    app = ParetoHost(records=with_repeats_of_1(0.99, 0.91), highlighted=11)
+    async with app.run_test(size=(100, 30)):
+        screen = app.screen
+        assert screen.highlighted == 1  # a repeat highlights its original
+        plot = screen.query_one(ParetoPlot)
+        assert {p.number for p in plot.points} == {r.number for r in RECORDS if r.values}
+        _, row_1 = plot.cell_of(1)
+        _, row_6 = plot.cell_of(6)  # 0.96, the most accurate trial
+        cells = column_of(plot, 1)
+        bar = [row for row, glyph in cells if glyph == GLYPH_SPREAD]
+        assert bar and min(bar) < row_6 and max(bar) > row_1  # from 0.99 down past 0.935 to 0.91
+        rows = [row for row, glyph in cells if glyph in (GLYPH_SPREAD, GLYPH_HIGHLIGHT)]
+        assert rows == list(range(min(bar), max(bar) + 1))  # one unbroken bar, the point on it
+        assert column_of(plot, 3) and GLYPH_SPREAD not in dict(column_of(plot, 3)).values()
+        caption = str(screen.query_one("#pareto-caption", Static).visual)
+        line = book_of(app.records).seed_spread(1).line
+        assert line.endswith("(0.9100–0.9900; trials 1, 10, 11)") and caption.endswith(f"{GLYPH_SPREAD} {line}")
+        assert f"{GLYPH_SPREAD}[/$text-warning] seeds" in str(screen.query_one("#pareto-dialog").border_subtitle)
+
+
+@pytest.mark.asyncio
+async def test_without_repeats_the_legend_has_no_seeds_entry():
+    app = ParetoHost(highlighted=1)
+    async with app.run_test(size=(100, 30)):
+        assert GLYPH_SPREAD not in str(app.screen.query_one("#pareto-dialog").border_subtitle)
+        assert GLYPH_SPREAD not in app.screen.query_one(ParetoPlot).render().plain
+
+
 def test_snapshot_80x24(snap_compare):
     assert snap_compare(ParetoHost(highlighted=1), terminal_size=(80, 24))
 
 
 def test_snapshot_160x48_latency_axis(snap_compare):
     assert snap_compare(ParetoHost(highlighted=0), press=["a"], terminal_size=(160, 48))
+
+
+def test_snapshot_80x24_with_seed_repeats(snap_compare):
+    assert snap_compare(ParetoHost(records=with_repeats_of_1(0.945, 0.921), highlighted=1), terminal_size=(80, 24))

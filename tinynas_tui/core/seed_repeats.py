@@ -130,6 +130,10 @@ class RepeatIndex:
         """The repeats of trial ``number`` (any state), in trial order."""
         return tuple(sorted(self._repeats.get(number, ())))
 
+    def repeated(self) -> tuple[int, ...]:
+        """The trials that have repeats (any state), in trial order."""
+        return tuple(sorted(n for n, repeats in self._repeats.items() if repeats))
+
     def original(self, number: int) -> int | None:
         """The trial that trial ``number`` repeats; None if it is no repeat."""
         return self._original.get(number)

@@ -371,6 +371,10 @@ class TrialBook:
             return None
         return spread(record, (self.records[m] for m in self.repeats.repeats(number)))
 
+    def seed_spreads(self) -> dict[int, SeedSpread]:
+        """By trial number, the accuracy over its seeds of every trial that has one (`seed_spread`)."""
+        return {n: found for n in self.repeats.repeated() if (found := self.seed_spread(n)) is not None}
+
     def seed_line(self, number: int) -> str | None:
         """What seed repeats say of trial ``number``: its accuracy over its seeds, or on a repeat, whose it is
         (``seed repeat of #4``); None when neither."""

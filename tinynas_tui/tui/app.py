@@ -275,8 +275,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
                 table.move_to(number)
 
         board = self.info.board.name if self.info and self.info.board else None
-        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number, board),
-                         chosen)
+        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number, board,
+                                      self.book.seed_spreads()), chosen)
 
     def action_toggle_log(self) -> None:
         pane = self.query_one(LogPane)

@@ -2,24 +2,30 @@
 
 The plot marks two fronts: that of the two axes shown (the staircase), and the rest of the study's
 3-objective front (trials dominated on these axes that win on the cost not shown). The arrows walk the
-3-objective front, the trials a user chooses from.
+3-objective front, the trials a user chooses from. Seed repeats are measurements of their original, not
+candidates (`tinynas_tui.core.seed_repeats`): they are not plotted; their original has a bar from its
+lowest accuracy over the seeds to its highest, and its caption gives the spread.
 
 Dismisses with the highlighted trial number on enter (so the trials table can jump to it), or None.
 """
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.markup import escape
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tinynas_tui.core.plot_scale import PlotPoint, plot_points
+from tinynas_tui.core.seed_repeats import SeedSpread, repeat_of
 from tinynas_tui.core.trial_book import TrialRecord
 from tinynas_tui.tui.widgets.pareto_plot import (
-    GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, ParetoPlot,
+    GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, GLYPH_SPREAD, ParetoPlot,
 )
 
 AXES = {"size": ("size KiB", "size_kb"), "latency": ("latency ms", "latency_ms")}
@@ -27,6 +33,10 @@ AXES = {"size": ("size KiB", "size_kb"), "latency": ("latency ms", "latency_ms")
 
 LEGEND = (f"[$text-success]{GLYPH_FRONT}[/] front of these axes  [$text-primary]{GLYPH_FULL_FRONT}[/] "
           f"3-objective front only  {GLYPH_POINT} other  [reverse $text-accent]{GLYPH_HIGHLIGHT}[/] highlighted")
+LEGEND_WITH_SEEDS = (f"[$text-success]{GLYPH_FRONT}[/] front of these axes  [$text-primary]{GLYPH_FULL_FRONT}[/] "
+                     f"3-objective only  {GLYPH_POINT} other  [reverse $text-accent]{GLYPH_HIGHLIGHT}[/] "
+                     f"highlighted  [$text-warning]{GLYPH_SPREAD}[/] seeds")
+"""The legend when a plotted trial has seed repeats: as short as fits 80 columns with the bar's entry."""
 
 WALK_FRONT = Binding.Group("walk front")
 
@@ -55,7 +65,7 @@ class ParetoScreen(ModalScreen[int | None]):
         }
         #pareto-caption {
             height: auto;
-            max-height: 2;
+            max-height: 3;
             margin-top: 1;
             color: $foreground;
         }
@@ -83,21 +93,25 @@ class ParetoScreen(ModalScreen[int | None]):
     """The highlighted trial number, or None."""
 
     def __init__(self, records: list[TrialRecord], front: frozenset[int], highlighted: int | None,
-                 board: str | None = None) -> None:
+                 board: str | None = None, spreads: Mapping[int, SeedSpread] | None = None) -> None:
         """Show `records` with `front` marked and `highlighted` picked.
 
         Args:
             records: The study's trials; only complete ones with values are plotted.
             front: Numbers of the Pareto-optimal trials.
-            highlighted: The trial to highlight first, or None.
+            highlighted: The trial to highlight first, or None; a seed repeat highlights its original.
             board: The board the latency is estimated for (None: measured on the host CPU).
+            spreads: By trial number, the accuracy over its seeds of the trials with seed repeats
+                (`TrialBook.seed_spreads`).
         """
         super().__init__()
         self.latency_label = f"latency ms on {board}" if board else "latency ms (host CPU)"
-        self.records = [r for r in records if r.state == "complete" and r.values]
+        originals = {r.number: original for r in records if (original := repeat_of(r)) is not None}
+        self.records = [r for r in records if r.state == "complete" and r.values and r.number not in originals]
         self.by_number = {r.number: r for r in self.records}
         self.front = frozenset(n for n in front if n in self.by_number)
-        self.set_reactive(ParetoScreen.highlighted, highlighted)
+        self.spreads = {n: found for n, found in (spreads or {}).items() if n in self.by_number}
+        self.set_reactive(ParetoScreen.highlighted, originals.get(highlighted, highlighted))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pareto-dialog"):
@@ -107,7 +121,7 @@ class ParetoScreen(ModalScreen[int | None]):
 
     def on_mount(self) -> None:
         dialog = self.query_one("#pareto-dialog")
-        dialog.border_subtitle = LEGEND
+        dialog.border_subtitle = LEGEND_WITH_SEEDS if self.spreads else LEGEND
         self._update_view()
 
     def x_of(self, record: TrialRecord) -> float:
@@ -135,13 +149,18 @@ class ParetoScreen(ModalScreen[int | None]):
         arena = "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"
         point = next(p for p in self.points() if p.number == record.number)
         where = _where(point, "acc vs " + self.axis)
-        return (f"[b]#{record.number}[/]  acc {record.accuracy:.4f}  size {record.size_kb:.1f} KB  "
-                f"latency {record.latency_ms:.2f} ms  arena {arena}  {where}")
+        caption = (f"[b]#{record.number}[/]  acc {record.accuracy:.4f}  size {record.size_kb:.1f} KB  "
+                   f"latency {record.latency_ms:.2f} ms  arena {arena}  {where}")
+        seeds = self.spreads.get(record.number)
+        if seeds is not None:
+            caption += f"\n[$text-warning]{GLYPH_SPREAD}[/] {escape(seeds.line)}"
+        return caption
 
     def _update_view(self) -> None:
         label = AXES[self.axis][0] if self.axis == "size" else self.latency_label
         self.query_one("#pareto-dialog").border_title = f"Pareto front — accuracy vs {self.axis}"
-        self.query_one(ParetoPlot).set_points(self.points(), self.highlighted, label)
+        spans = {n: (found.low, found.high) for n, found in self.spreads.items()}
+        self.query_one(ParetoPlot).set_points(self.points(), self.highlighted, label, spans)
         self.query_one("#pareto-caption", Static).update(self.caption())
 
     def watch_axis(self) -> None:

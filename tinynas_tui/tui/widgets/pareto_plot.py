@@ -3,10 +3,13 @@
 Every complete trial is a dim ``·``; trials on the front of the two axes shown (none more accurate and
 cheaper on x) are a bright ``●`` joined by a staircase in x order; trials on the study's 3-objective
 Pareto front but dominated on these two axes (they win on the cost not shown) are a ``○``; the
-highlighted trial is an accent ``◉`` drawn on top. The plot fits whatever size it gets.
+highlighted trial is an accent ``◉`` drawn on top. A trial with seed repeats has a ``┊`` bar through
+it from its lowest accuracy over the seeds to its highest. The plot fits whatever size it gets.
 """
 
 from __future__ import annotations
+
+from typing import Mapping
 
 from rich.style import Style
 from rich.text import Text
@@ -16,7 +19,7 @@ from textual.widget import Widget
 
 from tinynas_tui.core.plot_scale import PlotPoint, plot_frame
 
-GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT = "·", "●", "○", "◉"
+GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_SPREAD = "·", "●", "○", "◉", "┊"
 EMPTY_TEXT = "no complete trials yet"
 Y_LABEL = "accuracy"
 
@@ -38,6 +41,7 @@ class ParetoPlot(Widget):
         & > .pareto-plot--front-line { color: $text-success 60%; }
         & > .pareto-plot--full-front { color: $text-primary; text-style: bold; }
         & > .pareto-plot--highlight { color: $text-accent; text-style: bold reverse; }
+        & > .pareto-plot--spread { color: $text-warning; }
         & > .pareto-plot--empty { color: $text-muted; text-style: italic; }
     }
     """
@@ -49,6 +53,7 @@ class ParetoPlot(Widget):
         "pareto-plot--front-line",
         "pareto-plot--full-front",
         "pareto-plot--highlight",
+        "pareto-plot--spread",
         "pareto-plot--empty",
     }
 
@@ -70,11 +75,19 @@ class ParetoPlot(Widget):
         self.points: list[PlotPoint] = []
         self.highlighted: int | None = None
         self.x_label = ""
+        self.spreads: dict[int, tuple[float, float]] = {}
         self._cells: dict[int, tuple[int, int]] = {}
 
-    def set_points(self, points: list[PlotPoint], highlighted: int | None, x_label: str) -> None:
-        """Replace the plotted trials, the highlighted trial number and the x axis label, then redraw."""
+    def set_points(self, points: list[PlotPoint], highlighted: int | None, x_label: str,
+                   spreads: Mapping[int, tuple[float, float]] | None = None) -> None:
+        """Replace the plotted trials, the highlighted trial number and the x axis label, then redraw.
+
+        Args:
+            spreads: By trial number, (lowest, highest) accuracy over its seeds, for the trials that have
+                seed repeats: drawn as a bar through the point.
+        """
         self.points = list(points)
+        self.spreads = dict(spreads or {})
         self.highlighted = highlighted
         self.x_label = x_label
         self.refresh()
@@ -118,7 +131,10 @@ class ParetoPlot(Widget):
     def _render_plot(self, width: int, height: int) -> Text:
         titles = height >= 9
         plot_height = height - 2 - (2 if titles else 0)
-        frame = plot_frame([p.accuracy for p in self.points], [p.x for p in self.points], width, plot_height,
+        # The y range holds every bar too, so that no seed's accuracy falls off the plot.
+        bars = [(p, self.spreads[p.number]) for p in self.points if p.number in self.spreads]
+        accuracies = [p.accuracy for p in self.points] + [a for _, span in bars for a in span]
+        frame = plot_frame(accuracies, [p.x for p in self.points], width, plot_height,
                            5 if plot_height >= 12 else 4 if plot_height >= 7 else 3)
         margin, plot_width, row_of, col_of = frame.margin, frame.plot_width, frame.row_of, frame.col_of
 
@@ -142,6 +158,10 @@ class ParetoPlot(Widget):
                 put(r1, c2, "─", "front-line", 1)
             for row in range(min(r1, r2) + 1, max(r1, r2)):
                 put(row, c2, "│", "front-line", 1)
+        for point, (low, high) in bars:
+            col = col_of(point.x)
+            for row in range(row_of(high), row_of(low) + 1):
+                put(row, col, GLYPH_SPREAD, "spread", 1)
         for point in self.points:
             row, col = row_of(point.accuracy), col_of(point.x)
             if point.number == self.highlighted:
