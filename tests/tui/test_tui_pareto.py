@@ -139,7 +139,7 @@ async def test_caption_describes_the_highlighted_trial():
     app = ParetoHost(highlighted=1)
     async with app.run_test(size=(100, 30)):
         caption = str(app.screen.query_one("#pareto-caption", Static).visual)
-        assert caption == ("#1  acc 0.9350  size 12.1 KB  latency 1.98 ms  arena 9.0 KB  "
+        assert caption == ("#1  acc 0.9350  size 12.1 KiB  latency 1.98 ms  arena 9.0 KiB  "
                            "★ on the front (3 objectives) and on acc vs size")
     app = ParetoHost(highlighted=4)
     async with app.run_test(size=(100, 30)):

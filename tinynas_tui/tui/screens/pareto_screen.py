@@ -146,10 +146,10 @@ class ParetoScreen(ModalScreen[int | None]):
             if self.highlighted is not None:
                 return f"[b]#{self.highlighted}[/]  [$text-muted]has no results yet — ←/→ walk the front[/]"
             return "[$text-muted]no trial highlighted — ←/→ walk the front[/]"
-        arena = "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KB"
+        arena = "—" if record.arena_kb is None else f"{record.arena_kb:.1f} KiB"
         point = next(p for p in self.points() if p.number == record.number)
         where = _where(point, "acc vs " + self.axis)
-        caption = (f"[b]#{record.number}[/]  acc {record.accuracy:.4f}  size {record.size_kb:.1f} KB  "
+        caption = (f"[b]#{record.number}[/]  acc {record.accuracy:.4f}  size {record.size_kb:.1f} KiB  "
                    f"latency {record.latency_ms:.2f} ms  arena {arena}  {where}")
         seeds = self.spreads.get(record.number)
         if seeds is not None:
