@@ -111,3 +111,13 @@ class WorkerStarted:
 class WorkerStopped:
     pid: int
     reason: str
+
+
+@dataclass(frozen=True)
+class ConfirmPlanned:
+    """The study process chose which front trials to confirm with other seeds (`core.seed_repeats`)."""
+
+    line: str
+    """What it does, e.g. ``Confirming the top 3 trials of the front with 2 more seeds each (6 trials)``."""
+    to_run: int
+    """The seed repeats it runs now (0: none; ``line`` says why)."""

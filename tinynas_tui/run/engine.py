@@ -141,6 +141,19 @@ class OptunaEngine:
 
     def run(self, n_trials: int, on_event: Callable[[object], None]) -> None:
         """Run ``n_trials`` trials in the study process (started now if it is not running)."""
+        self._drive(lambda process, track: process.run(n_trials, track), on_event)
+
+    def confirm(self, top: int, repeats: int, weights: Weights, budgets: Budgets,
+                on_event: Callable[[object], None]) -> None:
+        """Run the seed repeats of the front's ``top`` best trials under ``weights`` and ``budgets``
+        (``repeats`` each, counting those they have) in the study process, as `run` runs trials; a
+        `ConfirmPlanned` event says first what it runs."""
+        self._drive(lambda process, track: process.confirm(top, repeats, weights, budgets, track), on_event)
+
+    def _drive(self, command: Callable[[Any, Callable[[object], None]], None],
+               on_event: Callable[[object], None]) -> None:
+        """Hand ``command`` the study process (started now if it is not running) and an event callback
+        that tracks the running trials, so a process that dies leaves none of them running."""
         from tinynas_tui.run.study_process import StudyProcess  # brings multiprocessing: not before the first frame
 
         from tinynas_tui.run.study_process import StudyProcessError
@@ -161,7 +174,7 @@ class OptunaEngine:
             on_event(event)
 
         try:
-            self._process.run(n_trials, track)
+            command(self._process, track)
         except StudyProcessError as err:
             if not self._process.alive and running:
                 self._fail_orphans(sorted(running), str(err), on_event)

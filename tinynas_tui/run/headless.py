@@ -193,7 +193,7 @@ def run_headless(options: RunOptions, trials: int | None, top: int = 5, out: Tex
             _print_header(run, trials, out)
             loop.run(sys.maxsize if trials is None else trials)
             if not loop.stop_requested.is_set():
-                confirm_front(run, loop, options.confirm, options.confirm_repeats, say)
+                confirm_front(run, loop, options.confirm, options.confirm_repeats, lambda line, _: say(line))
         except KeyboardInterrupt:
             progress.clear()
             code = 130

@@ -34,6 +34,17 @@ class RunTrials:
 
 
 @dataclass(frozen=True)
+class ConfirmFront:
+    """Run the front's ``top`` best trials again until each has ``repeats`` seed repeats (`run.confirm`),
+    the front ranked by ``weights`` and ``budgets`` (the UI's); a `ConfirmPlanned` event says what first."""
+
+    top: int
+    repeats: int
+    weights: Any
+    budgets: Any
+
+
+@dataclass(frozen=True)
 class AddTrials:
     """Add this many trials to the run in progress; ignored once it has ended (`RunEnded.extended` says
     how many it took, so the UI side runs the rest)."""
@@ -99,9 +110,16 @@ class StudyProcess:
         Raises:
             StudyProcessError: The study would not open, the run raised, or the process died.
         """
+        self._drive(RunTrials(n_trials), on_event)
+
+    def confirm(self, top: int, repeats: int, weights: Any, budgets: Any, on_event: Callable[[object], None]) -> None:
+        """Run the seed repeats of the front's ``top`` best trials there (`ConfirmFront`), as `run` runs trials."""
+        self._drive(ConfirmFront(top, repeats, weights, budgets), on_event)
+
+    def _drive(self, command: RunTrials | ConfirmFront, on_event: Callable[[object], None]) -> None:
         with self._send_lock:
             self._in_run, self._added, self._halted = True, 0, False
-            self._post(RunTrials(n_trials))
+            self._post(command)
         try:
             while True:
                 message = self._receive()
@@ -229,13 +247,24 @@ def study_process_main(conn: Any, validated: Any, study_name: str, parent_pid: i
             started.loop.stop_requested.clear()
             started.executor.resume()
             try:
-                started.loop.run(message.n_trials)
+                if isinstance(message, ConfirmFront):
+                    _confirm(started, message, send)
+                else:
+                    started.loop.run(message.n_trials)
             except Exception as err:
                 send(RunEnded(_error_line(err, validated.target.url), traceback.format_exc()))
             else:
                 send(RunEnded(extended=started.loop.extended))
     finally:
         started.close()
+
+
+def _confirm(started: Any, message: ConfirmFront, send: Callable[[object], None]) -> None:
+    from tinynas_tui.core.events import ConfirmPlanned
+    from tinynas_tui.run.confirm import confirm_front
+
+    confirm_front(started.run, started.loop, message.top, message.repeats,
+                  lambda line, to_run: send(ConfirmPlanned(line, to_run)), message.weights, message.budgets)
 
 
 def _set_budgets(started: Any, budgets: dict[str, Any]) -> None:
@@ -277,5 +306,5 @@ def _refuse_runs(conn: Any, send: Callable[[object], None], why: RunEnded) -> No
             return
         if message is None:
             return
-        if isinstance(message, RunTrials):
+        if isinstance(message, (RunTrials, ConfirmFront)):
             send(why)

@@ -56,6 +56,11 @@ class Engine(Protocol):
         """Every trial's parameters by number (the open reads trials in summary, without them)."""
         ...
     def run(self, n_trials: int, on_event: Callable[[object], None]) -> None: ...
+    def confirm(self, top: int, repeats: int, weights: Weights, budgets: Budgets,
+                on_event: Callable[[object], None]) -> None:
+        """Run the front's ``top`` best trials (ranked by ``weights`` and ``budgets``) again until each
+        has ``repeats`` seed repeats, as `run` runs trials; a `ConfirmPlanned` event comes first."""
+        ...
     def extend(self, n_trials: int) -> bool:
         """Add trials to the run in progress (it ends once they too have run); False if none is in
         progress, e.g. it has just ended, so the caller starts a run instead."""
