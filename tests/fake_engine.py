@@ -16,6 +16,7 @@ from tinynas_tui.core.importance import (
 )
 from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.events import (
+    ConfirmPlanned,
     EpochEnded,
     PreflightMeasured,
     StageStarted,
@@ -23,7 +24,8 @@ from tinynas_tui.core.events import (
     TrialFinished,
     TrialStarted,
 )
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.seed_repeats import plan_confirm
+from tinynas_tui.core.trial_book import TrialBook, TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.core.boards import latency_board
 from tinynas_tui.core.hypervolume import reference_for
@@ -112,6 +114,11 @@ class FakeEngine(FakeStudies):
         self.trial_reads: list[int] = []
         self.params_reads = 0
         self.runs: list[int] = []
+        self.confirms: list[tuple] = []
+        """(top, repeats, weights, budgets) of each confirmation asked."""
+        self.seen = TrialBook()
+        """Every trial this engine opened with or ran, as the storage would hold them."""
+        self.seen.merge(self.initial)
         self.extensions: list[int] = []
         self._count_lock = threading.Lock()
         self._left = 0  # trials left to start in the run in progress
@@ -162,6 +169,8 @@ class FakeEngine(FakeStudies):
             self.gate.release()
 
     def run(self, n_trials, on_event):
+        hand_on = on_event
+        on_event = lambda event: self._emit(event, hand_on)  # noqa: E731 - the trials it runs are seen
         self.runs.append(n_trials)
         self.pause.clear()
         self.aborted.clear()
@@ -194,6 +203,30 @@ class FakeEngine(FakeStudies):
             with self._count_lock:
                 self._in_run = False
 
+    def confirm(self, top, repeats, weights, budgets, on_event):
+        """As the real study process: plan from every trial seen (`plan_confirm`), say it, then run each
+        repeat as a trial with its original's parameters and size and latency, and another accuracy."""
+        self.confirms.append((top, repeats, weights, budgets))
+        plan = plan_confirm(self.seen.records, self.seen.rank(weights, budgets), self.seen.repeats, top, repeats)
+        on_event(ConfirmPlanned(plan.line(plan.to_enqueue), plan.to_enqueue))
+        for original in plan.chosen:
+            for k in range(plan.more[original]):
+                number = self.next_number
+                self.next_number += 1
+                (acc, size, latency), attrs = metrics_for(original)
+                self._emit(TrialStarted(number, params_for(original), repeat_of=original), on_event)
+                while self.gated and not self.aborted.is_set() and not self.gate.acquire(timeout=0.01):
+                    pass
+                if self.aborted.is_set():
+                    self._emit(TrialFailed(number, "stopped", "stopped by the user"), on_event)
+                    return
+                self._emit(TrialFinished(number, round(acc - 0.01 * (k + 1), 4), size, latency, metrics=attrs),
+                           on_event)
+
+    def _emit(self, event, on_event) -> None:
+        self.seen.apply(event)
+        on_event(event)
+
     def _take(self) -> bool:
         with self._count_lock:
             if self._left <= 0:
@@ -223,6 +256,7 @@ class FakeEngine(FakeStudies):
         self.space, self.pipeline = space, pipeline
         self.initial, self.saved_weights, self.saved_budgets = [], None, None
         self.next_number = 0
+        self.seen = TrialBook()
         return self.info(), []
 
     def plan_export(self, numbers, folder, formats, weights, budgets):

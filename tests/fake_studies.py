@@ -10,6 +10,7 @@ from tinynas_tui.core.boards import latency_board
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.study_names import changes, edited_name, free_name
 from tinynas_tui.core.study_summary import StudySummary
+from tinynas_tui.core.trial_book import TrialBook
 
 
 class FakeStudies:
@@ -52,6 +53,8 @@ class FakeStudies:
         records, self.saved_weights, self.saved_budgets, self.study_budgets = self._studies()[name]
         self.study_name, self.initial = name, list(records)
         self.next_number = max((r.number for r in records), default=-1) + 1
+        self.seen = TrialBook()
+        self.seen.merge(records)
         return self.info(), list(records)
 
     def renamed_for(self, space, pipeline):

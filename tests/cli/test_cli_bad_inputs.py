@@ -172,14 +172,14 @@ def test_ui_mode_refuses_bad_input_before_opening_a_screen(workdir, capsys, monk
     _assert_refused(workdir, capsys, list(args), words)
 
 
-def test_the_ui_refuses_confirm_in_one_line_and_takes_confirm_0(workdir, capsys, monkeypatch):
-    """Seed repeats run headless (or in a worker); the UI only shows them."""
+def test_the_ui_takes_confirm_and_hands_it_to_the_app(workdir, capsys, monkeypatch):
+    """The UI confirms the front as a headless run does: ``--confirm K --confirm-repeats R`` reach the app."""
     opened = []
     monkeypatch.setattr("tinynas_tui.run.engine.OptunaEngine", lambda validated: validated)
-    monkeypatch.setattr("tinynas_tui.tui.factory.create_app", lambda *args, **kwargs: opened.append(args) or _NoApp())
-    _assert_refused(workdir, capsys, ["--confirm", "2"], "--confirm runs with --headless or tinynas-tui worker")
-    assert not opened
-    assert main(["--confirm", "0", "--paused"]) == 0 and len(opened) == 1
+    monkeypatch.setattr("tinynas_tui.tui.factory.create_app", lambda *args, **kwargs: opened.append(kwargs) or _NoApp())
+    assert main(["--confirm", "2", "--confirm-repeats", "4", "--paused"]) == 0
+    assert main(["--paused"]) == 0
+    assert [(k["confirm_top"], k["confirm_repeats"]) for k in opened] == [(2, 4), (0, 2)]
 
 
 class _NoApp:

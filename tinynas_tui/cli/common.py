@@ -80,8 +80,9 @@ def add_weights_option(p: argparse.ArgumentParser, help_text: str | None = None,
 def add_confirm_options(p: argparse.ArgumentParser) -> None:
     """``--confirm K`` and ``--confirm-repeats R``: the front's best trials run again with other seeds."""
     p.add_argument("--confirm", type=count_int, default=0, metavar="K",
-                   help="after the trials, run the top K trials of the Pareto front again with other seeds and "
-                        "record the accuracy's mean and spread (default 0: none)")
+                   help="after the trials (in the UI: each time the run reaches its target), run the top K "
+                        "trials of the Pareto front again with other seeds and record the accuracy's mean and "
+                        "spread (default 0: none; the UI's k key asks for the top 3)")
     p.add_argument("--confirm-repeats", type=positive_int, default=DEFAULT_REPEATS, metavar="R",
                    help=f"seed repeats of each confirmed trial (default {DEFAULT_REPEATS})")
 

@@ -137,11 +137,9 @@ def run_ui(options, trials: int, paused: bool, weights_given: bool = True) -> in
     from tinynas_tui.tui.factory import create_app
 
     validated = validate(options)
-    if options.confirm:
-        raise UsageError("--confirm runs with --headless or tinynas-tui worker: the UI does not run seed repeats "
-                         "(it shows those another run made)")
     app = create_app(OptunaEngine(validated), trials=trials, paused=paused,
-                     weights=validated.weights if weights_given else None, budgets=validated.budgets)
+                     weights=validated.weights if weights_given else None, budgets=validated.budgets,
+                     confirm_top=options.confirm, confirm_repeats=options.confirm_repeats)
     app.run()
     return 0
 

@@ -8,7 +8,7 @@ int8 accuracy over the trial and its complete repeats.
 
 Repeats are measurements of a candidate, not new candidates: the trial book leaves them out of the
 ranking, the Pareto front and the hypervolume, so a lucky seed cannot enter the front. Which trials are
-confirmed (`plan_confirm`) is decided here, for the headless run and ``tinynas-tui worker`` alike.
+confirmed (`plan_confirm`) is decided here, for the headless run, ``tinynas-tui worker`` and the UI alike.
 """
 
 from __future__ import annotations

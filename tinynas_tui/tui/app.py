@@ -22,6 +22,7 @@ from tinynas_tui import PROG
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.inert_text import inert, inert_lines
 from tinynas_tui.core.events import (
+    ConfirmPlanned,
     StorageBusy,
     TrialFailed,
     TrialFinished,
@@ -32,6 +33,7 @@ from tinynas_tui.core.events import (
 )
 from tinynas_tui.core import figures
 from tinynas_tui.core.scoring import Weights
+from tinynas_tui.core.seed_repeats import DEFAULT_REPEATS
 from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.core.training_device import from_trained_on
 from tinynas_tui.tui.analysis_views import AnalysisViews
@@ -39,6 +41,7 @@ from tinynas_tui.tui.commands import StudyCommands
 from tinynas_tui.tui.engine_api import Engine, EngineInfo
 from tinynas_tui.tui.eta import TrialClock
 from tinynas_tui.tui.export_flow import ExportFlow
+from tinynas_tui.tui.front_confirm import FrontConfirming
 from tinynas_tui.tui.messages import StudyRunEnded, TrialEventArrived, TrialRead, TrialsPolled
 from tinynas_tui.tui.opening import StudyOpening
 from tinynas_tui.tui.run_state import ACTIVE, RunState
@@ -58,8 +61,8 @@ from tinynas_tui.tui.widgets.trial_detail import TrialDetail
 from tinynas_tui.tui.widgets.trial_table import TablePane, TrialTable
 
 
-class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, ExportFlow, ParamsReading, AnalysisViews,
-                 FewToasts, App[None]):
+class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, FrontConfirming, ExportFlow, ParamsReading,
+                 AnalysisViews, FewToasts, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -68,6 +71,9 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         paused: Open without starting the study.
         weights: Score weights given (they win over those stored with the study); None: the stored ones.
         budgets: Hardware budgets given, as ``weights``.
+        confirm_top: ``--confirm K``: each time a run reaches its target, confirm the front's top K
+            trials with other seeds (0: only when asked, with ``k``).
+        confirm_repeats: ``--confirm-repeats R``: the seed repeats each confirmed trial gets.
     """
 
     TITLE = PROG
@@ -83,6 +89,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         Binding("f7,plus", "more_trials", "+5", id="study.more", tooltip="Add 5 trials to the target"),
         Binding("f9,e", "export", "Export", id="trials.export",
                 tooltip="Export the marked trials (or the highlighted one)"),
+        Binding("k", "confirm_front", "Confirm front", show=False, id="study.confirm_front",
+                tooltip="Run the front's best trials again with other seeds: their accuracy over the seeds (asks)"),
         Binding("o", "open_study", "Studies", show=False, id="study.open",
                 tooltip="Open another study of the storage (every study, its trials and best score)"),
         Binding("ctrl+b", "apply_budgets", "Apply budgets", show=False, id="study.apply_budgets",
@@ -105,7 +113,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
     ]
 
     def __init__(self, engine: Engine, trials: int = 5, paused: bool = False,
-                 weights: Weights | None = None, budgets: Budgets | None = None) -> None:
+                 weights: Weights | None = None, budgets: Budgets | None = None, confirm_top: int = 0,
+                 confirm_repeats: int = DEFAULT_REPEATS) -> None:
         super().__init__()
         self.engine = engine
         self.requested_trials = trials
@@ -122,6 +131,8 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         self._pause_requested = False
         self._stop_requested = False
         self._more_pending = False  # trials added as the run ended, too late for it: run them next
+        self.confirm_top, self.confirm_repeats = confirm_top, confirm_repeats
+        self.confirming = False
         self._clock = TrialClock()
         self._ranked_at = self.book.complete_changes
         self._reading: set[int] = set()  # trials whose full record is being read
@@ -200,6 +211,9 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Expo
         event = message.event
         if isinstance(event, (StorageBusy, TrialStale, TrialLost)):
             self._notify_fault(event)
+            return
+        if isinstance(event, ConfirmPlanned):
+            self._confirm_planned(event)
             return
         number = self.book.apply(event)
         if number is None:

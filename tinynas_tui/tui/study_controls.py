@@ -25,6 +25,7 @@ class StudyControls:
     _pause_requested: bool
     _stop_requested: bool
     _more_pending: bool
+    confirming: bool
 
     def on_study_run_ended(self, message: StudyRunEnded) -> None:
         if self.quitting:
@@ -38,8 +39,11 @@ class StudyControls:
         else:
             self._set_state(RunState.FINISHED if self._finished() >= self.target else RunState.PAUSED)
         self._pause_requested = self._stop_requested = self._more_pending = False
+        confirmed, self.confirming = self.confirming, False
         if more:
             self.action_start()
+        elif not confirmed and not message.failed:
+            self._confirm_after_run()  # --confirm K: the run reached its target
 
     def action_start(self) -> None:
         if self.state not in IDLE:
@@ -49,6 +53,7 @@ class StudyControls:
             self.notify("The target is reached; press + (F7) for more trials.")
             return
         self._pause_requested = self._stop_requested = self._more_pending = False
+        self.confirming = False
         self._set_state(RunState.RUNNING)
         self._run_study(remaining)
 
