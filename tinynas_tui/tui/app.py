@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import traceback
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -182,11 +182,16 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Fron
 
     # -- threads (they only post messages) ------------------------------------------------------
 
-    @work(thread=True, group="study", exclusive=True, exit_on_error=False)
     def _run_study(self, n_trials: int) -> None:
+        self._drive_engine(lambda on_event: self.engine.run(n_trials, on_event))
+
+    @work(thread=True, group="study", exclusive=True, exit_on_error=False)
+    def _drive_engine(self, start: Callable[[Callable[[object], None]], None]) -> None:
+        """Run ``start`` (an engine call that runs trials, handing each event to its argument) and say
+        when it has ended; the events become `TrialEventArrived` messages."""
         failed = True
         try:
-            self.engine.run(n_trials, lambda event: self.post_message(TrialEventArrived(event)))
+            start(lambda event: self.post_message(TrialEventArrived(event)))
             failed = False
         finally:
             self.post_message(StudyRunEnded(failed))

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
-
 from tinynas_tui.core.events import ConfirmPlanned
 from tinynas_tui.core.seed_repeats import plan_confirm
-from tinynas_tui.tui.messages import StudyRunEnded, TrialEventArrived
 from tinynas_tui.tui.run_state import IDLE, RunState
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
 
@@ -41,6 +38,7 @@ class FrontConfirming:
     _pause_requested: bool
     _stop_requested: bool
     _more_pending: bool
+    _drive_engine: Any  # the app's thread that runs an engine call and posts its events
 
     def action_confirm_front(self) -> None:
         if self.state not in IDLE:
@@ -77,19 +75,11 @@ class FrontConfirming:
         self._pause_requested = self._stop_requested = self._more_pending = False
         self.confirming = True  # its end starts no other confirmation (a repeat that failed would loop)
         self._set_state(RunState.RUNNING)
-        self._run_confirm(top, self.confirm_repeats, self.weights, self.budgets)
+        repeats, weights, budgets = self.confirm_repeats, self.weights, self.budgets
+        self._drive_engine(lambda on_event: self.engine.confirm(top, repeats, weights, budgets, on_event))
 
     def _confirm_planned(self, event: ConfirmPlanned) -> None:
         """What the study process confirms: said in a toast, and the target grows by its repeats."""
         self.target += event.to_run
         self._update_status()
         self.notify(event.line, title="Confirm the front", timeout=8)
-
-    @work(thread=True, group="study", exclusive=True, exit_on_error=False)
-    def _run_confirm(self, top: int, repeats: int, weights: Any, budgets: Any) -> None:
-        failed = True
-        try:
-            self.engine.confirm(top, repeats, weights, budgets, lambda event: self.post_message(TrialEventArrived(event)))
-            failed = False
-        finally:
-            self.post_message(StudyRunEnded(failed))
