@@ -19,7 +19,6 @@ def test_screen_runs_before_training_and_its_settings_show_only_when_on():
     ({"epochs": 1, "screen": True}, "screen_epochs (1) must be fewer than epochs (1)"),
     ({"epochs": 3, "screen": True, "distill": True}, "distill trains instead"),
     ({"epochs": 3, "screen": True, "quick_eval": True}, "both end weak candidates early"),
-    ({"epochs": 3, "screen": True, "early_stopping": True}, "both hold out part of the training data"),
     ({"screen_validation": 1.0}, "screen_validation must be between 0 and 1 (exclusive)"),
     ({"screen_slack": -0.1}, "screen_slack must be between 0 and 1"),
     ({"screen_min_peers": 0}, "screen_min_peers must be a positive whole number"),
@@ -27,6 +26,13 @@ def test_screen_runs_before_training_and_its_settings_show_only_when_on():
 def test_contradictions_are_refused_in_one_line(settings, message):
     with pytest.raises(UsageError, match=re.escape(message)):
         PipelineConfig.from_dict(settings)
+
+
+def test_screen_with_early_stopping_is_taken_and_holds_out_early_stoppings_part():
+    converging = PRESETS["converge"].with_overrides(screen=True, screen_epochs=3)
+    assert converging.stages[:4] == ("build", "preflight", "screen", "train")
+    used = set(converging.used_settings())
+    assert {"screen_epochs", "validation_split", "patience"} <= used and "screen_validation" not in used
 
 
 def test_an_old_studys_pipeline_has_no_screen():

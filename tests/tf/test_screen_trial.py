@@ -79,3 +79,41 @@ def test_an_augmenting_pipeline_screens_and_trains_on_augmented_batches(tmp_path
         fitting.augmented_batches = real
     assert isinstance(result, TrialFinished) and result.metrics[figures.EPOCHS_RUN] == 3
     assert calls == [360, 400]  # the screen on 90 % of the 400 training images, then training on all of them
+
+
+def test_with_early_stopping_the_screen_and_the_training_watch_one_held_out_part(tmp_path):
+    """A promoted candidate trains on to convergence: stopped on the part the screen judged it on, which
+    it never trains on, and its best epoch counted from the screen's first."""
+    from tinynas_tui.pipeline import fitting, screen
+    from tinynas_tui.pipeline.trial import prepare
+
+    converging = SCREENED.with_overrides(epochs=12, early_stopping=True, patience=2, reduce_lr=True,
+                                         augment=True)
+    state = prepare(WorkerConfig(dataset={"name": "mnist-5k", "train_samples": 400, "test_samples": 100, "seed": 0},
+                                 pipeline=converging.to_dict(), model="blocks", scratch_dir=str(tmp_path)))
+    trained_on, validated_on, held_out = [], [], []
+    real_fit, real_held_out = fitting.fit_plan, screen.held_out
+
+    def spy_fit_plan(cfg, x, y, *args, **kwargs):
+        plan = real_fit(cfg, x, y, *args, **kwargs)
+        trained_on.append(len(plan.train_indices) if plan.train_indices is not None else len(x))
+        validated_on.append(None if plan.validation is None else len(plan.validation[0]))
+        return plan
+
+    fitting.fit_plan = spy_fit_plan
+    screen.held_out = lambda *args: held_out.append(args) or real_held_out(*args)
+    events = []
+    try:
+        result = run(state, 3, ((0.0, 1e9, 1e9),), events)  # a peer it dominates: promoted
+    finally:
+        fitting.fit_plan, screen.held_out = real_fit, real_held_out
+    assert isinstance(result, TrialFinished)
+    m = result.metrics
+    _, held = fitting.validation_split(state.data.y_train, converging.validation_split)
+    # One plan for the screen and the training: the stratified part early stopping watches, never trained on.
+    assert validated_on == [len(held)] and trained_on == [400 - len(held)] and held_out == []
+    assert m[figures.VALIDATION_SAMPLES] == len(held)
+    assert m[figures.SCREEN_VERDICT] == "not dominated by any of 1 screened candidates"
+    assert 1 <= m[figures.BEST_EPOCH] <= m[figures.EPOCHS_RUN] <= 12
+    train_epochs = [e.epoch for e in events if isinstance(e, EpochEnded) and e.stage == "train"]
+    assert train_epochs[0] == 2 and train_epochs[-1] == m[figures.EPOCHS_RUN]  # the screen's epoch counts

@@ -62,8 +62,9 @@ class PipelineConfig:
         keep_keras: Keep each complete trial's Keras model in the artifact store (for export): ``.keras``,
             or ``.h5`` after QAT, whose layers tfmot reloads only from HDF5.
         screen: Multi-fidelity: train ``screen_epochs`` first, holding out ``screen_validation`` of the
-            training data; only a candidate no earlier screened one dominates (validation accuracy, size,
-            latency; `tinynas_tui.core.fidelity`) trains on to ``epochs``, the rest end PRUNED.
+            training data (with early stopping, its ``validation_split`` instead); only a candidate no
+            earlier screened one dominates (validation accuracy, size, latency; `tinynas_tui.core.fidelity`)
+            trains on to ``epochs`` (with early stopping, until it stops improving), the rest end PRUNED.
         screen_epochs, screen_validation, screen_slack, screen_min_peers: Its epochs, held-out fraction,
             the accuracy a dominating candidate must exceed by, and the candidates screened before any is
             held back.
@@ -185,9 +186,6 @@ class PipelineConfig:
             raise UsageError(f"{source}: screen shortens plain training, but distill trains instead; turn one off")
         if self.quick_eval:
             raise UsageError(f"{source}: screen and quick_eval both end weak candidates early; turn one off")
-        if self.early_stopping:
-            raise UsageError(f"{source}: screen and early_stopping both hold out part of the training data and "
-                             "decide when training ends; turn one off")
         if self.screen_epochs >= self.epochs:
             raise UsageError(f"{source}: screen_epochs ({self.screen_epochs}) must be fewer than epochs "
                              f"({self.epochs}): the screen is the first part of training")
@@ -201,6 +199,8 @@ class PipelineConfig:
                 unused.update(names)
         if self.distill:
             unused.add("epochs")  # the teacher and the distilled student train instead
+        if self.early_stopping:
+            unused.add("screen_validation")  # the screen holds out early stopping's part instead
         return tuple(f.name for f in fields(self) if f.name != "name" and f.name not in unused)
 
     @property

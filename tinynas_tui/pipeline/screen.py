@@ -6,6 +6,10 @@ With the pre-flight's estimated int8 size and board latency that is the candidat
 against the points earlier screens recorded (`tinynas_tui.core.fidelity.judge`). A promoted candidate trains
 on, on all the training data, up to ``epochs`` (the screen's epochs count toward them); one held back ends
 PRUNED at ``screen`` having trained only the screen's epochs, and says why.
+
+With early stopping the screen holds out early stopping's own part instead (``validation_split``,
+stratified, the same for every trial), and a promoted candidate trains on without it, to convergence:
+until its validation accuracy stops improving, ``epochs`` at most, with the learning-rate schedule.
 """
 
 from __future__ import annotations
@@ -37,15 +41,22 @@ def screen_point(metrics: dict[str, Any], accuracy: float) -> ScreenPoint:
 def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
     """Screen ``model``; train it on to the full epochs if promoted (the Keras history of all its epochs),
     else raise `PruneTrial`. ``fit_callbacks(stage, epochs)`` gives the callbacks of a stage's fit."""
-    from tinynas_tui.pipeline.fitting import fit_plan
+    from tinynas_tui.pipeline.fitting import convergence_figures, fit_plan
 
     cfg, data = trial.cfg, trial.data
-    fit_idx, val_idx = held_out(len(data.x_train), cfg.screen_validation, 3000 + trial.number)
+    seed = 3000 + trial.number
+    if cfg.early_stopping:
+        # One held-out part for the screen and for early stopping: a promoted candidate is judged on it
+        # and then stopped on it, and never trains on it.
+        plan = fit_plan(cfg, data.x_train, data.y_train, trial.batch_size, seed=seed)
+        screen_inputs, validation = plan.inputs, plan.validation
+    else:
+        fit_idx, val_idx = held_out(len(data.x_train), cfg.screen_validation, seed)
+        # Augmented batches when the pipeline augments.
+        screen_inputs = fit_plan(cfg, data.x_train[fit_idx], data.y_train[fit_idx], trial.batch_size, seed=seed).inputs
+        validation = (data.x_train[val_idx], data.y_train[val_idx])
     with trial.stage("screen"):
-        # Augmented batches when the pipeline augments (early stopping is refused with a screen).
-        plan = fit_plan(cfg, data.x_train[fit_idx], data.y_train[fit_idx], trial.batch_size, seed=3000 + trial.number)
-        early = model.fit(**plan.inputs, epochs=cfg.screen_epochs, verbose=0,
-                          validation_data=(data.x_train[val_idx], data.y_train[val_idx]),
+        early = model.fit(**screen_inputs, epochs=cfg.screen_epochs, verbose=0, validation_data=validation,
                           callbacks=fit_callbacks("screen", cfg.screen_epochs))
         require_finite(early, "screen")
         accuracy = float(early.history["val_accuracy"][-1])
@@ -60,10 +71,17 @@ def screen_then_train(trial: Any, model: Any, fit_callbacks: Any) -> Any:
         trial.metrics[figures.FINAL_LOSS] = float(early.history["loss"][-1])
         raise PruneTrial("screen", f"{verdict.reason} after {cfg.screen_epochs} epoch(s) (validation accuracy "
                                    f"{accuracy:.4f})", trial.metrics)
+    verbose = 2 if trial.state.config.verbose else 0
     with trial.stage("train"):
-        plan = fit_plan(cfg, data.x_train, data.y_train, trial.batch_size, seed=4000 + trial.number)
-        rest = model.fit(**plan.inputs, initial_epoch=cfg.screen_epochs, epochs=cfg.epochs,
-                         verbose=2 if trial.state.config.verbose else 0, callbacks=fit_callbacks("train", cfg.epochs))
+        if not cfg.early_stopping:
+            plan = fit_plan(cfg, data.x_train, data.y_train, trial.batch_size, seed=4000 + trial.number)
+        rest = model.fit(**plan.inputs, initial_epoch=cfg.screen_epochs, epochs=cfg.epochs, verbose=verbose,
+                         validation_data=plan.validation,
+                         callbacks=[*plan.callbacks, *fit_callbacks("train", cfg.epochs)])
         require_finite(rest, "train")
-    rest.history["loss"] = list(early.history["loss"]) + list(rest.history["loss"])
+    # One history over every epoch, the screen's first: the epochs run, and the epoch early stopping
+    # names (Keras counts from the first epoch of all), index into it.
+    for key, values in rest.history.items():
+        rest.history[key] = list(early.history.get(key, [])) + list(values)
+    trial.metrics.update(convergence_figures(plan, rest))
     return rest
