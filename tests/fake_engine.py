@@ -25,7 +25,8 @@ from tinynas_tui.core.events import (
     TrialStarted,
 )
 from tinynas_tui.core.seed_repeats import plan_confirm
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
 from tinynas_tui.core.boards import latency_board
 from tinynas_tui.core.hypervolume import reference_for

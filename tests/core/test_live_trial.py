@@ -13,7 +13,8 @@ from tinynas_tui.core.events import (
     TrialStarted,
 )
 from tinynas_tui.core.live_trial import MAX_EPOCHS_KEPT
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 
 
 class Clock:

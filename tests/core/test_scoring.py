@@ -7,7 +7,8 @@ from pareto import dominates
 
 from tinynas_tui.core.plot_scale import plot_points
 from tinynas_tui.core.scoring import Weights, front_numbers, front_numbers_2d
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.errors import UsageError
 
 

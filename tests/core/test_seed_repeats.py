@@ -12,7 +12,8 @@ from tinynas_tui.core.events import TrialFinished, TrialStarted
 from tinynas_tui.core.hypervolume import Reference
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.seed_repeats import SeedSpread, plan_confirm, spread
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 
 REF = Reference(100.0, 10.0, "budgets", "budgets")
 # 0, 1, 2 and 4 are on the front; 3 is dominated by 1; 4 is the largest and slowest.

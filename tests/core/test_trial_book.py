@@ -10,7 +10,8 @@ from tinynas_tui.core.events import (
     TrialPruned,
     TrialStarted,
 )
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.scoring import Weights
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from tinynas_tui.core.events import TrialFinished, TrialStarted
 from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 
 REF = Reference(100.0, 10.0, "budgets", "budgets")
 VALUES = {0: (0.5, 50.0, 5.0), 1: (0.6, 60.0, 4.0), 2: (0.4, 80.0, 8.0)}

@@ -8,7 +8,8 @@ from tinynas_tui.core.architecture import ArchitectureGroups
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SINGLE_CONV, TRAINING_PARAMS, architecture_key
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.trial_filter import TrialFilter, parse_filter, value_matches
 from tinynas_tui.errors import UsageError
 

@@ -8,7 +8,8 @@ import random
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.export.report import (
     GLYPH_EXPORTED, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_POINT, ReportContext, markdown_report,
 )

@@ -85,7 +85,7 @@ def varied_study(tmp_path):
 
 
 def test_bulk_read_gives_the_records_optuna_gives(tmp_path):
-    from tinynas_tui.core.trial_book import TrialRecord
+    from tinynas_tui.core.trial_record import TrialRecord
     from tinynas_tui.search.trial_reader import SUMMARY_ATTRS, read_study
 
     storage, study = varied_study(tmp_path)

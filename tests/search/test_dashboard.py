@@ -19,7 +19,7 @@ from tinynas_tui.core import figures, stored_figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import dominates
 from tinynas_tui.core.space import Categorical, SearchSpace
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.executor.protocol import WorkerConfig
 from tinynas_tui.executor.trial_executor import ProcessTrialExecutor
 from tinynas_tui.search import study as studies

@@ -11,7 +11,8 @@ from rich.console import Console
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.search.loop import set_user_attrs
 from tinynas_tui.tui.widgets.trial_detail import describe
 

@@ -8,7 +8,7 @@ from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import EpochEnded
 from tinynas_tui.core.live_trial import LiveTrial
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.widgets.trial_detail.running import preflight_rows, running_key, time_text
 
 

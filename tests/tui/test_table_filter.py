@@ -7,7 +7,7 @@ import pytest
 from fake_engine import FakeEngine, complete_record, failed_record
 from pilot_wait import until
 
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.trial_filter import parse_filter
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.widgets.trial_table.lines import FIXED_WIDTH, TOTAL_WIDTH

@@ -6,7 +6,8 @@ import pytest
 from fake_engine import FakeEngine, complete_record, failed_record, summary_read
 from pilot_wait import until
 
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.screens.confirm import ConfirmScreen

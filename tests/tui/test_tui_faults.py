@@ -7,7 +7,7 @@ from fake_engine import FakeEngine
 from pilot_wait import until
 
 from tinynas_tui.core.events import StorageBusy, TrialLost, TrialStale
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.factory import create_app
 
 

@@ -7,7 +7,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from tinynas_tui.core.figures import REPEAT_OF
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
 from tinynas_tui.tui.widgets.pareto_plot import (

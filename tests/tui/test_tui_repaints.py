@@ -17,7 +17,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tinynas_tui.core.budgets import Budgets
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.tui.widgets.status_bar import StatusBar
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail, describe

@@ -12,7 +12,7 @@ from pilot_wait import until
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.factory import create_app
 from tinynas_tui.tui.widgets.trial_detail import TrialDetail, count_text
 from tinynas_tui.tui.widgets.trial_detail import view as detail_view

@@ -9,7 +9,8 @@ import pytest
 from fake_engine import complete_record, failed_record
 from textual.app import App, ComposeResult
 
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.tui.widgets.trial_table.rows import SORTABLE, TrialRows

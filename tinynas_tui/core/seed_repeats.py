@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from tinynas_tui.core import figures
-
-# Records and rankings are the trial book's (`TrialRecord`, `Ranking`), typed `Any` here: the book keeps a
-# `RepeatIndex`, so this module cannot import it.
-TrialRecord = Ranking = Any
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 
 DEFAULT_REPEATS = 2
 """Seed repeats of each confirmed trial unless ``--confirm-repeats`` says otherwise: three seeds in all."""

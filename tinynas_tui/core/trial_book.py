@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping
 
-from tinynas_tui.core import figures, stored_figures
+from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.events import (
     EpochEnded,
@@ -25,139 +25,13 @@ from tinynas_tui.core.events import (
     TrialPruned,
     TrialStarted,
 )
-from tinynas_tui.core.figures import FINISHED, FROM_OPTUNA, STATES
+from tinynas_tui.core.figures import FINISHED, STATES
 from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference
 from tinynas_tui.core.live_trial import LiveTrial
+from tinynas_tui.core.ranking import Ranking, rank_complete
 from tinynas_tui.core.scoring import Weights, dominates, front_numbers
 from tinynas_tui.core.seed_repeats import RepeatIndex, SeedSpread, repeat_line, spread
-
-
-@dataclass(frozen=True)
-class TrialRecord:
-    """One trial: what storage knows of it, plus the live stage while it runs."""
-
-    number: int
-    state: str
-    params: dict[str, Any] = field(default_factory=dict)
-    values: tuple[float, float, float] | None = None
-    attrs: dict[str, Any] = field(default_factory=dict)
-    stage: str | None = None
-    seconds: float | None = None
-    partial: bool = False
-    """Only the attributes the table and ranking use were read (no parameters); the engine has the rest."""
-    started_at: float | None = None
-    """When the trial started (``time.time()`` seconds): from storage, or when this process heard it start."""
-    live: LiveTrial | None = None
-    """What this process heard while the trial runs (its epochs, pre-flight figures); None otherwise."""
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.values[0] if self.values else None
-
-    @property
-    def size_kb(self) -> float | None:
-        return self.values[1] if self.values else None
-
-    @property
-    def latency_ms(self) -> float | None:
-        return self.values[2] if self.values else None
-
-    @property
-    def arena_kb(self) -> float | None:
-        arena = self.attrs.get(figures.ARENA_BYTES)
-        return None if arena is None else arena / 1024.0
-
-    @property
-    def reason(self) -> str | None:
-        """Why a trial failed or was pruned."""
-        for kind in ("fail", "prune"):
-            stage, reason = self.attrs.get(f"{kind}_stage"), self.attrs.get(f"{kind}_reason")
-            if reason is not None:
-                return f"{stage}: {reason}" if stage else reason
-        if self.state == "failed":
-            # Failed by another process's stale-trial check: nothing recorded why, the heartbeat stopped.
-            where = self.attrs.get(figures.WORKER_HOST)
-            return f"heartbeat: its process{f' ({where})' if where else ''} died or was stopped"
-        return None
-
-    @property
-    def activity(self) -> str | None:
-        """What a running trial is doing: its live stage, or, for a trial this process has no live events
-        of (another process runs it, e.g. ``tinynas-tui worker``), where it runs."""
-        if self.state != "running":
-            return None
-        if self.stage:
-            return self.stage
-        where = self.attrs.get(figures.WORKER_HOST)
-        return f"on {where}" if where else "elsewhere"
-
-    @classmethod
-    def from_frozen(cls, trial: Any) -> TrialRecord:
-        """From an Optuna `FrozenTrial`."""
-        state = FROM_OPTUNA[trial.state.name]
-        seconds = None
-        if trial.datetime_start and trial.datetime_complete:
-            seconds = (trial.datetime_complete - trial.datetime_start).total_seconds()
-        values = tuple(trial.values) if state == "complete" and trial.values else None
-        started = trial.datetime_start.timestamp() if trial.datetime_start else None
-        return cls(trial.number, state, dict(trial.params), values, stored_figures.of_trial(trial), None, seconds,
-                   started_at=started)
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Scores, ranks and the Pareto front of the complete trials under one set of weights and budgets.
-
-    ``order`` lists the ranked trial numbers best first; ``weights`` and ``budgets`` are what the
-    ranking was made with (None when built by hand).
-    """
-
-    scores: dict[int, float]
-    ranks: dict[int, int]
-    front: frozenset[int]
-    feasible: frozenset[int]
-    order: tuple[int, ...] = ()
-    weights: Weights | None = None
-    budgets: Budgets | None = None
-
-    @property
-    def best(self) -> int | None:
-        if self.order:
-            return self.order[0]
-        return min(self.ranks, key=self.ranks.__getitem__) if self.ranks else None
-
-    def same_basis(self, other: Ranking) -> bool:
-        """True if both were made with the same weights and budgets (so scores agree)."""
-        return self.weights is not None and self.weights == other.weights and self.budgets == other.budgets
-
-
-def rank_complete(complete: Mapping[int, TrialRecord], front: frozenset[int], weights: Weights,
-                  budgets: Budgets | None = None) -> Ranking:
-    """Rank complete trials: feasible ones first, then by score (ties: lower trial number first).
-
-    Args:
-        complete: The complete trials by number, in trial-number order (ties keep that order).
-        front: Numbers of the trials on the Pareto front.
-        weights: Score weights.
-        budgets: Hardware budgets; trials over one rank after all that fit.
-
-    A plain function of its inputs, so it can run on a snapshot of the book in another thread. One
-    pass for scores, one per budget, then one C-level sort: ~30-40 ms for 50,000 trials.
-    """
-    budgets = budgets or Budgets()
-    score = weights.score
-    scores = {n: score(*r.values) for n, r in complete.items()}  # type: ignore[misc]
-    over = budgets.over(complete)
-    if over:
-        fits = sorted((n for n in scores if n not in over), key=scores.__getitem__, reverse=True)
-        order = tuple(fits) + tuple(sorted(over, key=lambda n: (-scores[n], n)))
-    else:
-        # reverse=True keeps equal scores in their input (trial-number) order.
-        order = tuple(sorted(scores, key=scores.__getitem__, reverse=True))
-    ranks = dict(zip(order, range(1, len(order) + 1)))
-    feasible = frozenset(scores) - over if over else frozenset(scores)
-    return Ranking(scores, ranks, frozenset(front), feasible, order, weights, budgets)
-
+from tinynas_tui.core.trial_record import TrialRecord
 
 # Beyond this many new complete trials in one merge, the front is recomputed by a sweep instead.
 _INCREMENTAL_FRONT_MAX = 32

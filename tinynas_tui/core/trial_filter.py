@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.errors import UsageError
 
 # The words of each toggle (the first is how the filter is described).

@@ -15,7 +15,8 @@ from tinynas_tui.core.figures import OBJECTIVES
 from tinynas_tui.core.inert_text import inert_json
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.seed_repeats import SeedSpread, repeat_of
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.search import constraints
 
 # Distributions whose versions params.json records (those installed when the export runs).

@@ -23,7 +23,9 @@ from tinynas_tui.core.export_formats import FORMATS
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core import hypervolume
-from tinynas_tui.core.trial_book import Ranking, TrialBook, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.errors import UsageError
 from tinynas_tui.export.c_array import c_identifier, tflite_to_c
 from tinynas_tui.export.files import exists, inside, safe_name

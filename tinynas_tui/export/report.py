@@ -1,6 +1,6 @@
 """The Markdown report of an export, with a text plot (the CSV is `tinynas_tui.export.trials_csv`).
 
-A plain function of trial records (`tinynas_tui.core.trial_book.TrialRecord`) and their ranking,
+A plain function of trial records (`tinynas_tui.core.trial_record.TrialRecord`) and their ranking,
 so it can be tested without a study. The plot is plain text (no terminal styling): accuracy against
 size of every complete trial, the front of accuracy vs size marked ``●``, the rest of the 3-objective
 Pareto front ``○``, other trials ``·``, exported trials ``◉``.
@@ -19,7 +19,8 @@ from tinynas_tui.core.boards import HOST_LATENCY, LatencyBoard
 from tinynas_tui.core.budgets import Budgets, limit_text
 from tinynas_tui.core.inert_text import inert, inert_lines
 from tinynas_tui.core.plot_scale import PlotPoint, plot_frame, plot_points
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.scoring import Weights
 
 GLYPH_POINT, GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_EXPORTED = "·", "●", "○", "◉"

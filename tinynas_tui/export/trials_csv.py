@@ -1,6 +1,6 @@
 """The CSV of an export: one row per chosen trial, its figures, its rank, its seeds, its parameters.
 
-A plain function of trial records (`tinynas_tui.core.trial_book.TrialRecord`), their ranking and their
+A plain function of trial records (`tinynas_tui.core.trial_record.TrialRecord`), their ranking and their
 seed spreads (`tinynas_tui.core.seed_repeats.SeedSpread`), so it can be tested without a study.
 """
 
@@ -14,7 +14,8 @@ from typing import Any, Mapping, Sequence
 from tinynas_tui.core import figures
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.seed_repeats import SeedSpread, repeat_of
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 
 CSV_COLUMNS = (
     "number", "state", "accuracy", "float_accuracy", "size_kb", "latency_ms", "arena_kb", "macs", "params",

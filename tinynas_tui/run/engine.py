@@ -20,7 +20,7 @@ from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.study_names import changes, edited_name, free_name
 from tinynas_tui.core.study_summary import StudySummary
 from tinynas_tui.core.training_device import from_options
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.run.options import ValidatedRun
 from tinynas_tui.run.setup import OpenRun, open_run, quiet_libraries, worker_log_path
 from tinynas_tui.search import study as studies

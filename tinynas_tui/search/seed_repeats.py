@@ -11,7 +11,8 @@ from typing import Any, Iterable, Mapping
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.seed_repeats import ConfirmPlan, SeedSpread
-from tinynas_tui.core.trial_book import TrialBook, TrialRecord
+from tinynas_tui.core.trial_book import TrialBook
+from tinynas_tui.core.trial_record import TrialRecord
 
 
 def enqueue_repeats(study: Any, plan: ConfirmPlan, records: Mapping[int, TrialRecord]) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tinynas_tui.core import figures, stored_figures
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 
 UNFINISHED = ("RUNNING", "WAITING")
 

@@ -17,7 +17,7 @@ from tinynas_tui.core.pipeline_config import PipelineConfig
 from tinynas_tui.core.scoring import Weights
 from tinynas_tui.core.space import SearchSpace
 from tinynas_tui.core.study_summary import StudySummary
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 
 
 @dataclass(frozen=True)

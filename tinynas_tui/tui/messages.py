@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 
 
 class EngineOpened(Message):

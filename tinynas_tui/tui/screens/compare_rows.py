@@ -11,7 +11,8 @@ from typing import Any
 
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.widgets.trial_detail import (
     accuracy_text,
     count_text,

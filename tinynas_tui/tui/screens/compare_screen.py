@@ -22,7 +22,8 @@ from textual.widgets import Footer, Static
 
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.inert_text import inert
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.messages import TrialRead
 from tinynas_tui.tui.screens.compare_rows import compare_sections, differs
 

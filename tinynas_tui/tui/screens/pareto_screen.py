@@ -23,7 +23,7 @@ from textual.widgets import Footer, Static
 
 from tinynas_tui.core.plot_scale import PlotPoint, plot_points
 from tinynas_tui.core.seed_repeats import SeedSpread, repeat_of
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.widgets.pareto_plot import (
     GLYPH_FRONT, GLYPH_FULL_FRONT, GLYPH_HIGHLIGHT, GLYPH_POINT, GLYPH_SPREAD, ParetoPlot,
 )

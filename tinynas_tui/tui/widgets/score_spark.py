@@ -17,7 +17,8 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from tinynas_tui.core.hypervolume import HypervolumeHistory
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 
 EMPTY = "score: no complete trials yet"
 

@@ -18,7 +18,7 @@ from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets, check_text
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.live_trial import LiveTrial
-from tinynas_tui.core.trial_book import TrialRecord
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.tui.widgets.status_bar import format_eta
 from tinynas_tui.tui.widgets.trial_detail.sections import _grid, count_text, kib_text, param_rows
 

@@ -16,7 +16,8 @@ from rich.text import Text
 from tinynas_tui.core import figures
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.inert_text import inert
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 
 
 def value_text(value: Any) -> str:

@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable
 from tinynas_tui.core import figures
 from tinynas_tui.core.inert_text import inert
 from tinynas_tui.core.architecture import ArchitectureGroups
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.trial_filter import TrialFilter
 
 from tinynas_tui.tui.widgets.trial_table.columns import (  # noqa: F401  (the names the table and tests use)

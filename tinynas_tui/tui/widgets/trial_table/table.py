@@ -22,7 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tinynas_tui.core.trial_book import Ranking, TrialRecord
+from tinynas_tui.core.ranking import Ranking
+from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.trial_filter import TrialFilter
 from tinynas_tui.tui.widgets.trial_table.cursor import CursorMoves
 from tinynas_tui.tui.widgets.trial_table.filtering import Filtering
