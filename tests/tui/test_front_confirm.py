@@ -134,3 +134,13 @@ async def test_confirm_option_waits_while_the_run_is_paused():
         engine.release()
         await until(pilot, lambda: app.state == "paused", "paused")
         assert engine.confirms == []  # the target is not reached: nothing to confirm yet
+
+
+async def test_k_on_a_study_that_did_not_open_says_so():
+    engine = FakeEngine(fail_open=RuntimeError("cannot open storage sqlite:///x.db"))
+    app = create_app(engine, trials=0, paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state == "failed", "the opening failed")
+        await pilot.press("escape")  # the error dialog
+        await pilot.press("k")
+        assert engine.confirms == [] and "The study is not open yet" in toasts(app)

@@ -1,6 +1,8 @@
-"""The app's analysis views: parameter importance and two trials side by side (a mixin of the app).
+"""The app's analysis views: the Pareto front, parameter importance and two trials side by side (a mixin
+of the app).
 
-Both open from the main screen only: their keys would otherwise open a second view over the first.
+Importance and compare open from the main screen only: their keys would otherwise open a second view
+over the first (the Pareto view takes its own keys).
 """
 
 from __future__ import annotations
@@ -9,10 +11,23 @@ from typing import Any
 
 
 class AnalysisViews:
-    """``action_importance`` and ``action_compare`` for `TinyNasApp`."""
+    """``action_pareto``, ``action_importance`` and ``action_compare`` for `TinyNasApp`."""
 
     def _on_main_screen(self: Any) -> bool:
         return len(self.screen_stack) == 1
+
+    def action_pareto(self: Any) -> None:
+        from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
+
+        table = self.table
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                table.move_to(number)
+
+        board = self.info.board.name if self.info and self.info.board else None
+        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number, board,
+                                      self.book.seed_spreads()), chosen)
 
     def action_importance(self: Any) -> None:
         from tinynas_tui.tui.screens.importance_screen import ImportanceScreen

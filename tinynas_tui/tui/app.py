@@ -44,6 +44,7 @@ from tinynas_tui.tui.export_flow import ExportFlow
 from tinynas_tui.tui.front_confirm import FrontConfirming
 from tinynas_tui.tui.messages import StudyRunEnded, TrialEventArrived, TrialRead, TrialsPolled
 from tinynas_tui.tui.opening import StudyOpening
+from tinynas_tui.tui.panes import PaneToggles
 from tinynas_tui.tui.run_state import ACTIVE, RunState
 from tinynas_tui.tui.screens.error import ErrorScreen
 from tinynas_tui.tui.study_controls import StudyControls
@@ -62,7 +63,7 @@ from tinynas_tui.tui.widgets.trial_table import TablePane, TrialTable
 
 
 class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, FrontConfirming, ExportFlow, ParamsReading,
-                 AnalysisViews, FewToasts, App[None]):
+                 AnalysisViews, PaneToggles, FewToasts, App[None]):
     """The terminal UI of a study.
 
     Args:
@@ -284,38 +285,6 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Fron
 
     # -- actions -------------------------------------------------------------------------------
 
-    def action_pareto(self) -> None:
-        from tinynas_tui.tui.screens.pareto_screen import ParetoScreen
-
-        table = self._table
-
-        def chosen(number: int | None) -> None:
-            if number is not None:
-                table.move_to(number)
-
-        board = self.info.board.name if self.info and self.info.board else None
-        self.push_screen(ParetoScreen(self.book.ordered(), self.ranking.front, table.highlighted_number, board,
-                                      self.book.seed_spreads()), chosen)
-
-    def action_toggle_log(self) -> None:
-        pane = self.query_one(LogPane)
-        pane.toggle_class("-visible")
-        pane.flush_held()
-
-    def action_raw_log(self) -> None:
-        pane = self.query_one(LogPane)
-        pane.add_class("-visible")
-        pane.toggle_raw()
-
-    def action_toggle_sidebar(self) -> None:
-        self.screen.toggle_class("-sidebar-toggled")
-
-    def action_focus_space(self) -> None:
-        self._show_sidebar_tab("tab-space")
-
-    def action_focus_weights(self) -> None:
-        self._show_sidebar_tab("tab-weights")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_help_panel":  # Escape is free for the focused widget unless the panel is shown
             return bool(self.screen.query("HelpPanel"))
@@ -325,15 +294,6 @@ class TinyNasApp(StudyOpening, StudySwitching, StudyRanking, StudyControls, Fron
     def table(self) -> TrialTable:
         """The trial table (on the main screen, whichever screen is on top)."""
         return self._table
-
-    def action_focus_table(self) -> None:
-        self._table.focus()
-
-    def _show_sidebar_tab(self, tab: str) -> None:
-        narrow = self.screen.has_class("-narrow")
-        if narrow != self.screen.has_class("-sidebar-toggled"):
-            self.screen.toggle_class("-sidebar-toggled")
-        self._side.show_tab(tab)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -42,7 +42,9 @@ class FrontConfirming:
 
     def action_confirm_front(self) -> None:
         if self.state not in IDLE:
-            self.notify("A run is in progress: confirm the front once it has paused or finished (p pauses).",
+            opening = self.state in (RunState.OPENING, RunState.FAILED)
+            self.notify("The study is not open yet" if opening else
+                        "A run is in progress: confirm the front once it has paused or finished (p pauses).",
                         title="Confirm the front")
             return
         top = self.confirm_top or DEFAULT_TOP
