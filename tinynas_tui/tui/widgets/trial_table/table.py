@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -28,16 +27,10 @@ from tinynas_tui.core.trial_filter import TrialFilter
 from tinynas_tui.tui.widgets.trial_table.cursor import CursorMoves
 from tinynas_tui.tui.widgets.trial_table.filtering import Filtering
 from tinynas_tui.tui.widgets.trial_table.follow import FollowMode
+from tinynas_tui.tui.widgets.trial_table.sorting import MarksAndSorting
 from tinynas_tui.tui.widgets.quiet_size import refresh_stale_lines, set_virtual_size
-from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, FIXED_WIDTH, TOTAL_WIDTH, WIDTHS, TrialLines
-from tinynas_tui.tui.widgets.trial_table.rows import (
-    COLUMNS,
-    SORTABLE,
-    TrialRows,
-    human_count,
-    latency_header,
-    order_words,
-)
+from tinynas_tui.tui.widgets.trial_table.lines import COMPONENTS, FIXED_WIDTH, TOTAL_WIDTH, TrialLines
+from tinynas_tui.tui.widgets.trial_table.rows import COLUMNS, TrialRows, human_count, latency_header
 
 __all__ = ["COLUMNS", "TrialTable", "human_count"]
 
@@ -46,7 +39,7 @@ MOVE = Binding.Group("move the cursor")
 """The cursor moves (arrows, pages, ends): keys every user knows, left out of the command palette."""
 
 
-class TrialTable(CursorMoves, FollowMode, Filtering, ScrollView, can_focus=True):
+class TrialTable(CursorMoves, FollowMode, Filtering, MarksAndSorting, ScrollView, can_focus=True):
     """One row per trial under a fixed header; a row cursor, marks for export, sorting by column."""
 
     DEFAULT_CSS = """
@@ -273,50 +266,6 @@ class TrialTable(CursorMoves, FollowMode, Filtering, ScrollView, can_focus=True)
     def get_row_at(self, index: int) -> list[str]:
         """The texts of the row at a display position."""
         return [text for text, _, _ in self.rows.cells(self.rows.order[index])]
-
-    # -- marks and sorting -------------------------------------------------------------------------
-
-    def action_toggle_mark(self) -> None:
-        number = self.highlighted_number
-        if number is None:
-            return
-        self.rows.toggle_mark(number)
-        self.lines.drop((number,))
-        self._after_change()
-        self.post_message(self.MarksChanged(frozenset(self.rows.marked)))
-        self._count()
-
-    def action_cycle_sort(self) -> None:
-        self.sort_by(SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)], self.sort_reverse)
-
-    def action_reverse_sort(self) -> None:
-        self.sort_by(self.sort_column, not self.sort_reverse)
-
-    def sort_by(self, column: str, reverse: bool = False) -> None:
-        """Sort by a column's values (missing values last), keeping the cursor on its trial."""
-        self.rows.sort(column, reverse)
-        self._after_sort()
-        self.notify(f"{self.lines.headers[column]}: {order_words(column, reverse)}", timeout=2)
-
-    def _after_sort(self) -> None:
-        self._after_change()
-        self._scroll_to_cursor()
-
-    # -- mouse ----------------------------------------------------------------------------------------
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        if offset.y == 0:
-            x = offset.x if offset.x < FIXED_WIDTH else offset.x + round(self.scroll_x)
-            for (key, _, _), width in zip(COLUMNS, WIDTHS):
-                if x < width:
-                    self.sort_by(key, not self.sort_reverse if key == self.sort_column else False)
-                    return
-                x -= width
-            return
-        self.move_cursor(round(self.scroll_y) + offset.y - 1)
 
     # -- rendering ----------------------------------------------------------------------------------
 
