@@ -105,6 +105,12 @@ async def test_a_shorter_view_renders_a_running_trial_again_only_when_it_shows_f
     app = create_app(engine, trials=1)
     async with app.run_test(size=(80, 24)) as pilot:
         detail = await running_detail(pilot, app, 4)
+        # The rows the view has room for are read once the split has settled: a table still growing to
+        # its rows (a layout on a busy machine) leaves the detail taller for a moment.
+        table = app.table
+        await until(pilot, lambda: table.scrollable_content_region.height == table.virtual_size.height
+                    and detail._height == detail.scrollable_content_region.height and detail.up_to_date,
+                    "the table as tall as its rows, the detail the rest")
         rows = detail._epoch_rows
         assert rows >= 4  # room for every epoch
         before = list(detail._lines)
