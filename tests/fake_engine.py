@@ -24,7 +24,6 @@ from tinynas_tui.core.events import (
     TrialFinished,
     TrialStarted,
 )
-from tinynas_tui.core.seed_repeats import plan_confirm
 from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.core.trial_record import TrialRecord
 from tinynas_tui.core.space import SINGLE_CONV
@@ -208,7 +207,7 @@ class FakeEngine(FakeStudies):
         """As the real study process: plan from every trial seen (`plan_confirm`), say it, then run each
         repeat as a trial with its original's parameters and size and latency, and another accuracy."""
         self.confirms.append((top, repeats, weights, budgets))
-        plan = plan_confirm(self.seen.records, self.seen.rank(weights, budgets), self.seen.repeats, top, repeats)
+        plan = self.seen.confirm_plan(self.seen.rank(weights, budgets), top, repeats)
         on_event(ConfirmPlanned(plan.line(plan.to_enqueue), plan.to_enqueue))
         for original in plan.chosen:
             for k in range(plan.more[original]):

@@ -11,7 +11,7 @@ from typing import Callable
 
 from tinynas_tui import PROG
 from tinynas_tui.core.scoring import DEFAULT_WEIGHTS
-from tinynas_tui.core.seed_repeats import DEFAULT_REPEATS
+from tinynas_tui.core.seed_repeats import DEFAULT_REPEATS, DEFAULT_TOP
 from tinynas_tui.errors import UsageError
 from tinynas_tui.executor.protocol import DEFAULT_RECYCLE_EVERY, DEFAULT_TRIAL_MEMORY_MB, DEFAULT_WORKER_MAX_RSS_MB
 from tinynas_tui.search.storage import DEFAULT_HEARTBEAT_GRACE_S, DEFAULT_HEARTBEAT_INTERVAL_S
@@ -82,7 +82,7 @@ def add_confirm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm", type=count_int, default=0, metavar="K",
                    help="after the trials (in the UI: each time the run reaches its target), run the top K "
                         "trials of the Pareto front again with other seeds and record the accuracy's mean and "
-                        "spread (default 0: none; the UI's k key asks for the top 3)")
+                        f"spread (default 0: none; the UI's k key asks for the top {DEFAULT_TOP})")
     p.add_argument("--confirm-repeats", type=positive_int, default=DEFAULT_REPEATS, metavar="R",
                    help=f"seed repeats of each confirmed trial (default {DEFAULT_REPEATS})")
 

@@ -23,6 +23,8 @@ from tinynas_tui.core.trial_record import TrialRecord
 
 DEFAULT_REPEATS = 2
 """Seed repeats of each confirmed trial unless ``--confirm-repeats`` says otherwise: three seeds in all."""
+DEFAULT_TOP = 3
+"""Front trials the UI's confirm key runs again unless ``--confirm K`` says how many."""
 COUNTED = (figures.COMPLETE, figures.RUNNING, figures.WAITING)
 """A repeat in one of these states needs no other; one that failed or was pruned is run again by the next
 confirmation (a resume)."""

@@ -30,7 +30,7 @@ from tinynas_tui.core.hypervolume import HypervolumeHistory, Reference
 from tinynas_tui.core.live_trial import LiveTrial
 from tinynas_tui.core.ranking import Ranking, rank_complete
 from tinynas_tui.core.scoring import Weights, dominates, front_numbers
-from tinynas_tui.core.seed_repeats import RepeatIndex, SeedSpread, repeat_line, spread
+from tinynas_tui.core.seed_repeats import ConfirmPlan, RepeatIndex, SeedSpread, plan_confirm, repeat_line, spread
 from tinynas_tui.core.trial_record import TrialRecord
 
 # Beyond this many new complete trials in one merge, the front is recomputed by a sweep instead.
@@ -244,6 +244,11 @@ class TrialBook:
         if record is None:
             return None
         return spread(record, (self.records[m] for m in self.repeats.repeats(number)))
+
+    def confirm_plan(self, ranking: Ranking, top: int, repeats: int) -> ConfirmPlan:
+        """Which of the front's ``top`` best trials under ``ranking`` to confirm, each with the repeats it
+        still needs of ``repeats`` (`seed_repeats.plan_confirm` on this book's trials)."""
+        return plan_confirm(self.records, ranking, self.repeats, top, repeats)
 
     def seed_spreads(self) -> dict[int, SeedSpread]:
         """By trial number, the accuracy over its seeds of every trial that has one (`seed_spread`)."""

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from tinynas_tui.core.budgets import Budgets
 from tinynas_tui.core.scoring import Weights
-from tinynas_tui.core.seed_repeats import SeedSpread, plan_confirm
+from tinynas_tui.core.seed_repeats import SeedSpread
 from tinynas_tui.core.trial_book import TrialBook
 from tinynas_tui.search.seed_repeats import enqueue_repeats, record_spreads
 from tinynas_tui.search.study import grid_remaining, queued_repeats, stored_sampler
@@ -44,8 +44,8 @@ def confirm_front(run: Any, loop: Any, top: int, repeats: int, say: Callable[[st
             "--confirm runs the repeats once none is left", 0)
         return {}
     book = TrialBook.of_frozen(study.get_trials(deepcopy=False))
-    ranking = book.rank(weights if weights is not None else run.validated.weights, budgets if budgets is not None else run.budgets)
-    plan = plan_confirm(book.records, ranking, book.repeats, top, repeats)
+    weights = weights if weights is not None else run.validated.weights
+    plan = book.confirm_plan(book.rank(weights, budgets if budgets is not None else run.budgets), top, repeats)
     enqueue_repeats(study, plan, book.records)
     to_run = queued_repeats(study)  # with any a stopped run left queued
     say(plan.line(to_run), to_run)

@@ -12,12 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from tinynas_tui.core.events import ConfirmPlanned
-from tinynas_tui.core.seed_repeats import plan_confirm
+from tinynas_tui.core.seed_repeats import DEFAULT_TOP
 from tinynas_tui.tui.run_state import IDLE, RunState
 from tinynas_tui.tui.screens.confirm import ConfirmScreen
-
-DEFAULT_TOP = 3
-"""Front trials ``k`` confirms unless ``--confirm K`` says how many."""
 
 
 class FrontConfirming:
@@ -48,7 +45,7 @@ class FrontConfirming:
                         title="Confirm the front")
             return
         top = self.confirm_top or DEFAULT_TOP
-        plan = plan_confirm(self.book.records, self.ranking, self.book.repeats, top, self.confirm_repeats)
+        plan = self.book.confirm_plan(self.ranking, top, self.confirm_repeats)
         if plan.to_enqueue == 0:
             self.notify(plan.line(0), title="Confirm the front")
             return
@@ -62,16 +59,13 @@ class FrontConfirming:
                     "Repeats stay out of the ranking and the front.")
         self.push_screen(ConfirmScreen("Confirm the front?", question, yes="Confirm"), answered)
 
-    def _confirm_after_run(self) -> bool:
-        """``--confirm K``: the run reached its target by itself, so confirm now; True if it started."""
+    def _confirm_after_run(self) -> None:
+        """``--confirm K``: the run reached its target by itself, so confirm now."""
         if self.confirm_top <= 0 or self.state != RunState.FINISHED:
-            return False
-        plan = plan_confirm(self.book.records, self.ranking, self.book.repeats, self.confirm_top,
-                            self.confirm_repeats)
-        if plan.to_enqueue == 0:
-            return False  # nothing new on the front to confirm: no run to start only to say so
-        self._start_confirm(self.confirm_top)
-        return True
+            return
+        # Nothing new on the front to confirm: no run is started only to say so.
+        if self.book.confirm_plan(self.ranking, self.confirm_top, self.confirm_repeats).to_enqueue:
+            self._start_confirm(self.confirm_top)
 
     def _start_confirm(self, top: int) -> None:
         self._pause_requested = self._stop_requested = self._more_pending = False

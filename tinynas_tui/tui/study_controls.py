@@ -53,7 +53,6 @@ class StudyControls:
             self.notify("The target is reached; press + (F7) for more trials.")
             return
         self._pause_requested = self._stop_requested = self._more_pending = False
-        self.confirming = False
         self._set_state(RunState.RUNNING)
         self._run_study(remaining)
 
